@@ -1,0 +1,399 @@
+#include "dataplane/control_service.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "dataplane/clock.h"
+#include "dataplane/log.h"
+#include "openflow/codec.h"
+#include "openflow/format.h"
+
+namespace sluice::dp {
+namespace {
+
+constexpr uint64_t kTickMs = 100;
+constexpr uint64_t kLinkPollMs = 200;
+constexpr uint64_t kAgingMs = 1000;
+constexpr uint32_t kLearnBatch = 256;
+constexpr uint32_t kMaxMessagesPerSlot = 4096;  // per poll, so one client cannot starve others
+
+uint64_t ms_to_tsc(uint64_t ms) { return rte_get_tsc_hz() / 1000 * ms; }
+
+uint32_t xid_of(std::span<const uint8_t> msg) {
+  if (msg.size() < 8) return 0;
+  return uint32_t{msg[4]} << 24 | uint32_t{msg[5]} << 16 | uint32_t{msg[6]} << 8 | msg[7];
+}
+
+// Sets OFPMPF_REPLY_MORE on the last multipart message that starts at or after 'from', so a
+// reply encoded in several chunks reads as one.
+void mark_last_more(of::Bytes& out, size_t from) {
+  size_t last = out.size();
+  for (size_t at = from; at + of::kHeaderSize <= out.size();) {
+    last = at;
+    at += size_t{out[at + 2]} << 8 | out[at + 3];
+  }
+  if (last + 12 <= out.size()) out[last + 11] |= of::kMultipartMore;
+}
+
+}  // namespace
+
+ControlService::ControlService(ControlEnv env) : env_(env) {}
+
+void ControlService::send(uint32_t slot, const of::Bytes& bytes) {
+  // 'bytes' may hold several messages (multipart replies); the channel frames each one.
+  for (size_t at = 0; at + of::kHeaderSize <= bytes.size();) {
+    const size_t len = size_t{bytes[at + 2]} << 8 | bytes[at + 3];
+    env_.channel->send(slot, std::span<const uint8_t>(bytes).subspan(at, len));
+    at += len;
+  }
+}
+
+void ControlService::broadcast(const of::Bytes& bytes) {
+  for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
+    if (env_.channel->connected(s)) send(s, bytes);
+  }
+}
+
+void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::ErrorMsg& err) {
+  out_.clear();
+  of::encode_error(xid, err, out_);
+  send(slot, out_);
+  log_debug("slot %u: rejected xid %u: %s", slot, xid, of::format_error(err).c_str());
+}
+
+void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::OfError& err,
+                                 std::span<const uint8_t> request) {
+  reply_error(slot, xid, of::make_error(err, request));
+}
+
+bool ControlService::poll() {
+  bool busy = false;
+  for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
+    for (uint32_t n = 0; n < kMaxMessagesPerSlot && env_.channel->receive(s, in_); ++n) {
+      handle(s, in_);
+      busy = true;
+    }
+  }
+  republish_if_dirty();
+  drain_learning();
+  periodic();
+  env_.channel->flush();
+  return busy;
+}
+
+void ControlService::handle(uint32_t slot, std::span<const uint8_t> msg) {
+  auto h = of::decode_header(msg);
+  if (!h) {
+    env_.stats->undecodable.fetch_add(1, std::memory_order_relaxed);
+    reply_error(slot, xid_of(msg), h.error(), msg);
+    return;
+  }
+  const bool ok = dispatch(slot, *h, msg);
+  env_.stats->count(static_cast<uint8_t>(h->type), ok);
+}
+
+bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg) {
+  out_.clear();
+  switch (h.type) {
+    case of::MsgType::kHello:
+      of::encode_hello(h.xid, out_);
+      break;
+    case of::MsgType::kEchoRequest: {
+      auto data = of::decode_echo(msg);
+      if (!data) return reply_error(slot, h.xid, data.error(), msg), false;
+      of::encode_echo_reply(h.xid, *data, out_);
+      break;
+    }
+    case of::MsgType::kEchoReply:
+      return true;
+    case of::MsgType::kFeaturesRequest: {
+      of::FeaturesReply f;
+      f.datapath_id = env_.datapath_id;
+      f.n_tables = FlowStore::kNumTables;
+      f.capabilities = 1 /*FLOW_STATS*/ | 4 /*PORT_STATS*/ | 8 /*GROUP_STATS*/;
+      of::encode_features_reply(h.xid, f, out_);
+      break;
+    }
+    case of::MsgType::kBarrierRequest:
+      republish_if_dirty();  // everything before the barrier is live when the reply leaves
+      of::encode_barrier_reply(h.xid, out_);
+      break;
+    case of::MsgType::kFlowMod: {
+      of::FlowMod fm;
+      auto ok = of::decode_flow_mod(msg, fm);
+      if (ok) ok = env_.flows->apply(fm);
+      if (!ok) return reply_error(slot, h.xid, ok.error(), msg), false;
+      dirty_ = true;
+      return true;
+    }
+    case of::MsgType::kGroupMod: {
+      auto gm = std::make_unique<of::GroupMod>();
+      auto ok = of::decode_group_mod(msg, *gm);
+      if (ok) ok = env_.flows->apply(*gm);
+      if (!ok) return reply_error(slot, h.xid, ok.error(), msg), false;
+      dirty_ = true;
+      return true;
+    }
+    case of::MsgType::kMultipartRequest:
+      handle_multipart(slot, h, msg);
+      return true;
+    case of::MsgType::kExperimenter:
+      handle_experimenter(slot, h, msg);
+      return true;
+    case of::MsgType::kError:
+      log_warning("slot %u sent an error: %s", slot, of::format_message(msg).c_str());
+      return true;
+    default:
+      reply_error(slot, h.xid, of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadType, 0},
+                  msg);
+      return false;
+  }
+  send(slot, out_);
+  return true;
+}
+
+of::PortStats ControlService::port_stats(uint16_t slot) const {
+  const PortRecord& rec = env_.ports->record(slot);
+  const PortTotals t = sum_port(env_.workers, slot) - rec.baseline;
+  of::PortStats s;
+  s.port_no = rec.def.port_no;
+  s.rx_packets = t.rx_packets;
+  s.rx_bytes = t.rx_bytes;
+  s.tx_packets = t.tx_packets;
+  s.tx_bytes = t.tx_bytes;
+  s.rx_dropped = t.rx_dropped;
+  s.tx_dropped = t.tx_dropped;
+  rte_eth_stats dev{};
+  if (env_.ports->device_stats(slot, dev)) {
+    s.rx_errors = dev.ierrors;
+    s.tx_errors = dev.oerrors;
+    s.rx_over_err = dev.imissed;
+  }
+  auto age = std::chrono::steady_clock::now() - rec.created;
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(age).count();
+  s.duration_sec = static_cast<uint32_t>(ns / 1000000000);
+  s.duration_nsec = static_cast<uint32_t>(ns % 1000000000);
+  return s;
+}
+
+void ControlService::handle_multipart(uint32_t slot, const of::Header& h,
+                                      std::span<const uint8_t> msg) {
+  auto mp = of::decode_multipart_header(msg);
+  if (!mp) return reply_error(slot, h.xid, mp.error(), msg);
+  out_.clear();
+  switch (mp->type) {
+    case of::MultipartType::kPortDesc: {
+      std::vector<of::Port> ports;
+      for (uint16_t s : env_.ports->slots_in_use()) ports.push_back(env_.ports->describe(s));
+      of::encode_port_desc_reply(h.xid, ports, out_);
+      break;
+    }
+    case of::MultipartType::kPortStats: {
+      auto port = of::decode_port_stats_request(msg);
+      if (!port) return reply_error(slot, h.xid, port.error(), msg);
+      std::vector<of::PortStats> stats;
+      for (uint16_t s : env_.ports->slots_in_use()) {
+        if (*port == of::port_no::kAny || env_.ports->record(s).def.port_no == *port) {
+          stats.push_back(port_stats(s));
+        }
+      }
+      if (stats.empty() && *port != of::port_no::kAny) {
+        return reply_error(slot, h.xid,
+                           of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadPort, 0},
+                           msg);
+      }
+      of::encode_port_stats_reply(h.xid, stats, out_);
+      break;
+    }
+    case of::MultipartType::kFlow: {
+      auto req = of::decode_flow_stats_request(msg);
+      if (!req) return reply_error(slot, h.xid, req.error(), msg);
+      of::encode_flow_stats_reply(h.xid, env_.flows->stats(*req), out_);
+      break;
+    }
+    case of::MultipartType::kGroupDesc: {
+      // GroupDesc is large (fixed bucket capacity): encode one group at a time.
+      const auto& groups = env_.flows->groups();
+      if (groups.empty()) of::encode_group_desc_reply(h.xid, {}, out_);
+      auto desc = std::make_unique<of::GroupDesc>();
+      size_t i = 0;
+      for (const auto& [id, g] : groups) {
+        *desc = of::GroupDesc{};
+        desc->type = g.type;
+        desc->group_id = id;
+        desc->n_buckets = static_cast<uint16_t>(g.buckets.size());
+        std::copy(g.buckets.begin(), g.buckets.end(), desc->buckets.begin());
+        const size_t from = out_.size();
+        of::encode_group_desc_reply(h.xid, std::span<const of::GroupDesc>(desc.get(), 1), out_);
+        if (++i < groups.size()) mark_last_more(out_, from);
+      }
+      break;
+    }
+    default:
+      return reply_error(slot, h.xid,
+                         of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadMultipart, 0},
+                         msg);
+  }
+  send(slot, out_);
+}
+
+void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
+                                         std::span<const uint8_t> msg) {
+  auto type = of::decode_sluice_type(msg);
+  if (!type) return reply_error(slot, h.xid, type.error(), msg);
+  switch (*type) {
+    case of::SluiceMsgType::kPortAdd: {
+      auto def = of::decode_port_add(msg);
+      if (!def) return reply_error(slot, h.xid, def.error(), msg);
+      std::expected<PortManager::Added, of::ErrorMsg> added;
+      {
+        std::lock_guard lock(*env_.state_mutex);
+        added = env_.ports->add(*def, env_.workers);
+      }
+      if (!added) return reply_error(slot, h.xid, added.error());
+      if (!added->existed) {
+        env_.macs->set_limit(added->slot, 0);
+        dirty_ = true;
+        out_.clear();
+        of::encode_port_status(0, of::PortStatus{of::PortReason::kAdd, {}, env_.ports->describe(added->slot)}, out_);
+        broadcast(out_);
+      }
+      return;
+    }
+    case of::SluiceMsgType::kPortDel: {
+      auto del = of::decode_port_del(msg);
+      if (!del) return reply_error(slot, h.xid, del.error(), msg);
+      auto s = env_.ports->find(del->port_no);
+      if (!s) {
+        return reply_error(slot, h.xid,
+                           of::make_sluice_error(of::sluice_error::kPortUnknown,
+                                                 "no port " + std::to_string(del->port_no)));
+      }
+      const of::Port desc = env_.ports->describe(*s);
+      // Unpublish first: no worker may poll or send to the port once it is gone.
+      auto runtime = env_.ports->runtime();
+      runtime[*s] = PortRuntime{};
+      auto compiled = compile(*env_.flows, runtime, ++version_);
+      {
+        std::lock_guard lock(*env_.state_mutex);
+        env_.tables->publish(std::move(compiled.tables));
+        env_.ports->remove(*s);
+      }
+      env_.macs->flush_port(*s);
+      dirty_ = true;
+      out_.clear();
+      of::encode_port_status(0, of::PortStatus{of::PortReason::kDelete, {}, desc}, out_);
+      broadcast(out_);
+      return;
+    }
+    case of::SluiceMsgType::kPortSet: {
+      auto set = of::decode_port_set(msg);
+      if (!set) return reply_error(slot, h.xid, set.error(), msg);
+      auto s = env_.ports->find(set->port_no);
+      if (!s) {
+        return reply_error(slot, h.xid,
+                           of::make_sluice_error(of::sluice_error::kPortUnknown,
+                                                 "no port " + std::to_string(set->port_no)));
+      }
+      std::expected<void, of::ErrorMsg> ok;
+      {
+        std::lock_guard lock(*env_.state_mutex);
+        ok = env_.ports->set(*s, *set);
+      }
+      if (!ok) return reply_error(slot, h.xid, ok.error());
+      env_.macs->set_limit(*s, set->mac_limit);
+      dirty_ = true;
+      return;
+    }
+    case of::SluiceMsgType::kSwitchConfig: {
+      auto cfg = of::decode_switch_config(msg);
+      if (!cfg) return reply_error(slot, h.xid, cfg.error(), msg);
+      if (cfg->mac_aging_seconds == 0) {
+        return reply_error(slot, h.xid,
+                           of::make_sluice_error(of::sluice_error::kBadPortArgument,
+                                                 "mac_aging_seconds must be at least 1"));
+      }
+      mac_aging_ = cfg->mac_aging_seconds;
+      return;
+    }
+  }
+}
+
+void ControlService::republish_if_dirty() {
+  const bool store_changed = env_.flows->take_dirty();
+  if (!dirty_ && !store_changed) return;
+  dirty_ = false;
+  republish();
+}
+
+void ControlService::republish() {
+  auto compiled = compile(*env_.flows, env_.ports->runtime(), ++version_);
+  const Tables* next = compiled.tables.get();
+  {
+    std::lock_guard lock(*env_.state_mutex);
+    env_.tables->publish(std::move(compiled.tables));
+  }
+  sync_statics(compiled.statics);
+  // Learned MACs that the new tables no longer allow (port gone, or left the VLAN) go now.
+  env_.macs->flush_if([next](uint16_t bd, uint16_t slot) {
+    return slot >= kMaxPorts || next->egress_of(slot, bd) == kEgressNone;
+  });
+  env_.stats->publishes.fetch_add(1, std::memory_order_relaxed);
+  log_debug("published tables version %lu", static_cast<unsigned long>(version_));
+}
+
+void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {
+  for (const auto& [key, where] : statics_) {
+    if (!wanted.contains(key)) env_.macs->remove_static(key);
+  }
+  for (const auto& [key, where] : wanted) {
+    auto it = statics_.find(key);
+    if (it != statics_.end() && it->second == where) continue;
+    if (auto ok = env_.macs->add_static(key, where.slot, where.flow); !ok) {
+      log_warning("static MAC not installed: %s", ok.error().message.c_str());
+    }
+  }
+  statics_ = wanted;
+}
+
+void ControlService::drain_learning() {
+  LearnRequest reqs[kLearnBatch];
+  const uint32_t now = now_seconds();
+  const Tables& live = env_.tables->live();
+  uint32_t n;
+  while ((n = env_.learn->pop(reqs, kLearnBatch)) > 0) {
+    for (uint32_t i = 0; i < n; ++i) {
+      // Learn only where the live tables still put this port in this bridge domain.
+      if (reqs[i].slot >= kMaxPorts || live.egress_of(reqs[i].slot, key_bd(reqs[i].key)) == kEgressNone) {
+        continue;
+      }
+      env_.macs->learn(reqs[i].key, reqs[i].slot, now);
+    }
+  }
+}
+
+void ControlService::periodic() {
+  const uint64_t now = rte_get_tsc_cycles();
+  if (now >= next_tick_) {
+    next_tick_ = now + ms_to_tsc(kTickMs);
+    env_.channel->tick();
+  }
+  if (now >= next_link_poll_) {
+    next_link_poll_ = now + ms_to_tsc(kLinkPollMs);
+    for (uint16_t s : env_.ports->poll_links()) {
+      log_info("port %u link %s", env_.ports->record(s).def.port_no,
+               env_.ports->link_up(s) ? "up" : "down");
+      out_.clear();
+      of::encode_port_status(0, of::PortStatus{of::PortReason::kModify, {}, env_.ports->describe(s)}, out_);
+      broadcast(out_);
+    }
+  }
+  if (now >= next_aging_) {
+    next_aging_ = now + ms_to_tsc(kAgingMs);
+    if (size_t aged = env_.macs->age(now_seconds(), mac_aging_); aged > 0) {
+      log_debug("aged out %zu MAC entries", aged);
+    }
+  }
+}
+
+}  // namespace sluice::dp

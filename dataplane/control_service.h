@@ -1,0 +1,81 @@
+// ControlService: the dataplane's only reader of the control channel, run on the main lcore
+// between worker bursts (workers never touch it and never wait for it).
+//
+// Each poll: drains MAC learning requests, reads every client slot's messages and applies
+// them — FLOW_MOD and GROUP_MOD go to the FlowStore, ports to the PortManager, multipart
+// requests are answered from live state — then, if anything changed, compiles new Tables
+// and publishes them (one pointer swap; the old version is freed after an RCU grace period).
+// A BARRIER_REPLY is sent only after everything before it is published, so it means "live in
+// every worker". Every rejected message gets the OpenFlow ERROR the spec names and is counted;
+// nothing a client sends can stop the service. Periodic jobs: link state (PORT_STATUS to every
+// client), MAC aging, channel heartbeats.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "dataplane/compiler.h"
+#include "dataplane/control_stats.h"
+#include "dataplane/flow_store.h"
+#include "dataplane/learn_queue.h"
+#include "dataplane/mac_table.h"
+#include "dataplane/ports.h"
+#include "dataplane/tables.h"
+#include "openflow/channel/channel.h"
+
+namespace sluice::dp {
+
+struct ControlEnv {
+  of::ChannelServer* channel = nullptr;
+  PortManager* ports = nullptr;
+  MacTable* macs = nullptr;
+  LearnQueue* learn = nullptr;
+  TablesHandle* tables = nullptr;
+  FlowStore* flows = nullptr;
+  ControlStats* stats = nullptr;
+  // Held while ports or tables change, so the metrics exporter reads a consistent view.
+  std::mutex* state_mutex = nullptr;
+  std::span<WorkerCounters* const> workers;
+  uint64_t datapath_id = 0;
+};
+
+class ControlService {
+ public:
+  explicit ControlService(ControlEnv env);
+  // One round of control work. Returns true if it did anything (the caller sleeps less).
+  bool poll();
+  uint32_t mac_aging_seconds() const noexcept { return mac_aging_; }
+
+ private:
+  void handle(uint32_t slot, std::span<const uint8_t> msg);
+  bool dispatch(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg);
+  void handle_multipart(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg);
+  void handle_experimenter(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg);
+  void reply_error(uint32_t slot, uint32_t xid, const of::ErrorMsg& err);
+  void reply_error(uint32_t slot, uint32_t xid, const of::OfError& err,
+                   std::span<const uint8_t> request);
+  void send(uint32_t slot, const of::Bytes& bytes);
+  void broadcast(const of::Bytes& bytes);
+  void republish_if_dirty();
+  void republish();
+  void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
+  void drain_learning();
+  void periodic();
+  of::PortStats port_stats(uint16_t slot) const;
+
+  ControlEnv env_;
+  of::Bytes out_;
+  std::vector<uint8_t> in_;
+  bool dirty_ = false;
+  uint64_t version_ = 0;
+  uint32_t mac_aging_ = 300;
+  std::map<uint64_t, StaticMac> statics_;
+  uint64_t next_link_poll_ = 0;
+  uint64_t next_aging_ = 0;
+  uint64_t next_tick_ = 0;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,26 @@
+// Counts of control messages by OpenFlow message type and outcome, written by the control
+// lcore and read by the metrics exporter.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace sluice::dp {
+
+struct ControlStats {
+  static constexpr size_t kTypes = 32;
+  std::array<std::atomic<uint64_t>, kTypes> applied{};
+  std::array<std::atomic<uint64_t>, kTypes> rejected{};
+  std::atomic<uint64_t> undecodable{0};  // frames whose header could not be read at all
+  std::atomic<uint64_t> publishes{0};    // table versions published
+
+  void count(uint8_t type, bool ok) noexcept {
+    auto& c = ok ? applied : rejected;
+    c[type < kTypes ? type : 0].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+const char* message_type_name(uint8_t type) noexcept;
+
+}  // namespace sluice::dp

@@ -1,0 +1,82 @@
+// Single-writer counters. A worker owns its counter blocks and adds to them once per burst
+// with plain (relaxed) stores; the exporter and the control service read them from other
+// threads and sum across workers. No locked instructions on the fast path.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace sluice::dp {
+
+class Counter {
+ public:
+  // Only the owning thread may call add().
+  void add(uint64_t n) noexcept {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+inline constexpr size_t kMaxDropReasons = 16;
+inline constexpr size_t kMaxStages = 8;
+inline constexpr size_t kMaxPorts = 256;
+inline constexpr size_t kMaxFlowCounters = 16384;
+inline constexpr size_t kMaxWorkers = 16;
+
+struct alignas(64) StageCounters {
+  Counter calls;    // bursts processed
+  Counter packets;  // packets that entered the stage
+  Counter cycles;   // TSC cycles spent in the stage
+  std::array<Counter, kMaxDropReasons> drops;
+};
+
+struct alignas(64) PortCounters {
+  Counter rx_packets, rx_bytes;
+  Counter tx_packets, tx_bytes;
+  Counter rx_dropped;  // received here, then dropped by a stage
+  Counter tx_dropped;  // bound for this port, then dropped (queue full, port down, ...)
+};
+
+struct FlowCounter {
+  Counter packets, bytes;
+};
+
+// Output-phase drops (the pipeline's own, after the stages).
+enum class OutputDrop : uint8_t {
+  kNone = 0,
+  kPortDown,
+  kTxQueueFull,
+  kEgressVlanNotAllowed,
+  kMtuExceeded,
+  kNoMbufForFlood,
+  kNoTagRoom,
+  kFloodNoMembers,
+  kCount,
+};
+inline constexpr std::array<const char*, static_cast<size_t>(OutputDrop::kCount)>
+    kOutputDropNames = {"none",          "port_down",   "tx_queue_full",
+                        "egress_vlan_not_allowed", "mtu_exceeded", "no_mbuf_for_flood",
+                        "no_tag_room",   "flood_no_members"};
+
+// Everything one worker counts. Allocated once per worker, cache aligned, never freed while
+// the daemon runs (so readers never see it go away).
+struct alignas(64) WorkerCounters {
+  Counter iterations;
+  Counter busy_cycles;   // iterations that received packets (like OVS "processing cycles")
+  Counter idle_cycles;   // iterations that received nothing
+  Counter rx_packets;    // packets received (the denominator of cycles per packet)
+  Counter sleeps;
+  Counter sleep_us;
+  Counter learn_queue_full;  // learning requests the control lcore could not take in time
+  Counter flood_copies;
+  std::array<StageCounters, kMaxStages> stages;
+  std::array<Counter, static_cast<size_t>(OutputDrop::kCount)> output_drops;
+  std::array<PortCounters, kMaxPorts> ports;
+  std::array<FlowCounter, kMaxFlowCounters> flows;
+};
+
+}  // namespace sluice::dp

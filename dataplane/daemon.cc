@@ -1,0 +1,181 @@
+#include "dataplane/daemon.h"
+
+#include <thread>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dataplane/control_service.h"
+#include "dataplane/eal.h"
+#include "dataplane/learn_queue.h"
+#include "dataplane/log.h"
+#include "dataplane/mac_table.h"
+#include "dataplane/metrics.h"
+#include "dataplane/ports.h"
+#include "dataplane/stages/registry.h"
+#include "dataplane/stats.h"
+#include "dataplane/worker.h"
+#include "openflow/channel/channel.h"
+
+namespace sluice::dp {
+
+struct Daemon::Parts {
+  DaemonOptions opts;
+  rte_mempool* pool = nullptr;
+  rte_rcu_qsbr* qsv = nullptr;
+  std::mutex state_mutex;
+  std::atomic<bool> stop_workers{false};
+  std::array<std::atomic<uint8_t>, kMaxPorts> link_state{};
+  std::vector<std::unique_ptr<WorkerCounters>> counters;
+  std::vector<WorkerCounters*> counter_ptrs;
+  std::unique_ptr<MacTable> macs;
+  std::unique_ptr<LearnQueue> learn;
+  std::unique_ptr<TablesHandle> tables;
+  std::unique_ptr<FlowStore> flows;
+  std::unique_ptr<PortManager> ports;
+  std::optional<of::ChannelServer> channel;
+  ControlStats control_stats;
+  std::unique_ptr<ControlService> control;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<MetricsExporter> metrics;
+  bool workers_running = false;
+
+  ~Parts() {
+    stop_workers.store(true);
+    if (workers_running) rte_eal_mp_wait_lcore();
+    metrics.reset();
+    ports.reset();  // removes every device
+    channel.reset();
+    workers.clear();
+    tables.reset();
+    macs.reset();
+    learn.reset();
+    if (pool != nullptr) rte_mempool_free(pool);
+    rte_free(qsv);
+    stop_eal();
+  }
+};
+
+namespace {
+
+int worker_main(void* arg) { return static_cast<Worker*>(arg)->run(); }
+
+uint64_t datapath_id_for(const std::string& channel) {
+  return 0x5c00000000000000ULL | (std::hash<std::string>{}(channel) & 0xffffffffffffULL);
+}
+
+}  // namespace
+
+Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Daemon::~Daemon() = default;
+
+Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
+  set_log_level(opts.log_level);
+  auto eal = start_eal(opts, "sluiced");
+  if (!eal) return std::unexpected(eal.error());
+  auto p = std::make_unique<Parts>();
+  p->opts = opts;
+  const uint16_t n_workers = static_cast<uint16_t>(opts.worker_cores.size());
+
+  p->pool = rte_pktmbuf_pool_create("sluice_mbufs", opts.mbufs, 256, 0,
+                                    RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+  if (p->pool == nullptr) {
+    return fail("cannot create a pool of " + std::to_string(opts.mbufs) +
+                " packet buffers: " + rte_strerror(rte_errno) + " (try more --memory)");
+  }
+  const size_t qs_size = rte_rcu_qsbr_get_memsize(n_workers);
+  p->qsv = static_cast<rte_rcu_qsbr*>(rte_zmalloc("sluice_rcu", qs_size, RTE_CACHE_LINE_SIZE));
+  if (p->qsv == nullptr || rte_rcu_qsbr_init(p->qsv, n_workers) != 0) {
+    return fail("cannot set up RCU for the workers");
+  }
+  for (uint16_t i = 0; i < n_workers; ++i) {
+    p->counters.push_back(std::make_unique<WorkerCounters>());
+    p->counter_ptrs.push_back(p->counters.back().get());
+  }
+  auto macs = MacTable::create("sluice_macs", opts.mac_table_size, p->qsv);
+  if (!macs) return std::unexpected(macs.error());
+  p->macs = std::move(*macs);
+  auto learn = LearnQueue::create("sluice_learn", 8192);
+  if (!learn) return std::unexpected(learn.error());
+  p->learn = std::move(*learn);
+  p->tables = std::make_unique<TablesHandle>(p->qsv);
+  std::span<WorkerCounters* const> workers(p->counter_ptrs);
+  p->flows = std::make_unique<FlowStore>(kMaxFlowCounters, [workers](uint16_t c) {
+    return FlowTotals{sum_flow_packets(workers, c), sum_flow_bytes(workers, c)};
+  });
+  p->ports = std::make_unique<PortManager>(p->pool, n_workers, p->link_state.data());
+  auto channel = of::ChannelServer::create(opts.channel, {});
+  if (!channel) return std::unexpected(channel.error());
+  p->channel.emplace(std::move(*channel));
+
+  ControlEnv env;
+  env.channel = &*p->channel;
+  env.ports = p->ports.get();
+  env.macs = p->macs.get();
+  env.learn = p->learn.get();
+  env.tables = p->tables.get();
+  env.flows = p->flows.get();
+  env.stats = &p->control_stats;
+  env.state_mutex = &p->state_mutex;
+  env.workers = workers;
+  env.datapath_id = datapath_id_for(opts.channel);
+  p->control = std::make_unique<ControlService>(env);
+
+  for (uint16_t i = 0; i < n_workers; ++i) {
+    WorkerEnv we;
+    we.index = i;
+    we.idle_sleep_max_us = opts.idle_sleep_max_us;
+    we.tables = p->tables.get();
+    we.macs = p->macs.get();
+    we.learn = p->learn.get();
+    we.counters = p->counter_ptrs[i];
+    we.link_state = p->link_state.data();
+    we.qsv = p->qsv;
+    we.stop = &p->stop_workers;
+    p->workers.push_back(
+        std::make_unique<Worker>(we, Pipeline(make_l2_stages(), p->pool, i)));
+  }
+
+  if (opts.metrics != "off") {
+    MetricsSources src;
+    src.workers = workers;
+    src.stages = p->workers[0]->stages();
+    src.ports = p->ports.get();
+    src.macs = p->macs.get();
+    src.tables = p->tables.get();
+    src.control = &p->control_stats;
+    src.state_mutex = &p->state_mutex;
+    auto m = MetricsExporter::start(opts.metrics, src);
+    if (!m) return std::unexpected(m.error());
+    p->metrics = std::move(*m);
+  }
+
+  for (uint16_t i = 0; i < n_workers; ++i) {
+    if (rte_eal_remote_launch(worker_main, p->workers[i].get(), i + 1u) != 0) {
+      return fail("cannot start worker " + std::to_string(i));
+    }
+  }
+  p->workers_running = true;
+  std::string cores;
+  for (unsigned c : opts.worker_cores) cores += (cores.empty() ? "" : ",") + std::to_string(c);
+  log_info("sluiced ready: channel %s (/dev/shm/sluice.%s), metrics %s, %u worker(s) on CPU %s, %s",
+           opts.channel.c_str(), opts.channel.c_str(),
+           opts.metrics == "off" ? "off" : ("http://" + opts.metrics + "/metrics").c_str(),
+           n_workers, cores.c_str(), eal->hugepages ? "hugepages" : "no hugepages");
+  return std::unique_ptr<Daemon>(new Daemon(std::move(p)));
+}
+
+int Daemon::run(const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (!parts_->control->poll()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  log_info("sluiced stopping");
+  return 0;
+}
+
+}  // namespace sluice::dp

@@ -1,0 +1,132 @@
+// MacTable: learned and static MAC addresses per bridge domain.
+//
+// Key: (bridge domain << 48) | MAC (as a 48-bit big-endian number). Backed by an rte_hash with
+// lock-free readers (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF): workers look up in bulk and
+// refresh 'last_seen' on their own; only the control lcore writes (learn, move, static add and
+// remove, aging, flushes). Per-key state lives in 'entries', indexed by the key's position in
+// the hash, so a lookup needs no data pointer. Deleted positions are released only after every
+// worker has passed a quiescent point (rte_rcu_qsbr), so a worker never reads a reused entry.
+//
+// Time is passed in by the caller (seconds on any monotonic scale), so tests inject a clock.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/burst.h"
+#include "dataplane/counters.h"
+#include "dataplane/tables.h"
+#include "openflow/result.h"
+
+struct rte_hash;
+struct rte_rcu_qsbr;
+
+namespace sluice::dp {
+
+inline uint64_t mac_key(uint16_t bd, const uint8_t* mac) noexcept {
+  uint64_t k = static_cast<uint64_t>(bd & 0xfff) << 48;
+  for (int i = 0; i < 6; ++i) k |= static_cast<uint64_t>(mac[i]) << (8 * (5 - i));
+  return k;
+}
+inline uint16_t key_bd(uint64_t key) noexcept { return static_cast<uint16_t>(key >> 48); }
+
+struct MacEntry {
+  std::atomic<uint16_t> slot{kNoSlot};
+  std::atomic<uint16_t> flow{kNoFlow16};  // a static entry's flow counter
+  std::atomic<uint8_t> is_static{0};
+  std::atomic<uint32_t> last_seen{0};
+};
+
+enum class LearnOutcome : uint8_t {
+  kLearned,         // new entry
+  kRefreshed,       // already known on this port
+  kMoved,           // known on another port; now on this one
+  kStaticConflict,  // a static entry holds this MAC on another port; not changed
+  kLimit,           // the port has reached its MAC limit
+  kFull,            // the table is full
+};
+
+class MacTable {
+ public:
+  // Written by the control lcore, read by the exporter.
+  struct Stats {
+    std::atomic<uint64_t> learned{0}, moved{0}, aged{0}, flushed{0};
+    std::atomic<uint64_t> static_conflicts{0}, limit_refused{0}, table_full{0};
+  };
+
+  // 'qsv' may be null when no worker runs concurrently (tests).
+  static Result<std::unique_ptr<MacTable>> create(const std::string& name, uint32_t capacity,
+                                                  rte_rcu_qsbr* qsv);
+  ~MacTable();
+  MacTable(const MacTable&) = delete;
+  MacTable& operator=(const MacTable&) = delete;
+
+  // ---- Readers (any thread) ----
+  // positions[i] >= 0 for a hit (index into entry()), negative for a miss. n <= 64.
+  void lookup_bulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept;
+  const MacEntry& entry(int32_t pos) const noexcept { return entries_[static_cast<size_t>(pos)]; }
+  MacEntry& entry(int32_t pos) noexcept { return entries_[static_cast<size_t>(pos)]; }
+  // True if 'slot' may not learn another MAC.
+  bool at_limit(uint16_t slot) const noexcept {
+    uint32_t limit = limit_[slot].load(std::memory_order_relaxed);
+    return limit != 0 && learned_on_port_[slot].load(std::memory_order_relaxed) >= limit;
+  }
+
+  // ---- Writer (control lcore only) ----
+  LearnOutcome learn(uint64_t key, uint16_t slot, uint32_t now);
+  // Installs or replaces a static entry; a learned entry for the key becomes static.
+  Result<void> add_static(uint64_t key, uint16_t slot, uint16_t flow);
+  void remove_static(uint64_t key);
+  // Removes learned entries not seen for 'aging_seconds'. Returns how many.
+  size_t age(uint32_t now, uint32_t aging_seconds);
+  // Removes learned entries on a port (port removed or reconfigured).
+  size_t flush_port(uint16_t slot);
+  // Removes learned entries for which stale(bd, slot) is true (after a table change).
+  size_t flush_if(const std::function<bool(uint16_t bd, uint16_t slot)>& stale);
+  void set_limit(uint16_t slot, uint32_t limit) noexcept {
+    limit_[slot].store(limit, std::memory_order_relaxed);
+  }
+
+  uint32_t size() const noexcept { return count_; }
+  uint32_t capacity() const noexcept { return capacity_; }
+  uint32_t learned_on_port(uint16_t slot) const noexcept {
+    return learned_on_port_[slot].load(std::memory_order_relaxed);
+  }
+  // Entries (learned + static) per bridge domain, for metrics.
+  uint32_t entries_in_bd(uint16_t bd) const noexcept {
+    return per_bd_[bd & 0xfff].load(std::memory_order_relaxed);
+  }
+  const Stats& stats() const noexcept { return stats_; }
+
+  struct Row {
+    uint16_t bd;
+    uint64_t mac;
+    uint16_t slot;
+    bool is_static;
+    uint32_t age;
+  };
+  std::vector<Row> rows(uint32_t now) const;
+
+ private:
+  MacTable(rte_hash* h, uint32_t capacity, rte_rcu_qsbr* qsv);
+  // Deletes the keys and releases their positions after a grace period.
+  void remove_keys(const std::vector<uint64_t>& keys);
+  void account(uint64_t key, uint16_t slot, bool is_static, int delta);
+
+  rte_hash* hash_;
+  uint32_t capacity_;
+  rte_rcu_qsbr* qsv_;
+  uint32_t count_ = 0;
+  std::unique_ptr<MacEntry[]> entries_;
+  std::array<std::atomic<uint32_t>, kMaxPorts> learned_on_port_{};
+  std::array<std::atomic<uint32_t>, kMaxPorts> limit_{};
+  std::array<std::atomic<uint32_t>, kVlanCount> per_bd_{};
+  Stats stats_;
+};
+
+}  // namespace sluice::dp

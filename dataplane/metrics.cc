@@ -1,0 +1,223 @@
+#include "dataplane/metrics.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
+
+#include <rte_ethdev.h>
+
+#include "dataplane/mac_table.h"
+#include "dataplane/ports.h"
+#include "dataplane/stage.h"
+#include "dataplane/tables.h"
+
+namespace sluice::dp {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+class Families {
+ public:
+  MetricFamily& family(const std::string& name, const std::string& help, MetricType type) {
+    for (auto& f : out_) {
+      if (f.name == name) return f;
+    }
+    out_.push_back(MetricFamily{name, help, type, {}});
+    return out_.back();
+  }
+  void add(const std::string& name, const std::string& help, MetricType type,
+           std::vector<ClientMetric::Label> labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+    family(name, help, type).metric.push_back(std::move(m));
+  }
+  void counter(const std::string& name, const std::string& help,
+               std::vector<ClientMetric::Label> labels, double v) {
+    add(name, help, MetricType::Counter, std::move(labels), v);
+  }
+  void gauge(const std::string& name, const std::string& help,
+             std::vector<ClientMetric::Label> labels, double v) {
+    add(name, help, MetricType::Gauge, std::move(labels), v);
+  }
+  std::vector<MetricFamily> take() { return std::move(out_); }
+
+ private:
+  std::vector<MetricFamily> out_;
+};
+
+template <class F>
+double sum_workers(std::span<WorkerCounters* const> workers, F get) {
+  double v = 0;
+  for (const WorkerCounters* w : workers) v += static_cast<double>(get(*w));
+  return v;
+}
+
+class Collector final : public prometheus::Collectable {
+ public:
+  explicit Collector(MetricsSources src) : src_(src) {}
+
+  std::vector<MetricFamily> Collect() const override {
+    Families f;
+    std::lock_guard lock(*src_.state_mutex);
+    collect_ports(f);
+    collect_stages(f);
+    collect_workers(f);
+    collect_macs(f);
+    collect_control(f);
+    return f.take();
+  }
+
+ private:
+  void collect_ports(Families& f) const {
+    for (uint16_t s : src_.ports->slots_in_use()) {
+      const PortRecord& rec = src_.ports->record(s);
+      const PortTotals t = sum_port(src_.workers, s) - rec.baseline;
+      const std::vector<ClientMetric::Label> port = {{"port", std::string(rec.def.name.view())}};
+      f.counter("sluice_port_rx_packets_total", "Packets received on the port.", port, t.rx_packets);
+      f.counter("sluice_port_rx_bytes_total", "Bytes received on the port.", port, t.rx_bytes);
+      f.counter("sluice_port_tx_packets_total", "Packets sent on the port.", port, t.tx_packets);
+      f.counter("sluice_port_tx_bytes_total", "Bytes sent on the port.", port, t.tx_bytes);
+      f.counter("sluice_port_rx_dropped_total",
+                "Packets received on the port and then dropped by a stage.", port, t.rx_dropped);
+      f.counter("sluice_port_tx_dropped_total",
+                "Packets bound for the port and dropped (queue full, port down, ...).", port,
+                t.tx_dropped);
+      rte_eth_stats dev{};
+      if (src_.ports->device_stats(s, dev)) {
+        f.counter("sluice_port_rx_errors_total", "Receive errors reported by the device.", port,
+                  static_cast<double>(dev.ierrors));
+        f.counter("sluice_port_tx_errors_total", "Transmit errors reported by the device.", port,
+                  static_cast<double>(dev.oerrors));
+        f.counter("sluice_port_rx_missed_total",
+                  "Packets the device dropped because its rx queue was full.", port,
+                  static_cast<double>(dev.imissed));
+      }
+      f.gauge("sluice_port_link_up", "1 if the port's link is up.", port,
+              src_.ports->link_up(s) ? 1 : 0);
+    }
+  }
+
+  void collect_stages(Families& f) const {
+    for (size_t i = 0; i < src_.stages.size(); ++i) {
+      const std::string stage(src_.stages[i]->name());
+      const auto reasons = src_.stages[i]->drop_reason_names();
+      f.counter("sluice_stage_packets_total", "Packets that entered the stage.", {{"stage", stage}},
+                sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].packets.get(); }));
+      f.counter("sluice_stage_cycles_total", "TSC cycles spent in the stage.", {{"stage", stage}},
+                sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].cycles.get(); }));
+      for (size_t r = 1; r < reasons.size(); ++r) {
+        f.counter("sluice_drops_total", "Packets dropped, by stage and reason.",
+                  {{"stage", stage}, {"reason", reasons[r]}},
+                  sum_workers(src_.workers, [i, r](const WorkerCounters& w) { return w.stages[i].drops[r].get(); }));
+      }
+    }
+    for (size_t r = 1; r < kOutputDropNames.size(); ++r) {
+      f.counter("sluice_drops_total", "Packets dropped, by stage and reason.",
+                {{"stage", "output"}, {"reason", kOutputDropNames[r]}},
+                sum_workers(src_.workers, [r](const WorkerCounters& w) { return w.output_drops[r].get(); }));
+    }
+  }
+
+  void collect_workers(Families& f) const {
+    for (size_t i = 0; i < src_.workers.size(); ++i) {
+      const WorkerCounters& w = *src_.workers[i];
+      const std::vector<ClientMetric::Label> worker = {{"worker", std::to_string(i)}};
+      const double packets = static_cast<double>(w.rx_packets.get());
+      const double busy = static_cast<double>(w.busy_cycles.get());
+      f.counter("sluice_worker_packets_total", "Packets received by the worker.", worker, packets);
+      f.counter("sluice_worker_busy_cycles_total",
+                "TSC cycles of loop iterations that received packets.", worker, busy);
+      f.counter("sluice_worker_idle_cycles_total",
+                "TSC cycles of loop iterations that received nothing.", worker,
+                static_cast<double>(w.idle_cycles.get()));
+      f.counter("sluice_worker_iterations_total", "Worker loop iterations.", worker,
+                static_cast<double>(w.iterations.get()));
+      f.counter("sluice_worker_sleeps_total", "Idle back-off sleeps.", worker,
+                static_cast<double>(w.sleeps.get()));
+      f.gauge("sluice_worker_processing_cycles_per_packet",
+              "Busy cycles divided by packets received (as OVS pmd-stats-show).", worker,
+              packets > 0 ? busy / packets : 0);
+    }
+    f.counter("sluice_learn_queue_full_total",
+              "MAC learning requests dropped because the control lcore's queue was full.", {},
+              sum_workers(src_.workers, [](const WorkerCounters& w) { return w.learn_queue_full.get(); }));
+    f.counter("sluice_flood_copies_total", "Packet copies made for flooding.", {},
+              sum_workers(src_.workers, [](const WorkerCounters& w) { return w.flood_copies.get(); }));
+  }
+
+  void collect_macs(Families& f) const {
+    for (const BridgeDomain& bd : src_.tables->live().bds) {
+      f.gauge("sluice_mac_table_entries", "MAC table entries (learned and static) per VLAN.",
+              {{"vlan", std::to_string(bd.vid)}}, src_.macs->entries_in_bd(bd.vid));
+    }
+    const MacTable::Stats& s = src_.macs->stats();
+    auto c = [&f](const char* name, const char* help, const std::atomic<uint64_t>& v) {
+      f.counter(name, help, {}, static_cast<double>(v.load(std::memory_order_relaxed)));
+    };
+    c("sluice_mac_learned_total", "MAC addresses learned.", s.learned);
+    c("sluice_mac_moved_total", "Learned MAC addresses that moved to another port.", s.moved);
+    c("sluice_mac_aged_total", "Learned MAC addresses removed by aging.", s.aged);
+    c("sluice_mac_flushed_total", "Learned MAC addresses removed by a port or VLAN change.", s.flushed);
+    c("sluice_mac_limit_refused_total", "MAC addresses not learned: port at its MAC limit.", s.limit_refused);
+    c("sluice_mac_table_full_total", "MAC addresses not learned: table full.", s.table_full);
+    c("sluice_mac_static_conflicts_total", "Frames whose source is another port's static MAC.",
+      s.static_conflicts);
+  }
+
+  void collect_control(Families& f) const {
+    for (uint8_t t = 0; t < ControlStats::kTypes; ++t) {
+      const uint64_t ok = src_.control->applied[t].load(std::memory_order_relaxed);
+      const uint64_t bad = src_.control->rejected[t].load(std::memory_order_relaxed);
+      if (ok == 0 && bad == 0) continue;
+      const char* type = message_type_name(t);
+      f.counter("sluice_control_messages_total", "Control messages by type and result.",
+                {{"type", type}, {"result", "applied"}}, static_cast<double>(ok));
+      f.counter("sluice_control_messages_total", "Control messages by type and result.",
+                {{"type", type}, {"result", "rejected"}}, static_cast<double>(bad));
+    }
+    f.counter("sluice_control_undecodable_total", "Control frames whose header was invalid.", {},
+              static_cast<double>(src_.control->undecodable.load()));
+    f.counter("sluice_tables_published_total", "Table versions published to the workers.", {},
+              static_cast<double>(src_.control->publishes.load()));
+  }
+
+  MetricsSources src_;
+};
+
+}  // namespace
+
+const char* message_type_name(uint8_t type) noexcept {
+  static constexpr const char* kNames[ControlStats::kTypes] = {
+      "hello", "error", "echo_request", "echo_reply", "experimenter", "features_request",
+      "features_reply", "get_config_request", "get_config_reply", "set_config", "packet_in",
+      "flow_removed", "port_status", "packet_out", "flow_mod", "group_mod", "port_mod",
+      "table_mod", "multipart_request", "multipart_reply", "barrier_request", "barrier_reply",
+      "type_22", "type_23", "role_request", "role_reply", "type_26", "type_27", "type_28",
+      "type_29", "type_30", "type_31"};
+  return type < ControlStats::kTypes ? kNames[type] : "unknown";
+}
+
+Result<std::unique_ptr<MetricsExporter>> MetricsExporter::start(const std::string& address,
+                                                                MetricsSources sources) {
+  std::unique_ptr<MetricsExporter> m(new MetricsExporter());
+  auto collector = std::make_shared<Collector>(sources);
+  try {
+    m->exposer_ = std::make_unique<prometheus::Exposer>(address, 1);
+  } catch (const std::exception& e) {
+    return fail("cannot serve metrics on " + address + ": " + e.what());
+  }
+  m->exposer_->RegisterCollectable(collector);
+  m->collector_ = collector;
+  return m;
+}
+
+MetricsExporter::~MetricsExporter() = default;
+
+}  // namespace sluice::dp

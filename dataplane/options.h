@@ -1,0 +1,34 @@
+// sluiced's command line (Boost.Program_options). `sluiced --help` documents every option.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/counters.h"
+#include "dataplane/log.h"
+#include "openflow/result.h"
+
+namespace sluice::dp {
+
+struct DaemonOptions {
+  std::string channel = "sluice";
+  unsigned main_core = 0;
+  std::vector<unsigned> worker_cores = {1};
+  std::string metrics = "127.0.0.1:9417";  // "off" disables the exporter
+  unsigned memory_mb = 512;
+  bool no_huge = false;
+  bool allow_pci = false;
+  std::string file_prefix;  // default: sluice-<channel>
+  LogLevel log_level = LogLevel::kInfo;
+  uint32_t idle_sleep_max_us = 250;
+  uint32_t mbufs = 16384;
+  uint32_t mac_table_size = 65536;
+  std::vector<std::string> eal_extra;
+};
+
+// Returns the options, or nullopt when --help was printed, or an error for bad input.
+Result<std::optional<DaemonOptions>> parse_options(int argc, char** argv);
+
+}  // namespace sluice::dp

@@ -1,0 +1,154 @@
+#include "dataplane/pipeline.h"
+
+#include <cstring>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/tables.h"
+
+namespace sluice::dp {
+
+Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool,
+                   uint16_t tx_queue)
+    : stages_(std::move(stages)), pool_(pool), tx_queue_(tx_queue) {}
+
+void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
+  Verdicts v;
+  for (size_t s = 0; s < stages_.size() && burst.count > 0; ++s) {
+    StageCounters& sc = ctx.counters->stages[s];
+    const uint64_t t0 = rte_rdtsc();
+    sc.calls.add(1);
+    sc.packets.add(burst.count);
+    stages_[s]->process(ctx, burst, v);
+    drop_and_compact(ctx, s, burst, v);
+    sc.cycles.add(rte_rdtsc() - t0);
+  }
+  if (burst.count > 0) output(ctx, burst);
+  transmit(ctx);
+}
+
+void Pipeline::drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,
+                                const Verdicts& v) noexcept {
+  StageCounters& sc = ctx.counters->stages[stage];
+  uint16_t kept = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    const uint8_t reason = v.reason[i];
+    if (reason == 0) {
+      if (kept != i) {
+        burst.pkts[kept] = burst.pkts[i];
+        burst.meta[kept] = burst.meta[i];
+      }
+      ++kept;
+      continue;
+    }
+    sc.drops[reason < kMaxDropReasons ? reason : 0].add(1);
+    ctx.counters->ports[burst.meta[i].in_slot].rx_dropped.add(1);
+    rte_pktmbuf_free(burst.pkts[i]);
+  }
+  burst.count = kept;
+}
+
+void Pipeline::drop_output(StageContext& ctx, rte_mbuf* m, uint16_t slot,
+                           OutputDrop why) noexcept {
+  ctx.counters->output_drops[static_cast<size_t>(why)].add(1);
+  if (slot < kMaxPorts) ctx.counters->ports[slot].tx_dropped.add(1);
+  rte_pktmbuf_free(m);
+}
+
+void Pipeline::output(StageContext& ctx, Burst& burst) noexcept {
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    const PacketMeta& meta = burst.meta[i];
+    if (meta.out_slot == kFloodSlot) {
+      flood(ctx, burst.pkts[i], meta);
+    } else {
+      enqueue(ctx, burst.pkts[i], meta.out_slot, meta.bd);
+    }
+  }
+}
+
+void Pipeline::flood(StageContext& ctx, rte_mbuf* m, const PacketMeta& meta) noexcept {
+  const BridgeDomain* bd = ctx.tables->bridge_domain(meta.bd);
+  uint16_t targets[kMaxPorts];
+  uint16_t n = 0;
+  if (bd != nullptr) {
+    for (const FloodMember& member : bd->members) {
+      if (member.slot != meta.in_slot) targets[n++] = member.slot;
+    }
+  }
+  if (n == 0) {
+    // Only the ingress port is in the domain: nobody to send to. Counted, not silent.
+    drop_output(ctx, m, kNoSlot, OutputDrop::kFloodNoMembers);
+    return;
+  }
+  // Copies for all targets but the last, which takes the original.
+  for (uint16_t k = 0; k + 1 < n; ++k) {
+    rte_mbuf* copy = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
+    if (copy == nullptr) {
+      drop_output(ctx, nullptr, targets[k], OutputDrop::kNoMbufForFlood);
+      continue;
+    }
+    ctx.counters->flood_copies.add(1);
+    enqueue(ctx, copy, targets[k], meta.bd);
+  }
+  enqueue(ctx, m, targets[n - 1], meta.bd);
+}
+
+void Pipeline::enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept {
+  const Tables& t = *ctx.tables;
+  if (slot >= kMaxPorts || !t.ports[slot].active || !t.ports[slot].admin_up ||
+      !ctx.link_up(slot)) {
+    drop_output(ctx, m, slot, OutputDrop::kPortDown);
+    return;
+  }
+  const uint16_t egress = t.egress_of(slot, bd);
+  if (egress == kEgressNone) {
+    drop_output(ctx, m, slot, OutputDrop::kEgressVlanNotAllowed);
+    return;
+  }
+  if (rte_pktmbuf_pkt_len(m) > uint32_t{t.ports[slot].mtu} + RTE_ETHER_HDR_LEN) {
+    drop_output(ctx, m, slot, OutputDrop::kMtuExceeded);
+    return;
+  }
+  if (egress != kEgressUntagged) {
+    uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, RTE_VLAN_HLEN));
+    if (p == nullptr) {
+      drop_output(ctx, m, slot, OutputDrop::kNoTagRoom);
+      return;
+    }
+    std::memmove(p, p + RTE_VLAN_HLEN, 2 * RTE_ETHER_ADDR_LEN);
+    p[12] = RTE_ETHER_TYPE_VLAN >> 8;
+    p[13] = RTE_ETHER_TYPE_VLAN & 0xff;
+    p[14] = static_cast<uint8_t>((egress >> 8) & 0x0f);
+    p[15] = static_cast<uint8_t>(egress & 0xff);
+  }
+  if (tx_count_[slot] == 0) touched_[n_touched_++] = slot;
+  tx_[slot][tx_count_[slot]++] = m;
+}
+
+void Pipeline::transmit(StageContext& ctx) noexcept {
+  const Tables& t = *ctx.tables;
+  for (uint16_t k = 0; k < n_touched_; ++k) {
+    const uint16_t slot = touched_[k];
+    const uint16_t n = tx_count_[slot];
+    rte_mbuf** pkts = tx_[slot].data();
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    const uint16_t sent = rte_eth_tx_burst(t.ports[slot].dpdk_port, tx_queue_, pkts, n);
+    PortCounters& pc = ctx.counters->ports[slot];
+    if (sent < n) {
+      for (uint16_t i = sent; i < n; ++i) {
+        bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+        drop_output(ctx, pkts[i], slot, OutputDrop::kTxQueueFull);
+      }
+    }
+    pc.tx_packets.add(sent);
+    pc.tx_bytes.add(bytes);
+    tx_count_[slot] = 0;
+  }
+  n_touched_ = 0;
+}
+
+}  // namespace sluice::dp

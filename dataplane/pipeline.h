@@ -1,0 +1,54 @@
+// Pipeline: runs the stages over a burst, then sends the survivors.
+//
+// After each stage it frees and counts the dropped packets (per stage and reason, and per
+// ingress port) and compacts the burst. The output phase resolves each packet's egress —
+// unicast port or the bridge domain's flood list, never back out of the ingress port — adds
+// the 802.1Q tag where the egress port carries the domain tagged, groups packets per output
+// port and sends one tx burst per port. Output drops have their own reasons (port_down,
+// tx_queue_full, egress_vlan_not_allowed, mtu_exceeded, no_mbuf_for_flood, no_tag_room).
+// One Pipeline per worker; it holds per-port transmit buffers, so it is not shared.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "dataplane/stage.h"
+
+struct rte_mempool;
+
+namespace sluice::dp {
+
+struct Tables;
+
+class Pipeline {
+ public:
+  // 'pool' provides mbufs for flood copies; 'tx_queue' is this worker's queue on every port.
+  Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool, uint16_t tx_queue);
+
+  void run(StageContext& ctx, Burst& burst) noexcept;
+
+  std::span<const std::unique_ptr<Stage>> stages() const noexcept { return stages_; }
+
+ private:
+  void drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,
+                        const Verdicts& v) noexcept;
+  void output(StageContext& ctx, Burst& burst) noexcept;
+  void flood(StageContext& ctx, rte_mbuf* m, const PacketMeta& meta) noexcept;
+  // Checks the egress, tags if needed, and queues the packet on the port; frees on a drop.
+  void enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept;
+  void drop_output(StageContext& ctx, rte_mbuf* m, uint16_t slot, OutputDrop why) noexcept;
+  void transmit(StageContext& ctx) noexcept;
+
+  std::vector<std::unique_ptr<Stage>> stages_;
+  rte_mempool* pool_;
+  uint16_t tx_queue_;
+  // Per output slot: packets waiting for this burst's tx, and which slots have any.
+  std::array<std::array<rte_mbuf*, kBurstSize>, kMaxPorts> tx_{};
+  std::array<uint16_t, kMaxPorts> tx_count_{};
+  std::array<uint16_t, kMaxPorts> touched_{};
+  uint16_t n_touched_ = 0;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,45 @@
+// The dataplane's unit of work: a stage over a burst. One virtual call per burst, never per
+// packet. A stage decides (a verdict per packet: pass, or drop with a reason); the pipeline
+// moves, counts and frees packets. A stage never frees a packet and never calls another.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "dataplane/burst.h"
+#include "dataplane/counters.h"
+
+namespace sluice::dp {
+
+struct Tables;
+class MacTable;
+class LearnQueue;
+
+// What a stage may read or use besides the burst. Built by the worker once per burst.
+struct StageContext {
+  uint16_t worker = 0;
+  uint32_t now = 0;                // coarse seconds (for MAC aging timestamps)
+  const Tables* tables = nullptr;  // the published version, stable for this burst
+  MacTable* macs = nullptr;
+  LearnQueue* learn = nullptr;
+  WorkerCounters* counters = nullptr;
+  const std::atomic<uint8_t>* link_state = nullptr;  // per port slot, written by the control lcore
+
+  bool link_up(uint16_t slot) const noexcept {
+    return link_state[slot].load(std::memory_order_relaxed) != 0;
+  }
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual std::string_view name() const noexcept = 0;
+  // Index 0 is "none" (pass); a verdict of i drops the packet with reason names[i].
+  virtual std::span<const char* const> drop_reason_names() const noexcept = 0;
+  // Sets a verdict for every packet in 'burst'.
+  virtual void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept = 0;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,38 @@
+// IngressStage (OpenFlow table 0): puts each frame into a bridge domain according to its
+// port's VLAN mode, and strips the 802.1Q tag (frames travel untagged inside the switch).
+//
+// Edges: pass → l2. Drops: port_down (admin down), port_not_configured (no table-0 flow for
+// the port), vlan_not_allowed (tagged VLAN not allowed on the port, or untagged frame on a port
+// without an untagged VLAN).
+// Counters: per-stage; per flow (table-0 flow packets/bytes).
+// Configured by: FLOW_MOD table 0 (see docs/architecture.md), compiled into Tables::ingress.
+// Threading: any worker; reads the published Tables only.
+#pragma once
+
+#include <array>
+
+#include "dataplane/stage.h"
+
+namespace sluice::dp {
+
+enum class IngressDrop : uint8_t {
+  kNone = 0,
+  kPortDown,
+  kPortNotConfigured,
+  kVlanNotAllowed,
+  kCount
+};
+inline constexpr std::array<const char*, 4> kIngressDropNames = {
+    "none", "port_down", "port_not_configured", "vlan_not_allowed"};
+static_assert(kIngressDropNames.size() == static_cast<size_t>(IngressDrop::kCount));
+
+class IngressStage final : public Stage {
+ public:
+  std::string_view name() const noexcept override { return "ingress"; }
+  std::span<const char* const> drop_reason_names() const noexcept override {
+    return kIngressDropNames;
+  }
+  void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
+};
+
+}  // namespace sluice::dp

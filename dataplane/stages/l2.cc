@@ -1,0 +1,105 @@
+#include "dataplane/stages/l2.h"
+
+#include <rte_mbuf.h>
+
+#include "dataplane/learn_queue.h"
+#include "dataplane/mac_table.h"
+#include "dataplane/tables.h"
+
+namespace sluice::dp {
+namespace {
+
+bool is_multicast(const uint8_t* mac) noexcept { return (mac[0] & 1) != 0; }
+
+void count_flow(WorkerCounters& c, uint16_t flow, uint32_t len) noexcept {
+  if (flow >= kMaxFlowCounters) return;
+  c.flows[flow].packets.add(1);
+  c.flows[flow].bytes.add(len);
+}
+
+// Source side: learn, refresh, or refuse. Returns a drop reason or kNone.
+L2Drop check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
+                    LearnRequest* learn, uint32_t& n_learn) noexcept {
+  MacTable& macs = *ctx.macs;
+  if (pos >= 0) {
+    MacEntry& e = macs.entry(pos);
+    if (e.slot.load(std::memory_order_relaxed) == meta.in_slot) {
+      // Refresh the age stamp; write only when it changes, to keep the line shared.
+      if (e.last_seen.load(std::memory_order_relaxed) != ctx.now) {
+        e.last_seen.store(ctx.now, std::memory_order_relaxed);
+      }
+      return L2Drop::kNone;
+    }
+    if (e.is_static.load(std::memory_order_relaxed)) return L2Drop::kStaticMacConflict;
+  }
+  if (macs.at_limit(meta.in_slot)) return L2Drop::kMacLimit;
+  // Ask once per burst per source.
+  if (n_learn > 0 && learn[n_learn - 1].key == meta.src_key &&
+      learn[n_learn - 1].slot == meta.in_slot) {
+    return L2Drop::kNone;
+  }
+  learn[n_learn++] = LearnRequest{meta.src_key, meta.in_slot, {}};
+  return L2Drop::kNone;
+}
+
+// Destination side: unicast output port, flood, or hairpin drop.
+L2Drop choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta,
+                     const uint8_t* dst, int32_t pos) noexcept {
+  if (!is_multicast(dst) && pos >= 0) {
+    const MacEntry& e = ctx.macs->entry(pos);
+    uint16_t slot = e.slot.load(std::memory_order_acquire);
+    if (slot == meta.in_slot) return L2Drop::kHairpin;
+    meta.out_slot = slot;
+    if (e.is_static.load(std::memory_order_relaxed)) {
+      count_flow(*ctx.counters, e.flow.load(std::memory_order_relaxed), meta.len);
+    }
+    return L2Drop::kNone;
+  }
+  meta.out_slot = kFloodSlot;
+  count_flow(*ctx.counters, bd.flood_flow, meta.len);
+  return L2Drop::kNone;
+}
+
+}  // namespace
+
+void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
+  const Tables& t = *ctx.tables;
+  const uint16_t n = burst.count;
+  uint64_t keys[2 * kBurstSize] = {};  // zeroed: GCC cannot see that only [0, 2n) is read
+  int32_t pos[2 * kBurstSize];
+  const BridgeDomain* bds[kBurstSize];
+
+  for (uint16_t i = 0; i < n; ++i) {
+    PacketMeta& meta = burst.meta[i];
+    const uint8_t* eth = rte_pktmbuf_mtod(burst.pkts[i], const uint8_t*);
+    meta.dst_key = mac_key(meta.bd, eth);
+    meta.src_key = mac_key(meta.bd, eth + 6);
+    keys[i] = meta.src_key;
+    keys[n + i] = meta.dst_key;
+    bds[i] = t.bridge_domain(meta.bd);
+  }
+  ctx.macs->lookup_bulk(keys, 2u * n, pos);
+
+  LearnRequest learn[kBurstSize];
+  uint32_t n_learn = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    PacketMeta& meta = burst.meta[i];
+    const uint8_t* eth = rte_pktmbuf_mtod(burst.pkts[i], const uint8_t*);
+    L2Drop drop = L2Drop::kNone;
+    if (bds[i] == nullptr) {
+      drop = L2Drop::kNoBridgeDomain;
+    } else if (is_multicast(eth + 6)) {
+      drop = L2Drop::kInvalidSrcMac;
+    } else {
+      drop = check_source(ctx, meta, pos[i], learn, n_learn);
+      if (drop == L2Drop::kNone) drop = choose_output(ctx, *bds[i], meta, eth, pos[n + i]);
+    }
+    out.reason[i] = static_cast<uint8_t>(drop);
+  }
+  if (n_learn > 0) {
+    uint32_t queued = ctx.learn->push(learn, n_learn);
+    ctx.counters->learn_queue_full.add(n_learn - queued);
+  }
+}
+
+}  // namespace sluice::dp

@@ -1,0 +1,45 @@
+// L2Stage (OpenFlow table 1): MAC learning and forwarding within a bridge domain.
+//
+// For each frame: looks up (bd, eth_src) and (bd, eth_dst) in bulk. A source seen for the
+// first time, or on another port than before, becomes a learn request for the control lcore
+// (workers never write the table's keys). A known unicast destination sets the output port;
+// broadcast, multicast and unknown unicast are flooded to the bridge domain's group.
+//
+// Edges: pass → output (unicast port or flood). Drops: no_bridge_domain (no table-1 flow for
+// the frame's VLAN), invalid_src_mac (multicast source), mac_limit (new source on a port at
+// its MAC limit), static_mac_conflict (source is a static MAC of another port), hairpin
+// (destination is the ingress port).
+// Counters: per-stage; learn_queue_full per worker; per flow (flood flow, static MAC flows).
+// Configured by: GROUP_MOD (flood groups), FLOW_MOD table 1, PORT_SET (mac_limit).
+// Threading: any worker; MacTable readers are lock-free.
+#pragma once
+
+#include <array>
+
+#include "dataplane/stage.h"
+
+namespace sluice::dp {
+
+enum class L2Drop : uint8_t {
+  kNone = 0,
+  kNoBridgeDomain,
+  kInvalidSrcMac,
+  kMacLimit,
+  kStaticMacConflict,
+  kHairpin,
+  kCount
+};
+inline constexpr std::array<const char*, 6> kL2DropNames = {
+    "none", "no_bridge_domain", "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin"};
+static_assert(kL2DropNames.size() == static_cast<size_t>(L2Drop::kCount));
+
+class L2Stage final : public Stage {
+ public:
+  std::string_view name() const noexcept override { return "l2"; }
+  std::span<const char* const> drop_reason_names() const noexcept override {
+    return kL2DropNames;
+  }
+  void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,101 @@
+// The compiled, immutable view of the pipeline's configuration that workers read: ports,
+// table 0 (ingress VLAN classification), table 1's bridge domains and flood lists, and the
+// per-port egress encapsulation. The control service builds a new Tables off the fast path,
+// publishes it with one pointer swap (TablesHandle) and frees the old one only after every
+// worker has passed a quiescent point. Learned MACs live in MacTable, not here.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/counters.h"
+
+struct rte_rcu_qsbr;
+
+namespace sluice::dp {
+
+inline constexpr uint16_t kVlanCount = 4096;
+inline constexpr uint16_t kNoFlow16 = 0xffff;
+
+struct PortRuntime {
+  bool active = false;    // the slot holds a started port
+  bool admin_up = true;   // administratively up (PORT_SET)
+  uint16_t dpdk_port = 0;
+  uint16_t mtu = 1500;
+  uint32_t of_port = 0;   // OpenFlow port number
+};
+
+// What table 0 decided for one (port, VLAN form): the bridge domain and the flow's counter.
+struct IngressAction {
+  uint16_t bd = 0;  // 0 = no flow (miss)
+  uint16_t flow = kNoFlow16;
+};
+
+struct IngressPort {
+  bool configured = false;          // the port has at least one table-0 flow
+  IngressAction untagged;           // untagged and priority-tagged frames
+  std::vector<IngressAction> tagged;  // indexed by VID; empty when no tagged VLAN is accepted
+};
+
+// How a frame of a bridge domain leaves a port: untagged, with an 802.1Q tag of some VID, or
+// not at all (the port is not in the domain).
+inline constexpr uint16_t kEgressUntagged = 0;
+inline constexpr uint16_t kEgressNone = 0xffff;
+
+struct FloodMember {
+  uint16_t slot = 0;
+  uint16_t egress = kEgressNone;  // kEgressUntagged or the VID to push
+};
+
+struct BridgeDomain {
+  uint16_t vid = 0;
+  uint16_t flood_flow = kNoFlow16;  // the table-1 priority-0 flow's counter
+  std::vector<FloodMember> members;
+};
+
+struct Tables {
+  uint64_t version = 0;
+  std::array<PortRuntime, kMaxPorts> ports{};
+  std::vector<uint16_t> active_slots;  // slots with a started port, for the rx loop
+  std::array<IngressPort, kMaxPorts> ingress{};
+  // Per port: how a frame of bridge domain V leaves it (indexed by V); empty = in no domain.
+  std::array<std::vector<uint16_t>, kMaxPorts> egress{};
+  std::array<int16_t, kVlanCount> bd_index{};  // VLAN → index in bds, -1 = no bridge domain
+  std::vector<BridgeDomain> bds;
+
+  Tables() { bd_index.fill(-1); }
+  const BridgeDomain* bridge_domain(uint16_t vid) const noexcept {
+    int16_t i = bd_index[vid & 0xfff];
+    return i < 0 ? nullptr : &bds[static_cast<size_t>(i)];
+  }
+  uint16_t egress_of(uint16_t slot, uint16_t bd) const noexcept {
+    const auto& e = egress[slot];
+    return e.empty() ? kEgressNone : e[bd & 0xfff];
+  }
+};
+
+// Owns the published Tables. Workers call current() once per burst; the control service
+// calls publish(), which waits for every worker to pass a quiescent point before freeing
+// the previous version. Workers report quiescence through the rte_rcu_qsbr variable.
+class TablesHandle {
+ public:
+  explicit TablesHandle(rte_rcu_qsbr* qsv);
+  ~TablesHandle();
+  TablesHandle(const TablesHandle&) = delete;
+  TablesHandle& operator=(const TablesHandle&) = delete;
+
+  const Tables* current() const noexcept { return current_.load(std::memory_order_acquire); }
+  // Swaps in 'next' and frees the old version once no worker can still see it.
+  void publish(std::unique_ptr<Tables> next);
+  // The version workers see now (for the control service, which is the only writer).
+  const Tables& live() const noexcept { return *current_.load(std::memory_order_relaxed); }
+
+ private:
+  rte_rcu_qsbr* qsv_;
+  std::atomic<const Tables*> current_;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,83 @@
+#include "dataplane/worker.h"
+
+#include <algorithm>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dataplane/clock.h"
+#include "dataplane/tables.h"
+
+namespace sluice::dp {
+
+Worker::Worker(WorkerEnv env, Pipeline pipeline) : env_(env), pipeline_(std::move(pipeline)) {}
+
+uint32_t Worker::poll_once(const Tables& t) noexcept {
+  StageContext ctx;
+  ctx.worker = env_.index;
+  ctx.now = now_seconds();
+  ctx.tables = &t;
+  ctx.macs = env_.macs;
+  ctx.learn = env_.learn;
+  ctx.counters = env_.counters;
+  ctx.link_state = env_.link_state;
+  uint32_t received = 0;
+  for (uint16_t slot : t.active_slots) {
+    const uint16_t n =
+        rte_eth_rx_burst(t.ports[slot].dpdk_port, env_.index, burst_.pkts.data(), kBurstSize);
+    if (n == 0) continue;
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      burst_.meta[i] = PacketMeta{};
+      burst_.meta[i].in_slot = slot;
+      bytes += rte_pktmbuf_pkt_len(burst_.pkts[i]);
+    }
+    PortCounters& pc = env_.counters->ports[slot];
+    pc.rx_packets.add(n);
+    pc.rx_bytes.add(bytes);
+    burst_.count = n;
+    pipeline_.run(ctx, burst_);
+    received += n;
+  }
+  return received;
+}
+
+void Worker::back_off(uint32_t& sleep_us) noexcept {
+  sleep_us = sleep_us == 0 ? 1 : std::min(sleep_us * 2, env_.idle_sleep_max_us);
+  rte_rcu_qsbr_thread_offline(env_.qsv, env_.index);
+  rte_delay_us_sleep(sleep_us);
+  rte_rcu_qsbr_thread_online(env_.qsv, env_.index);
+  env_.counters->sleeps.add(1);
+  env_.counters->sleep_us.add(sleep_us);
+}
+
+int Worker::run() noexcept {
+  rte_rcu_qsbr_thread_register(env_.qsv, env_.index);
+  rte_rcu_qsbr_thread_online(env_.qsv, env_.index);
+  WorkerCounters& c = *env_.counters;
+  uint32_t empty_polls = 0;
+  uint32_t sleep_us = 0;
+  while (!env_.stop->load(std::memory_order_relaxed)) {
+    const uint64_t t0 = rte_rdtsc();
+    const uint32_t received = poll_once(*env_.tables->current());
+    const uint64_t spent = rte_rdtsc() - t0;
+    c.iterations.add(1);
+    rte_rcu_qsbr_quiescent(env_.qsv, env_.index);
+    if (received > 0) {
+      c.busy_cycles.add(spent);
+      c.rx_packets.add(received);
+      empty_polls = 0;
+      sleep_us = 0;
+      continue;
+    }
+    c.idle_cycles.add(spent);
+    if (env_.idle_sleep_max_us != 0 && ++empty_polls >= kEmptyPollsBeforeSleep) back_off(sleep_us);
+  }
+  rte_rcu_qsbr_thread_offline(env_.qsv, env_.index);
+  rte_rcu_qsbr_thread_unregister(env_.qsv, env_.index);
+  return 0;
+}
+
+}  // namespace sluice::dp

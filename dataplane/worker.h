@@ -1,0 +1,55 @@
+// Worker: one poll-mode loop per worker lcore. Each iteration polls this worker's rx queue on
+// every port, runs the pipeline over each burst, then reports a quiescent state (RCU) so the
+// control lcore may free old tables. Cycle accounting follows Open vSwitch's pmd-stats:
+// iterations that received packets count as busy cycles, the others as idle; busy cycles
+// divided by packets is "processing cycles per packet".
+//
+// Idle back-off: after kEmptyPollsBeforeSleep empty iterations the worker sleeps 1 µs,
+// doubling up to idle_sleep_max_us, and goes back to full polling as soon as a poll finds a
+// packet (0 disables sleeping, for benchmarks). While asleep it is offline for RCU, so it never
+// holds up a table update.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/pipeline.h"
+#include "dataplane/stage.h"
+
+struct rte_rcu_qsbr;
+
+namespace sluice::dp {
+
+class TablesHandle;
+
+struct WorkerEnv {
+  uint16_t index = 0;
+  uint32_t idle_sleep_max_us = 250;
+  const TablesHandle* tables = nullptr;
+  MacTable* macs = nullptr;
+  LearnQueue* learn = nullptr;
+  WorkerCounters* counters = nullptr;
+  const std::atomic<uint8_t>* link_state = nullptr;
+  rte_rcu_qsbr* qsv = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+};
+
+inline constexpr uint32_t kEmptyPollsBeforeSleep = 256;
+
+class Worker {
+ public:
+  Worker(WorkerEnv env, Pipeline pipeline);
+  // The lcore's main function; returns when env.stop becomes true.
+  int run() noexcept;
+  std::span<const std::unique_ptr<Stage>> stages() const noexcept { return pipeline_.stages(); }
+
+ private:
+  uint32_t poll_once(const Tables& t) noexcept;
+  void back_off(uint32_t& sleep_us) noexcept;
+
+  WorkerEnv env_;
+  Pipeline pipeline_;
+  Burst burst_;
+};
+
+}  // namespace sluice::dp

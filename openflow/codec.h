@@ -1,0 +1,104 @@
+// OpenFlow 1.3 wire codec: encode, strictly decode, for the messages in messages.h.
+//
+// Encoders append complete messages (header included) to 'out'. Multipart reply encoders
+// split long lists into several messages flagged kMultipartMore, as the spec asks.
+// Decoders take exactly one whole message (the framing layer guarantees that the span is the
+// message's own 'length' bytes), check every length, TLV and prerequisite, and on failure
+// return the OfError the receiver should answer with. They never read past the span, never
+// allocate (except the reply-list decoders used by the controller, which append to vectors)
+// and never throw.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <span>
+#include <vector>
+
+#include "openflow/messages.h"
+
+namespace sluice::of {
+
+using Bytes = std::vector<uint8_t>;
+template <class T>
+using Decoded = std::expected<T, OfError>;
+
+// ---- Encode -------------------------------------------------------------------------------
+
+void encode_hello(uint32_t xid, Bytes& out);
+void encode_error(uint32_t xid, const ErrorMsg& msg, Bytes& out);
+void encode_echo_request(uint32_t xid, std::span<const uint8_t> data, Bytes& out);
+void encode_echo_reply(uint32_t xid, std::span<const uint8_t> data, Bytes& out);
+void encode_features_request(uint32_t xid, Bytes& out);
+void encode_features_reply(uint32_t xid, const FeaturesReply& msg, Bytes& out);
+void encode_barrier_request(uint32_t xid, Bytes& out);
+void encode_barrier_reply(uint32_t xid, Bytes& out);
+void encode_flow_mod(uint32_t xid, const FlowMod& msg, Bytes& out);
+void encode_group_mod(uint32_t xid, const GroupMod& msg, Bytes& out);
+void encode_port_status(uint32_t xid, const PortStatus& msg, Bytes& out);
+
+void encode_port_desc_request(uint32_t xid, Bytes& out);
+void encode_port_desc_reply(uint32_t xid, std::span<const Port> ports, Bytes& out);
+void encode_port_stats_request(uint32_t xid, uint32_t port_no, Bytes& out);
+void encode_port_stats_reply(uint32_t xid, std::span<const PortStats> stats, Bytes& out);
+void encode_flow_stats_request(uint32_t xid, const FlowStatsRequest& req, Bytes& out);
+void encode_flow_stats_reply(uint32_t xid, std::span<const FlowStats> stats, Bytes& out);
+void encode_group_desc_request(uint32_t xid, Bytes& out);
+void encode_group_desc_reply(uint32_t xid, std::span<const GroupDesc> groups, Bytes& out);
+
+void encode_port_add(uint32_t xid, const PortAdd& msg, Bytes& out);
+void encode_port_del(uint32_t xid, const PortDel& msg, Bytes& out);
+void encode_port_set(uint32_t xid, const PortSet& msg, Bytes& out);
+void encode_switch_config(uint32_t xid, const SwitchConfig& msg, Bytes& out);
+
+// ---- Decode -------------------------------------------------------------------------------
+
+// Checks version (bad_request::kBadVersion; for HELLO hello_failed::kIncompatible),
+// length >= 8 and length == msg.size() (bad_request::kBadLen), and a known type
+// (bad_request::kBadType).
+Decoded<Header> decode_header(std::span<const uint8_t> msg);
+
+// HELLO: the header is checked; hello elements (e.g. a version bitmap) are accepted and
+// ignored.
+Decoded<void> decode_hello(std::span<const uint8_t> msg);
+// Messages that are only a header (FEATURES_REQUEST, BARRIER_REQUEST, BARRIER_REPLY): checks
+// the header, that it is a 'type' message, and that the length is exactly 8.
+Decoded<void> decode_empty(std::span<const uint8_t> msg, MsgType type);
+Decoded<ErrorMsg> decode_error(std::span<const uint8_t> msg);
+Decoded<FeaturesReply> decode_features_reply(std::span<const uint8_t> msg);
+// The payload of an echo request or reply (a view into msg).
+Decoded<std::span<const uint8_t>> decode_echo(std::span<const uint8_t> msg);
+Decoded<void> decode_flow_mod(std::span<const uint8_t> msg, FlowMod& out);
+Decoded<void> decode_group_mod(std::span<const uint8_t> msg, GroupMod& out);
+Decoded<PortStatus> decode_port_status(std::span<const uint8_t> msg);
+
+Decoded<MultipartHeader> decode_multipart_header(std::span<const uint8_t> msg);
+// Only PORT_DESC, PORT_STATS, FLOW and GROUP_DESC are supported; any other multipart type is
+// bad_request::kBadMultipart.
+// Requests (read by the dataplane).
+Decoded<void> decode_port_desc_request(std::span<const uint8_t> msg);
+Decoded<void> decode_group_desc_request(std::span<const uint8_t> msg);
+Decoded<uint32_t> decode_port_stats_request(std::span<const uint8_t> msg);
+Decoded<FlowStatsRequest> decode_flow_stats_request(std::span<const uint8_t> msg);
+// Replies (read by the controller): append this message's entries to 'out'.
+Decoded<void> decode_port_desc_reply(std::span<const uint8_t> msg, std::vector<Port>& out);
+Decoded<void> decode_port_stats_reply(std::span<const uint8_t> msg, std::vector<PortStats>& out);
+Decoded<void> decode_flow_stats_reply(std::span<const uint8_t> msg, std::vector<FlowStats>& out);
+Decoded<void> decode_group_desc_reply(std::span<const uint8_t> msg, std::vector<GroupDesc>& out);
+
+// OFPT_EXPERIMENTER: which experimenter message this is (bad_request::kBadExperimenter if not
+// Sluice's, bad_request::kBadExpType if the type is unknown).
+Decoded<SluiceMsgType> decode_sluice_type(std::span<const uint8_t> msg);
+Decoded<PortAdd> decode_port_add(std::span<const uint8_t> msg);
+Decoded<PortDel> decode_port_del(std::span<const uint8_t> msg);
+Decoded<PortSet> decode_port_set(std::span<const uint8_t> msg);
+Decoded<SwitchConfig> decode_switch_config(std::span<const uint8_t> msg);
+
+// ---- Errors -------------------------------------------------------------------------------
+
+// The ERROR to send for 'err' about 'request': data is the request's first bytes (up to
+// kMaxErrorData, at least 64 when the request is that long).
+ErrorMsg make_error(const OfError& err, std::span<const uint8_t> request);
+// A Sluice experimenter error whose data is the sentence 'text' (truncated to kMaxErrorData).
+ErrorMsg make_sluice_error(uint16_t code, std::string_view text);
+
+}  // namespace sluice::of

@@ -1,0 +1,437 @@
+// Decoded OpenFlow 1.3 messages as plain, trivially copyable, fixed-size structs.
+//
+// These are the only types both processes share (with ofp.h). They carry no pointers and no
+// std::string: the dataplane's control service decodes into them without allocating, and a
+// struct compares with ==. Multipart replies with many entries are handed over one entry at a
+// time (see codec.h). Field names mirror the OpenFlow 1.3 specification's.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+#include "openflow/ofp.h"
+
+namespace sluice::of {
+
+using MacAddr = std::array<uint8_t, 6>;
+inline constexpr MacAddr kMacExact = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+// Fixed-capacity, NUL-padded text field (port names, device strings, error text).
+template <size_t N>
+struct FixedString {
+  std::array<char, N> bytes{};
+
+  std::string_view view() const noexcept {
+    return {bytes.data(), strnlen(bytes.data(), N)};
+  }
+  // Returns false (and leaves the field empty) if 'text' does not fit.
+  bool assign(std::string_view text) noexcept {
+    bytes.fill(0);
+    if (text.size() > N) return false;
+    std::memcpy(bytes.data(), text.data(), text.size());
+    return true;
+  }
+  friend bool operator==(const FixedString&, const FixedString&) = default;
+};
+
+struct Header {
+  uint8_t version = kVersion;
+  MsgType type = MsgType::kHello;
+  uint16_t length = kHeaderSize;
+  uint32_t xid = 0;
+  friend bool operator==(const Header&, const Header&) = default;
+};
+
+// ---- Match --------------------------------------------------------------------------------
+
+// OXM basic-class field numbers this codec understands. The value is the OXM field number.
+enum class Field : uint8_t {
+  kInPort = 0,
+  kMetadata = 2,
+  kEthDst = 3,
+  kEthSrc = 4,
+  kEthType = 5,
+  kVlanVid = 6,
+  kIpProto = 10,
+  kIpv4Src = 11,
+  kIpv4Dst = 12,
+  kTcpSrc = 13,
+  kTcpDst = 14,
+  kUdpSrc = 15,
+  kUdpDst = 16,
+  kIcmpv4Type = 19,
+  kIcmpv4Code = 20,
+  kTunnelId = 38,
+};
+
+inline constexpr uint64_t field_bit(Field f) noexcept {
+  return uint64_t{1} << static_cast<unsigned>(f);
+}
+
+// A match: the fields in 'present' are matched, everything else is wildcarded. A field in
+// 'masked' came with an OXM mask; otherwise its mask member holds all-ones. Values are stored
+// already ANDed with their mask, so two equal matches compare ==.
+struct Match {
+  uint64_t present = 0;
+  uint64_t masked = 0;
+  uint64_t metadata = 0;
+  uint64_t metadata_mask = ~uint64_t{0};
+  uint64_t tunnel_id = 0;
+  uint64_t tunnel_id_mask = ~uint64_t{0};
+  uint32_t in_port = 0;
+  uint32_t ipv4_src = 0;
+  uint32_t ipv4_src_mask = ~uint32_t{0};  // host byte order, like ipv4_src
+  uint32_t ipv4_dst = 0;
+  uint32_t ipv4_dst_mask = ~uint32_t{0};
+  MacAddr eth_dst{};
+  MacAddr eth_dst_mask = kMacExact;
+  MacAddr eth_src{};
+  MacAddr eth_src_mask = kMacExact;
+  uint16_t eth_type = 0;
+  uint16_t vlan_vid = 0;  // includes kVidPresent, as on the wire
+  uint16_t vlan_vid_mask = 0x1fff;
+  uint16_t tcp_src = 0;
+  uint16_t tcp_dst = 0;
+  uint16_t udp_src = 0;
+  uint16_t udp_dst = 0;
+  uint8_t ip_proto = 0;
+  uint8_t icmpv4_type = 0;
+  uint8_t icmpv4_code = 0;
+  uint8_t pad_[3] = {};
+
+  bool has(Field f) const noexcept { return (present & field_bit(f)) != 0; }
+  bool has_mask(Field f) const noexcept { return (masked & field_bit(f)) != 0; }
+  friend bool operator==(const Match&, const Match&) = default;
+};
+
+// ---- Actions and instructions ---------------------------------------------------------------
+
+enum class ActionType : uint16_t {
+  kOutput = 0,
+  kPushVlan = 17,
+  kPopVlan = 18,
+  kGroup = 22,
+  kSetField = 25,
+  kExperimenter = 0xffff,
+};
+
+// Sluice experimenter actions (reserved now; later issues give them meaning).
+enum class SluiceAction : uint16_t {
+  kConntrack = 1,
+  kNat = 2,
+  kVxlanEncap = 3,
+  kVxlanDecap = 4,
+};
+
+struct Action {
+  ActionType type = ActionType::kOutput;
+  uint16_t ethertype = 0;     // kPushVlan: 0x8100 or 0x88a8
+  uint16_t max_len = 0;       // kOutput to the controller
+  SluiceAction sluice = SluiceAction::kConntrack;  // kExperimenter
+  Field field = Field::kInPort;  // kSetField: which field 'value' sets
+  uint8_t pad_[3] = {};
+  uint32_t port = 0;          // kOutput
+  uint32_t group_id = 0;      // kGroup
+  uint8_t pad2_[4] = {};
+  // kSetField: the value (MAC in the low 48 bits, big-endian order of bytes; vlan_vid with
+  // kVidPresent; IPv4 in host order). kExperimenter: the action's argument.
+  uint64_t value = 0;
+  friend bool operator==(const Action&, const Action&) = default;
+};
+
+inline constexpr size_t kMaxActions = 16;
+
+struct ActionList {
+  uint8_t count = 0;
+  uint8_t pad_[7] = {};
+  std::array<Action, kMaxActions> items{};
+
+  std::span<const Action> view() const noexcept { return {items.data(), count}; }
+  // Returns false if the list is full.
+  bool push(const Action& a) noexcept {
+    if (count == kMaxActions) return false;
+    items[count++] = a;
+    return true;
+  }
+  friend bool operator==(const ActionList& a, const ActionList& b) noexcept {
+    if (a.count != b.count) return false;
+    for (size_t i = 0; i < a.count; ++i) {
+      if (!(a.items[i] == b.items[i])) return false;
+    }
+    return true;
+  }
+};
+
+// Instruction presence bits.
+namespace instr {
+inline constexpr uint8_t kGotoTable = 1 << 0, kWriteMetadata = 1 << 1, kWriteActions = 1 << 2,
+                         kApplyActions = 1 << 3, kClearActions = 1 << 4;
+}
+
+struct Instructions {
+  uint8_t present = 0;  // instr:: bits
+  uint8_t goto_table = 0;
+  uint8_t pad_[6] = {};
+  uint64_t metadata = 0;
+  uint64_t metadata_mask = 0;
+  ActionList apply_actions;
+  ActionList write_actions;
+  friend bool operator==(const Instructions&, const Instructions&) = default;
+};
+
+// ---- Modifications ------------------------------------------------------------------------
+
+enum class FlowModCommand : uint8_t {
+  kAdd = 0,
+  kModify = 1,
+  kModifyStrict = 2,
+  kDelete = 3,
+  kDeleteStrict = 4,
+};
+
+struct FlowMod {
+  uint64_t cookie = 0;
+  uint64_t cookie_mask = 0;
+  uint8_t table_id = 0;
+  FlowModCommand command = FlowModCommand::kAdd;
+  uint16_t idle_timeout = 0;
+  uint16_t hard_timeout = 0;
+  uint16_t priority = 0x8000;
+  uint32_t buffer_id = kNoBuffer;
+  uint32_t out_port = port_no::kAny;
+  uint32_t out_group = group_id::kAny;
+  uint16_t flags = 0;
+  uint8_t pad_[2] = {};
+  Match match;
+  Instructions instructions;
+  friend bool operator==(const FlowMod&, const FlowMod&) = default;
+};
+
+enum class GroupModCommand : uint16_t { kAdd = 0, kModify = 1, kDelete = 2 };
+enum class GroupType : uint8_t { kAll = 0, kSelect = 1, kIndirect = 2, kFastFailover = 3 };
+
+struct Bucket {
+  uint16_t weight = 0;
+  uint8_t pad_[2] = {};
+  uint32_t watch_port = port_no::kAny;
+  uint32_t watch_group = group_id::kAny;
+  uint8_t pad2_[4] = {};
+  ActionList actions;
+  friend bool operator==(const Bucket&, const Bucket&) = default;
+};
+
+inline constexpr size_t kMaxBuckets = 256;
+
+// A group's definition: the body of GROUP_MOD and of a GROUP_DESC multipart entry.
+struct GroupDesc {
+  GroupType type = GroupType::kAll;
+  uint8_t pad_[1] = {};
+  uint16_t n_buckets = 0;
+  uint32_t group_id = 0;
+  std::array<Bucket, kMaxBuckets> buckets{};
+
+  std::span<const Bucket> view() const noexcept { return {buckets.data(), n_buckets}; }
+  friend bool operator==(const GroupDesc& a, const GroupDesc& b) noexcept {
+    if (a.type != b.type || a.group_id != b.group_id || a.n_buckets != b.n_buckets) return false;
+    for (size_t i = 0; i < a.n_buckets; ++i) {
+      if (!(a.buckets[i] == b.buckets[i])) return false;
+    }
+    return true;
+  }
+};
+
+struct GroupMod {
+  GroupModCommand command = GroupModCommand::kAdd;
+  uint8_t pad_[6] = {};
+  GroupDesc group;
+  friend bool operator==(const GroupMod&, const GroupMod&) = default;
+};
+
+// ---- Switch and ports ---------------------------------------------------------------------
+
+struct FeaturesReply {
+  uint64_t datapath_id = 0;
+  uint32_t n_buffers = 0;
+  uint8_t n_tables = 0;
+  uint8_t auxiliary_id = 0;
+  uint8_t pad_[2] = {};
+  uint32_t capabilities = 0;
+  uint8_t pad2_[4] = {};
+  friend bool operator==(const FeaturesReply&, const FeaturesReply&) = default;
+};
+
+// ofp_port: one entry of PORT_DESC and the body of PORT_STATUS.
+struct Port {
+  uint32_t port_no = 0;
+  MacAddr hw_addr{};
+  uint8_t pad_[2] = {};
+  FixedString<16> name;
+  uint32_t config = 0;  // port_config:: bits
+  uint32_t state = 0;   // port_state:: bits
+  uint32_t curr = 0;
+  uint32_t advertised = 0;
+  uint32_t supported = 0;
+  uint32_t peer = 0;
+  uint32_t curr_speed = 0;  // kbps
+  uint32_t max_speed = 0;   // kbps
+  friend bool operator==(const Port&, const Port&) = default;
+};
+
+enum class PortReason : uint8_t { kAdd = 0, kDelete = 1, kModify = 2 };
+
+struct PortStatus {
+  PortReason reason = PortReason::kAdd;
+  uint8_t pad_[7] = {};
+  Port desc;
+  friend bool operator==(const PortStatus&, const PortStatus&) = default;
+};
+
+struct PortStats {
+  uint32_t port_no = 0;
+  uint8_t pad_[4] = {};
+  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
+  uint64_t rx_dropped = 0, tx_dropped = 0, rx_errors = 0, tx_errors = 0;
+  uint64_t rx_frame_err = 0, rx_over_err = 0, rx_crc_err = 0, collisions = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+  friend bool operator==(const PortStats&, const PortStats&) = default;
+};
+
+// ---- Multipart ----------------------------------------------------------------------------
+
+struct FlowStatsRequest {
+  uint8_t table_id = kTableAll;
+  uint8_t pad_[3] = {};
+  uint32_t out_port = port_no::kAny;
+  uint32_t out_group = group_id::kAny;
+  uint8_t pad2_[4] = {};
+  uint64_t cookie = 0;
+  uint64_t cookie_mask = 0;
+  Match match;
+  friend bool operator==(const FlowStatsRequest&, const FlowStatsRequest&) = default;
+};
+
+struct FlowStats {
+  uint8_t table_id = 0;
+  uint8_t pad_[1] = {};
+  uint16_t priority = 0;
+  uint16_t idle_timeout = 0;
+  uint16_t hard_timeout = 0;
+  uint16_t flags = 0;
+  uint8_t pad2_[2] = {};
+  uint32_t duration_sec = 0;
+  uint32_t duration_nsec = 0;
+  uint8_t pad3_[4] = {};
+  uint64_t cookie = 0;
+  uint64_t packet_count = 0;
+  uint64_t byte_count = 0;
+  Match match;
+  Instructions instructions;
+  friend bool operator==(const FlowStats&, const FlowStats&) = default;
+};
+
+struct MultipartHeader {
+  MultipartType type = MultipartType::kDesc;
+  uint16_t flags = 0;  // kMultipartMore
+  friend bool operator==(const MultipartHeader&, const MultipartHeader&) = default;
+};
+
+// ---- Errors -------------------------------------------------------------------------------
+
+inline constexpr size_t kMaxErrorData = 256;
+
+// OFPT_ERROR. For standard types 'data' holds the start of the offending request (at least
+// 64 bytes, as the spec asks). For type kExperimenter with kSluiceExperimenter, 'data' holds
+// a human-readable sentence saying what was wrong.
+struct ErrorMsg {
+  ErrorType type = ErrorType::kBadRequest;
+  uint16_t code = 0;
+  uint32_t experimenter = 0;  // only for ErrorType::kExperimenter
+  uint16_t data_len = 0;
+  uint8_t pad_[6] = {};
+  std::array<uint8_t, kMaxErrorData> data{};
+
+  std::span<const uint8_t> view() const noexcept { return {data.data(), data_len}; }
+  friend bool operator==(const ErrorMsg& a, const ErrorMsg& b) noexcept {
+    return a.type == b.type && a.code == b.code && a.experimenter == b.experimenter &&
+           a.data_len == b.data_len &&
+           std::memcmp(a.data.data(), b.data.data(), a.data_len) == 0;
+  }
+};
+
+// What a decoder returns when bytes are bad: the error the receiver should send back.
+struct OfError {
+  ErrorType type = ErrorType::kBadRequest;
+  uint16_t code = 0;
+  uint32_t experimenter = 0;
+  friend bool operator==(const OfError&, const OfError&) = default;
+};
+
+// ---- Sluice experimenter messages (OFPT_EXPERIMENTER, experimenter = kSluiceExperimenter) --
+
+enum class SluiceMsgType : uint32_t {
+  kPortAdd = 1,       // create a port (DPDK vdev hot-plug)
+  kPortDel = 2,       // remove a port
+  kPortSet = 3,       // port settings: MTU, admin state, MAC limit
+  kSwitchConfig = 4,  // switch-wide settings: MAC aging
+};
+
+enum class PortType : uint8_t {
+  kVhostUser = 1,  // device: socket path
+  kAfPacket = 2,   // device: host interface name
+  kTap = 3,        // device: tap interface name
+  kPcap = 4,       // device: pcap devargs ("rx_pcap=a.pcap,tx_pcap=b.pcap" or "iface=x")
+  kNull = 5,       // device: unused
+  kRing = 6,       // device: ring name
+  kDpdk = 7,       // device: PCI address or full devargs
+};
+
+namespace port_flags {
+inline constexpr uint8_t kVhostClient = 1 << 0;  // vhost-user client mode (reconnects)
+}
+
+struct PortAdd {
+  uint32_t port_no = 0;
+  PortType type = PortType::kNull;
+  uint8_t flags = 0;  // port_flags::
+  uint16_t mtu = 1500;
+  FixedString<16> name;      // unique, also the OpenFlow port name
+  FixedString<256> device;   // meaning per PortType, above
+  FixedString<256> options;  // extra DPDK devargs appended as given ("k=v,k=v"), may be empty
+  friend bool operator==(const PortAdd&, const PortAdd&) = default;
+};
+
+struct PortDel {
+  uint32_t port_no = 0;
+  friend bool operator==(const PortDel&, const PortDel&) = default;
+};
+
+struct PortSet {
+  uint32_t port_no = 0;
+  uint16_t mtu = 1500;
+  uint8_t admin_up = 1;
+  uint8_t pad_[1] = {};
+  uint32_t mac_limit = 0;  // learned MACs allowed on this port; 0 = no limit
+  friend bool operator==(const PortSet&, const PortSet&) = default;
+};
+
+struct SwitchConfig {
+  uint32_t mac_aging_seconds = 300;
+  uint32_t pad_ = 0;
+  friend bool operator==(const SwitchConfig&, const SwitchConfig&) = default;
+};
+
+static_assert(std::is_trivially_copyable_v<Match>);
+static_assert(std::is_trivially_copyable_v<FlowMod>);
+static_assert(std::is_trivially_copyable_v<GroupMod>);
+static_assert(std::is_trivially_copyable_v<PortAdd>);
+static_assert(std::is_trivially_copyable_v<ErrorMsg>);
+static_assert(sizeof(Action) == 32);
+static_assert(sizeof(Match) == 112);
+static_assert(sizeof(PortAdd) == 536);
+
+}  // namespace sluice::of

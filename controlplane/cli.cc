@@ -1,0 +1,147 @@
+#include "controlplane/cli.h"
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "controlplane/commands/commands.h"
+
+namespace sluice::cp {
+
+namespace po = boost::program_options;
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* usage;
+  const char* summary;
+};
+
+constexpr Command kCommands[] = {
+    {"validate", "validate FILE", "check a policy file; print every error as FILE:LINE:COL"},
+    {"run", "run --policy FILE", "the controller daemon: apply FILE, then follow changes"},
+    {"apply", "apply --policy FILE [--dry-run [--offline]]",
+     "apply FILE once, or print the messages it would send"},
+    {"show", "show ports", "ports with state and rx/tx packets, bytes, drops, errors"},
+    {"dump-flows", "dump-flows [--table N]", "installed flows, one per line"},
+    {"dump-groups", "dump-groups", "installed groups, one per line"},
+};
+
+po::options_description common_options(CommonOptions& common) {
+  po::options_description d("Common options");
+  d.add_options()("help,h", "show help (for a command: sluicectl COMMAND --help)")(
+      "channel", po::value(&common.channel)->default_value("sluice"),
+      "control channel of the dataplane (/dev/shm/sluice.NAME)")(
+      "wait-ms", po::value(&common.connect_wait_ms)->default_value(2000),
+      "one-shot commands: how long to wait for the dataplane to appear");
+  return d;
+}
+
+void print_overview(const po::options_description& common) {
+  std::printf("usage: sluicectl [--channel NAME] COMMAND [OPTIONS]\n\ncommands:\n");
+  for (const Command& c : kCommands) std::printf("  %-44s %s\n", c.usage, c.summary);
+  std::cout << "\n" << common << "\n";
+}
+
+// Splits argv into the command word and everything else (options may come before it).
+bool find_command(int argc, char** argv, std::string& command, std::vector<std::string>& rest) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (command.empty() && !arg.empty() && arg[0] != '-') {
+      command = arg;
+      continue;
+    }
+    rest.push_back(arg);
+    // An option's separate value must not be taken for the command word.
+    if (command.empty() && (arg == "--channel" || arg == "--wait-ms") && i + 1 < argc) {
+      rest.push_back(argv[++i]);
+    }
+  }
+  return !command.empty();
+}
+
+int dispatch(const std::string& command, const std::vector<std::string>& args) {
+  CommonOptions common;
+  po::options_description visible = common_options(common);
+  po::options_description specific("Options of '" + command + "'");
+  po::positional_options_description positional;
+  std::string file, policy, what;
+  bool dry_run = false, offline = false;
+  int table = -1, poll_ms = 500;
+
+  if (command == "validate") {
+    specific.add_options()("file", po::value(&file)->required(), "the policy file");
+    positional.add("file", 1);
+  } else if (command == "run") {
+    specific.add_options()("policy", po::value(&policy)->required(), "the policy file")(
+        "poll-ms", po::value(&poll_ms)->default_value(500),
+        "how often to check the policy file and the dataplane");
+  } else if (command == "apply") {
+    specific.add_options()("policy", po::value(&policy)->required(), "the policy file")(
+        "dry-run", po::bool_switch(&dry_run), "print the messages instead of sending them")(
+        "offline", po::bool_switch(&offline),
+        "with --dry-run: diff against an empty dataplane instead of reading it");
+  } else if (command == "show") {
+    specific.add_options()("what", po::value(&what)->required(), "what to show: ports");
+    positional.add("what", 1);
+  } else if (command == "dump-flows") {
+    specific.add_options()("table", po::value(&table), "only this table (default: all)");
+  } else if (command == "dump-groups") {
+  } else {
+    std::fprintf(stderr, "sluicectl: unknown command '%s' (see sluicectl --help)\n",
+                 command.c_str());
+    return 2;
+  }
+  visible.add(specific);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(visible).positional(positional).run(), vm);
+    if (vm.count("help") != 0) {
+      for (const Command& c : kCommands) {
+        if (command == c.name) std::printf("usage: sluicectl %s\n%s\n\n", c.usage, c.summary);
+      }
+      std::cout << visible << "\n";
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "sluicectl %s: %s (see sluicectl %s --help)\n", command.c_str(), e.what(),
+                 command.c_str());
+    return 2;
+  }
+
+  if (command == "validate") return cmd_validate(file);
+  if (command == "run") return cmd_run(common, policy, poll_ms);
+  if (command == "apply") return cmd_apply(common, policy, dry_run, offline);
+  if (command == "show") {
+    if (what != "ports") {
+      std::fprintf(stderr, "sluicectl show: unknown object '%s' (try: ports)\n", what.c_str());
+      return 2;
+    }
+    return cmd_show_ports(common);
+  }
+  if (command == "dump-flows") return cmd_dump_flows(common, table);
+  return cmd_dump_groups(common);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::string command;
+  std::vector<std::string> rest;
+  if (!find_command(argc, argv, command, rest)) {
+    CommonOptions common;
+    const auto d = common_options(common);
+    print_overview(d);
+    const bool asked =
+        argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h");
+    return asked ? 0 : 2;
+  }
+  return dispatch(command, rest);
+}
+
+}  // namespace sluice::cp

@@ -1,0 +1,28 @@
+// The sluicectl commands. Each takes its already parsed options and returns an exit code.
+// cli.cc owns the option tables and the help text; these files own the behaviour.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "controlplane/session.h"
+#include "openflow/result.h"
+
+namespace sluice::cp {
+
+struct CommonOptions {
+  std::string channel = "sluice";
+  int connect_wait_ms = 2000;
+};
+
+int cmd_validate(const std::string& file);
+int cmd_run(const CommonOptions& common, const std::string& policy, int poll_ms);
+int cmd_apply(const CommonOptions& common, const std::string& policy, bool dry_run, bool offline);
+int cmd_show_ports(const CommonOptions& common);
+int cmd_dump_flows(const CommonOptions& common, int table);
+int cmd_dump_groups(const CommonOptions& common);
+
+// Connects and shakes hands (for the one-shot commands).
+Result<std::unique_ptr<Session>> open_session(const CommonOptions& common);
+
+}  // namespace sluice::cp

@@ -1,0 +1,180 @@
+#include "controlplane/daemon.h"
+
+#include <csignal>
+#include <optional>
+#include <thread>
+
+#include "controlplane/compiler.h"
+#include "controlplane/file_watch.h"
+#include "controlplane/log.h"
+#include "controlplane/policy_loader.h"
+#include "controlplane/session.h"
+#include "controlplane/sync.h"
+
+namespace sluice::cp {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
+
+void on_signal(int sig) {
+  if (sig == SIGHUP) {
+    g_reload = 1;
+  } else {
+    g_stop = 1;
+  }
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGHUP, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Sleeps up to 'd', waking early when a signal asks for something.
+void nap(std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!g_stop && !g_reload && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+class Daemon {
+ public:
+  explicit Daemon(const DaemonOptions& options) : options_(options), watch_(options.policy_path) {}
+
+  int run() {
+    if (!load()) return 1;
+    while (!g_stop) {
+      if (!session_ && !connect()) continue;
+      if (needs_sync_ && !sync()) {
+        drop_session("sync failed");
+        continue;
+      }
+      idle();
+    }
+    log_info("stopping (installed state stays in the dataplane)");
+    return 0;
+  }
+
+ private:
+  // Loads the policy file into desired_. False (errors printed) if it is not valid.
+  bool load() {
+    Policy policy;
+    const auto errors = load_and_validate(options_.policy_path, policy);
+    if (!errors.empty()) {
+      for (const ConfigError& e : errors) {
+        log_error(format_config_error(options_.policy_path, e));
+      }
+      log_error("policy " + options_.policy_path + " has " + std::to_string(errors.size()) +
+                " error(s); " + (desired_ ? "keeping the running policy" : "nothing applied"));
+      return false;
+    }
+    desired_ = compile(policy);
+    return true;
+  }
+
+  bool connect() {
+    auto t = ChannelTransport::connect(options_.channel, options_.connect_retry);
+    if (!t) {
+      if (!waiting_logged_) {
+        log_info("waiting for the dataplane on channel '" + options_.channel +
+                 "': " + t.error().message);
+        waiting_logged_ = true;
+      }
+      nap(options_.connect_retry / 4);
+      return false;
+    }
+    waiting_logged_ = false;
+    session_.emplace(std::move(*t));
+    auto features = session_->handshake();
+    if (!features) {
+      drop_session("handshake failed: " + features.error().message);
+      return false;
+    }
+    const uint64_t generation = session_->transport().generation();
+    if (generation != generation_) previous_.reset();  // a new dataplane knows nothing of us
+    generation_ = generation;
+    log_info("connected to the dataplane on channel '" + options_.channel + "' (datapath " +
+             std::to_string(features->datapath_id) + ", generation " + std::to_string(generation) +
+             ")");
+    needs_sync_ = true;
+    return true;
+  }
+
+  void drop_session(const std::string& why) {
+    log_warn("dataplane connection lost: " + why + "; reconnecting");
+    session_.reset();
+    needs_sync_ = true;
+    nap(options_.connect_retry / 4);
+  }
+
+  bool sync() {
+    auto applied = apply_policy(*session_, *desired_, previous_ ? &*previous_ : nullptr);
+    if (!applied) {
+      log_error("applying policy " + options_.policy_path + ": " + applied.error().message);
+      return false;
+    }
+    for (const std::string& e : applied->errors) log_error("dataplane refused: " + e);
+    log_info("applied policy " + options_.policy_path + ": " + applied->summary.to_string() +
+             (applied->errors.empty()
+                  ? ""
+                  : ", " + std::to_string(applied->errors.size()) + " error(s)"));
+    previous_ = *desired_;
+    needs_sync_ = false;
+    return true;
+  }
+
+  void idle() {
+    while (!g_stop) {
+      if (g_reload) {
+        g_reload = 0;
+        log_info("SIGHUP: reloading " + options_.policy_path);
+        reload();
+        if (needs_sync_) return;
+      }
+      if (watch_.changed()) {
+        log_info("policy file changed: reloading " + options_.policy_path);
+        reload();
+        if (needs_sync_) return;
+      }
+      Transport& t = session_->transport();
+      t.heartbeat();
+      if (!t.alive()) return drop_session("the dataplane stopped answering");
+      if (t.generation() != generation_) {
+        previous_.reset();
+        return drop_session("the dataplane restarted");
+      }
+      if (auto r = session_->poll_idle(); !r) return drop_session(r.error().message);
+      nap(options_.poll_interval);
+    }
+  }
+
+  void reload() {
+    if (load()) needs_sync_ = true;
+  }
+
+  const DaemonOptions& options_;
+  FileWatch watch_;
+  std::optional<DesiredState> desired_;
+  std::optional<DesiredState> previous_;  // what this dataplane got from us last
+  std::optional<Session> session_;
+  uint64_t generation_ = 0;
+  bool needs_sync_ = true;
+  bool waiting_logged_ = false;
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  install_signal_handlers();
+  log_info("sluicectl run: policy " + options.policy_path + ", channel '" + options.channel + "'");
+  return Daemon(options).run();
+}
+
+}  // namespace sluice::cp

@@ -1,0 +1,27 @@
+// The controller daemon behind `sluicectl run`.
+//
+// Loads, validates and compiles the policy; connects to the dataplane (waiting for it to
+// appear); reads what is installed; sends the difference with a barrier; then watches:
+//   - SIGHUP, or the policy file changing (polled), reloads; an invalid file is reported
+//     line by line and the running policy stays;
+//   - the dataplane going away or restarting (new channel generation) reconnects and
+//     resyncs everything;
+//   - SIGINT / SIGTERM exit 0, leaving the installed state in the dataplane.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace sluice::cp {
+
+struct DaemonOptions {
+  std::string policy_path;
+  std::string channel = "sluice";
+  std::chrono::milliseconds poll_interval{500};
+  std::chrono::milliseconds connect_retry{1000};
+};
+
+// Returns the process exit code.
+int run_daemon(const DaemonOptions& options);
+
+}  // namespace sluice::cp

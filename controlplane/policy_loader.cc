@@ -1,0 +1,375 @@
+#include "controlplane/policy_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "controlplane/args.h"
+#include "controlplane/validate.h"
+
+namespace sluice::cp {
+
+namespace {
+
+Mark mark_of(const YAML::Mark& m) {
+  if (m.is_null()) return Mark{};
+  return Mark{m.line + 1, m.column + 1};
+}
+
+Mark mark_of(const YAML::Node& node) { return mark_of(node.Mark()); }
+
+// How a node that has the wrong type is described: "'abc'", "a list", "a map", "nothing".
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return node.Tag() == "!" ? "the string \"" + node.Scalar() + "\"" : "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    default:
+      return "nothing";
+  }
+}
+
+void wrong_type(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                std::string_view expected) {
+  diag.add(mark_of(node), path, "expected " + std::string(expected) + ", got " + describe(node));
+}
+
+template <class T>
+void mark_field(Marked<T>& out, const YAML::Node& node) {
+  out.present = true;
+  out.mark = mark_of(node);
+}
+
+// The keys of one YAML map. Looking a key up marks it known; finish() reports the rest.
+class MapReader {
+ public:
+  MapReader(const YAML::Node& map, std::string path, Diagnostics& diag)
+      : path_(std::move(path)), diag_(diag) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (!key.IsScalar()) {
+        diag_.add(mark_of(key), path_, "map keys must be plain words");
+        continue;
+      }
+      bool duplicate = false;
+      for (const Entry& e : entries_) duplicate = duplicate || e.key == key.Scalar();
+      if (duplicate) {
+        diag_.add(mark_of(key), child(key.Scalar()), "duplicate key");
+        continue;
+      }
+      entries_.push_back(Entry{key.Scalar(), mark_of(key), it->second, false});
+    }
+  }
+
+  // The value of 'key', if written.
+  const YAML::Node* get(std::string_view key) {
+    expected_.push_back(std::string(key));
+    for (Entry& e : entries_) {
+      if (e.key == key) {
+        e.used = true;
+        return &e.value;
+      }
+    }
+    return nullptr;
+  }
+
+  std::string child(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  void finish() {
+    for (const Entry& e : entries_) {
+      if (e.used) continue;
+      std::string choices;
+      for (const std::string& k : expected_) choices += (choices.empty() ? "" : ", ") + k;
+      diag_.add(e.mark, child(e.key), "unknown key (expected one of: " + choices + ")");
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string key;
+    Mark mark;
+    YAML::Node value;
+    bool used;
+  };
+  std::string path_;
+  Diagnostics& diag_;
+  std::vector<Entry> entries_;
+  std::vector<std::string> expected_;
+};
+
+void read_int(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+              Marked<int64_t>& out) {
+  mark_field(out, node);
+  std::optional<int64_t> value;
+  if (node.IsScalar() && node.Tag() != "!") value = parse_int(node.Scalar());
+  if (!value) {
+    out.bad = true;
+    return wrong_type(diag, node, path, "an integer");
+  }
+  out.value = *value;
+}
+
+void read_string(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                 Marked<std::string>& out) {
+  mark_field(out, node);
+  if (!node.IsScalar()) {
+    out.bad = true;
+    return wrong_type(diag, node, path, "a string");
+  }
+  out.value = node.Scalar();
+}
+
+template <class T>
+void read_enum(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+               std::span<const EnumName<T>> names, Marked<T>& out) {
+  mark_field(out, node);
+  std::optional<T> value;
+  if (node.IsScalar()) value = parse_enum(names, node.Scalar());
+  if (!value) {
+    out.bad = true;
+    const bool null_is_a_choice = parse_enum(names, "null").has_value();
+    return wrong_type(diag, node, path,
+                      "one of " + enum_choices(names) +
+                          (node.IsNull() && null_is_a_choice ? " (quote it: \"null\")" : ""));
+  }
+  out.value = *value;
+}
+
+void read_mac(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+              Marked<of::MacAddr>& out) {
+  mark_field(out, node);
+  std::optional<of::MacAddr> value;
+  if (node.IsScalar()) value = parse_mac(node.Scalar());
+  if (!value) {
+    out.bad = true;
+    return wrong_type(diag, node, path, "a MAC address like 02:00:00:00:00:01");
+  }
+  out.value = *value;
+}
+
+// Calls read(item, "path[i]") for each item of a list.
+template <class T, class ReadItem>
+void read_list(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+               Marked<std::vector<T>>& out, ReadItem read_item) {
+  mark_field(out, node);
+  if (!node.IsSequence()) {
+    out.bad = true;
+    return wrong_type(diag, node, path, "a list");
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    out.value.emplace_back();
+    read_item(node[i], path + "[" + std::to_string(i) + "]", out.value.back());
+  }
+}
+
+// Reads a map's fields with 'read_fields(MapReader&)', then rejects unknown keys.
+template <class T, class ReadFields>
+bool read_map(const YAML::Node& node, const std::string& path, Diagnostics& diag, Marked<T>& out,
+              ReadFields read_fields) {
+  mark_field(out, node);
+  if (!node.IsMap()) {
+    out.bad = true;
+    wrong_type(diag, node, path, "a map");
+    return false;
+  }
+  MapReader reader(node, path, diag);
+  read_fields(reader);
+  reader.finish();
+  return true;
+}
+
+// Applies 'read' to the value of 'key' if the map has it.
+template <class Read>
+void field(MapReader& map, std::string_view key, Read read) {
+  if (const YAML::Node* node = map.get(key)) read(*node, map.child(key));
+}
+
+// One item of a trunk's "allowed" list: a VLAN number or a "lo-hi" range string.
+// Returns false if the item is not a VLAN or a range (the error is recorded).
+bool read_allowed_item(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                       std::vector<Marked<int64_t>>& out) {
+  Marked<int64_t> one;
+  if (node.IsScalar() && node.Tag() != "!" && parse_int(node.Scalar())) {
+    read_int(node, path, diag, one);
+    out.push_back(one);
+    return true;
+  }
+  mark_field(one, node);
+  const std::string text = node.IsScalar() ? node.Scalar() : "";
+  const size_t dash = text.find('-', 1);
+  std::optional<int64_t> lo, hi;
+  if (dash != std::string::npos) {
+    lo = parse_int(text.substr(0, dash));
+    hi = parse_int(text.substr(dash + 1));
+  }
+  if (!lo || !hi) {
+    wrong_type(diag, node, path, "a VLAN number or a range like \"300-310\"");
+    return false;
+  }
+  const BoundedInt vlan_range{1, 4094};
+  for (int64_t end : {*lo, *hi}) {
+    if (auto message = vlan_range.check(end)) {
+      diag.add(one.mark, path, *message);
+      return false;
+    }
+  }
+  if (*lo > *hi) {
+    diag.add(one.mark, path, "range " + text + " is empty");
+    return false;
+  }
+  for (int64_t v = *lo; v <= *hi; ++v) {
+    one.value = v;
+    out.push_back(one);
+  }
+  return true;
+}
+
+void read_port_vlan(MapReader& map, Diagnostics& diag, PortVlan& vlan) {
+  field(map, "mode",
+        [&](auto& n, auto p) { read_enum<VlanMode>(n, p, diag, kVlanModeNames, vlan.mode); });
+  field(map, "id", [&](auto& n, auto p) { read_int(n, p, diag, vlan.id); });
+  field(map, "allowed", [&](auto& n, const std::string& p) {
+    mark_field(vlan.allowed, n);
+    if (!n.IsSequence()) {
+      vlan.allowed.bad = true;
+      return wrong_type(diag, n, p, "a list");
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      if (!read_allowed_item(n[i], p + "[" + std::to_string(i) + "]", diag, vlan.allowed.value)) {
+        vlan.allowed.bad = true;  // keeps "needs at least one allowed vlan" from piling on
+      }
+    }
+  });
+  field(map, "native", [&](auto& n, auto p) { read_int(n, p, diag, vlan.native); });
+}
+
+void read_port(const YAML::Node& node, const std::string& path, Diagnostics& diag, PortSpec& port) {
+  port.mark = mark_of(node);
+  Marked<PortSpec> item;
+  read_map(node, path, diag, item, [&](MapReader& map) {
+    auto str = [&](std::string_view key, Marked<std::string>& out) {
+      field(map, key, [&](auto& n, auto p) { read_string(n, p, diag, out); });
+    };
+    str("name", port.name);
+    field(map, "id", [&](auto& n, auto p) { read_int(n, p, diag, port.id); });
+    field(map, "type",
+          [&](auto& n, auto p) { read_enum<of::PortType>(n, p, diag, kPortTypeNames, port.type); });
+    str("iface", port.iface);
+    str("path", port.path);
+    field(map, "mode",
+          [&](auto& n, auto p) { read_enum<VhostMode>(n, p, diag, kVhostModeNames, port.mode); });
+    str("rx_pcap", port.rx_pcap);
+    str("tx_pcap", port.tx_pcap);
+    str("ring", port.ring);
+    str("devargs", port.devargs);
+    str("options", port.options);
+    field(map, "mtu", [&](auto& n, auto p) { read_int(n, p, diag, port.mtu); });
+    field(map, "admin",
+          [&](auto& n, auto p) { read_enum<AdminState>(n, p, diag, kAdminNames, port.admin); });
+    field(map, "mac_limit", [&](auto& n, auto p) { read_int(n, p, diag, port.mac_limit); });
+    field(map, "vlan", [&](auto& n, auto p) {
+      read_map(n, p, diag, port.vlan,
+               [&](MapReader& vlan_map) { read_port_vlan(vlan_map, diag, port.vlan.value); });
+    });
+  });
+}
+
+void read_network(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                  Network& net) {
+  net.mark = mark_of(node);
+  Marked<Network> item;
+  read_map(node, path, diag, item, [&](MapReader& map) {
+    field(map, "name", [&](auto& n, auto p) { read_string(n, p, diag, net.name); });
+    field(map, "vlan", [&](auto& n, auto p) { read_int(n, p, diag, net.vlan); });
+    field(map, "static_macs", [&](auto& n, auto p) {
+      read_list(n, p, diag, net.static_macs,
+                [&](const YAML::Node& mn, const std::string& mp, StaticMac& sm) {
+                  sm.mark = mark_of(mn);
+                  Marked<StaticMac> mitem;
+                  read_map(mn, mp, diag, mitem, [&](MapReader& mmap) {
+                    field(mmap, "mac", [&](auto& n2, auto p2) { read_mac(n2, p2, diag, sm.mac); });
+                    field(mmap, "port",
+                          [&](auto& n2, auto p2) { read_string(n2, p2, diag, sm.port); });
+                  });
+                });
+    });
+  });
+}
+
+void read_policy(const YAML::Node& root, Diagnostics& diag, Policy& policy) {
+  Marked<Policy> top;
+  read_map(root, "", diag, top, [&](MapReader& map) {
+    field(map, "version", [&](auto& n, auto p) { read_int(n, p, diag, policy.version); });
+    field(map, "switch", [&](auto& n, auto p) {
+      SwitchSettings& sw = policy.switch_settings.value;
+      read_map(n, p, diag, policy.switch_settings, [&](MapReader& smap) {
+        field(smap, "name", [&](auto& n2, auto p2) { read_string(n2, p2, diag, sw.name); });
+        field(smap, "mac_aging_seconds",
+              [&](auto& n2, auto p2) { read_int(n2, p2, diag, sw.mac_aging_seconds); });
+        field(smap, "mac_limit_per_port",
+              [&](auto& n2, auto p2) { read_int(n2, p2, diag, sw.mac_limit_per_port); });
+      });
+    });
+    field(map, "networks", [&](auto& n, auto p) {
+      read_list(n, p, diag, policy.networks,
+                [&](auto& in, auto ip, Network& net) { read_network(in, ip, diag, net); });
+    });
+    field(map, "ports", [&](auto& n, auto p) {
+      read_list(n, p, diag, policy.ports,
+                [&](auto& in, auto ip, PortSpec& port) { read_port(in, ip, diag, port); });
+    });
+  });
+}
+
+}  // namespace
+
+LoadResult load_policy_text(std::string_view text, const std::string& file) {
+  LoadResult result;
+  result.policy.file = file;
+  Diagnostics diag;
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    if (root.IsNull()) {
+      diag.add(Mark{1, 1}, "", "the policy is empty; expected a map with version, networks, ports");
+    } else {
+      read_policy(root, diag, result.policy);
+      result.parsed = root.IsMap();
+    }
+  } catch (const YAML::Exception& e) {
+    diag.add(mark_of(e.mark), "", "YAML syntax error: " + e.msg);
+  }
+  result.errors = diag.take();
+  return result;
+}
+
+LoadResult load_policy_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.policy.file = path;
+    result.errors.push_back(ConfigError{Mark{}, "", "cannot open the policy file"});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_policy_text(text.str(), path);
+}
+
+std::vector<ConfigError> load_and_validate(const std::string& path, Policy& out) {
+  LoadResult loaded = load_policy_file(path);
+  std::vector<ConfigError> errors = std::move(loaded.errors);
+  if (loaded.parsed) {
+    for (ConfigError& e : validate(loaded.policy)) errors.push_back(std::move(e));
+  }
+  sort_by_position(errors);
+  out = std::move(loaded.policy);
+  return errors;
+}
+
+}  // namespace sluice::cp

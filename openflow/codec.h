@@ -1,7 +1,9 @@
 // OpenFlow 1.3 wire codec: encode, strictly decode, for the messages in messages.h.
 //
 // Encoders append complete messages (header included) to 'out'. Multipart reply encoders
-// split long lists into several messages flagged kMultipartMore, as the spec asks.
+// split long lists into several messages flagged kMultipartMore, as the spec asks. A message
+// that cannot fit in 65535 bytes (only possible for a GROUP_MOD with hundreds of long
+// buckets; decode_group_mod never accepts one) is a caller bug and aborts.
 // Decoders take exactly one whole message (the framing layer guarantees that the span is the
 // message's own 'length' bytes), check every length, TLV and prerequisite, and on failure
 // return the OfError the receiver should answer with. They never read past the span, never

@@ -1,0 +1,186 @@
+// The OXM field table and the integer view of Match (see oxm.h).
+#include "openflow/oxm.h"
+
+#include <array>
+
+namespace sluice::of {
+namespace {
+
+constexpr std::array<FieldInfo, 16> kFields = {{
+    {Field::kInPort, 4, false, "in_port"},
+    {Field::kMetadata, 8, true, "metadata"},
+    {Field::kEthDst, 6, true, "eth_dst"},
+    {Field::kEthSrc, 6, true, "eth_src"},
+    {Field::kEthType, 2, false, "eth_type"},
+    {Field::kVlanVid, 2, true, "vlan_vid"},
+    {Field::kIpProto, 1, false, "ip_proto"},
+    {Field::kIpv4Src, 4, true, "ipv4_src"},
+    {Field::kIpv4Dst, 4, true, "ipv4_dst"},
+    {Field::kTcpSrc, 2, false, "tcp_src"},
+    {Field::kTcpDst, 2, false, "tcp_dst"},
+    {Field::kUdpSrc, 2, false, "udp_src"},
+    {Field::kUdpDst, 2, false, "udp_dst"},
+    {Field::kIcmpv4Type, 1, false, "icmpv4_type"},
+    {Field::kIcmpv4Code, 1, false, "icmpv4_code"},
+    {Field::kTunnelId, 8, true, "tunnel_id"},
+}};
+
+}  // namespace
+
+std::span<const FieldInfo> known_fields() noexcept { return kFields; }
+
+const FieldInfo* find_field(uint8_t oxm_field) noexcept {
+  for (const FieldInfo& f : kFields) {
+    if (static_cast<uint8_t>(f.field) == oxm_field) return &f;
+  }
+  return nullptr;
+}
+
+const FieldInfo& field_info(Field f) noexcept {
+  const FieldInfo* info = find_field(static_cast<uint8_t>(f));
+  return info != nullptr ? *info : kFields[0];
+}
+
+uint64_t field_exact_mask(Field f) noexcept {
+  if (f == Field::kVlanVid) return kVidMask;
+  const unsigned bits = 8u * field_info(f).size;
+  return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+}
+
+uint64_t mac_to_u64(const MacAddr& mac) noexcept {
+  uint64_t v = 0;
+  for (uint8_t b : mac) v = (v << 8) | b;
+  return v;
+}
+
+MacAddr u64_to_mac(uint64_t v) noexcept {
+  MacAddr mac{};
+  for (size_t i = 0; i < mac.size(); ++i) mac[i] = static_cast<uint8_t>(v >> (8 * (5 - i)));
+  return mac;
+}
+
+uint64_t match_value(const Match& m, Field f) noexcept {
+  switch (f) {
+    case Field::kInPort:
+      return m.in_port;
+    case Field::kMetadata:
+      return m.metadata;
+    case Field::kEthDst:
+      return mac_to_u64(m.eth_dst);
+    case Field::kEthSrc:
+      return mac_to_u64(m.eth_src);
+    case Field::kEthType:
+      return m.eth_type;
+    case Field::kVlanVid:
+      return m.vlan_vid;
+    case Field::kIpProto:
+      return m.ip_proto;
+    case Field::kIpv4Src:
+      return m.ipv4_src;
+    case Field::kIpv4Dst:
+      return m.ipv4_dst;
+    case Field::kTcpSrc:
+      return m.tcp_src;
+    case Field::kTcpDst:
+      return m.tcp_dst;
+    case Field::kUdpSrc:
+      return m.udp_src;
+    case Field::kUdpDst:
+      return m.udp_dst;
+    case Field::kIcmpv4Type:
+      return m.icmpv4_type;
+    case Field::kIcmpv4Code:
+      return m.icmpv4_code;
+    case Field::kTunnelId:
+      return m.tunnel_id;
+  }
+  return 0;
+}
+
+uint64_t match_mask(const Match& m, Field f) noexcept {
+  switch (f) {
+    case Field::kMetadata:
+      return m.metadata_mask;
+    case Field::kEthDst:
+      return mac_to_u64(m.eth_dst_mask);
+    case Field::kEthSrc:
+      return mac_to_u64(m.eth_src_mask);
+    case Field::kVlanVid:
+      return m.vlan_vid_mask;
+    case Field::kIpv4Src:
+      return m.ipv4_src_mask;
+    case Field::kIpv4Dst:
+      return m.ipv4_dst_mask;
+    case Field::kTunnelId:
+      return m.tunnel_id_mask;
+    default:
+      return field_exact_mask(f);
+  }
+}
+
+void match_set(Match& m, Field f, uint64_t value, uint64_t mask, bool masked) noexcept {
+  if (!masked || !field_info(f).maskable) {
+    mask = field_exact_mask(f);
+    masked = false;
+  }
+  mask &= field_exact_mask(f);
+  value &= mask;
+  m.present |= field_bit(f);
+  if (masked) {
+    m.masked |= field_bit(f);
+  } else {
+    m.masked &= ~field_bit(f);
+  }
+  switch (f) {
+    case Field::kInPort:
+      m.in_port = static_cast<uint32_t>(value);
+      break;
+    case Field::kMetadata:
+      m.metadata = value, m.metadata_mask = mask;
+      break;
+    case Field::kEthDst:
+      m.eth_dst = u64_to_mac(value), m.eth_dst_mask = u64_to_mac(mask);
+      break;
+    case Field::kEthSrc:
+      m.eth_src = u64_to_mac(value), m.eth_src_mask = u64_to_mac(mask);
+      break;
+    case Field::kEthType:
+      m.eth_type = static_cast<uint16_t>(value);
+      break;
+    case Field::kVlanVid:
+      m.vlan_vid = static_cast<uint16_t>(value), m.vlan_vid_mask = static_cast<uint16_t>(mask);
+      break;
+    case Field::kIpProto:
+      m.ip_proto = static_cast<uint8_t>(value);
+      break;
+    case Field::kIpv4Src:
+      m.ipv4_src = static_cast<uint32_t>(value), m.ipv4_src_mask = static_cast<uint32_t>(mask);
+      break;
+    case Field::kIpv4Dst:
+      m.ipv4_dst = static_cast<uint32_t>(value), m.ipv4_dst_mask = static_cast<uint32_t>(mask);
+      break;
+    case Field::kTcpSrc:
+      m.tcp_src = static_cast<uint16_t>(value);
+      break;
+    case Field::kTcpDst:
+      m.tcp_dst = static_cast<uint16_t>(value);
+      break;
+    case Field::kUdpSrc:
+      m.udp_src = static_cast<uint16_t>(value);
+      break;
+    case Field::kUdpDst:
+      m.udp_dst = static_cast<uint16_t>(value);
+      break;
+    case Field::kIcmpv4Type:
+      m.icmpv4_type = static_cast<uint8_t>(value);
+      break;
+    case Field::kIcmpv4Code:
+      m.icmpv4_code = static_cast<uint8_t>(value);
+      break;
+    case Field::kTunnelId:
+      m.tunnel_id = value, m.tunnel_id_mask = mask;
+      break;
+  }
+}
+
+}  // namespace sluice::of

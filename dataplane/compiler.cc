@@ -57,9 +57,13 @@ void compile_ingress(const FlowStore& store, const SlotMap& slots, Tables& t) {
 }
 
 void compile_bridge_domains(const FlowStore& store, const SlotMap& slots, Tables& t) {
+  // One flood flow per VLAN: the highest priority wins. Only the winner's group defines the
+  // domain's members and their egress.
+  std::map<uint16_t, const FlowEntry*> winners;
   for (const FlowEntry* f : by_priority(store, 1)) {
-    if (f->match.has(Field::kEthDst)) continue;
-    const uint16_t vid = static_cast<uint16_t>(f->match.metadata & 0xfff);
+    if (!f->match.has(Field::kEthDst)) winners[f->match.metadata & 0xfff] = f;
+  }
+  for (const auto& [vid, f] : winners) {
     const uint32_t group_id = f->instructions.apply_actions.view()[0].group_id;
     auto g = store.groups().find(group_id);
     if (g == store.groups().end()) continue;
@@ -75,13 +79,8 @@ void compile_bridge_domains(const FlowStore& store, const SlotMap& slots, Tables
       if (e.empty()) e.assign(kVlanCount, kEgressNone);
       e[vid] = egress->push_vid;
     }
-    int16_t index = t.bd_index[vid];
-    if (index < 0) {
-      t.bd_index[vid] = static_cast<int16_t>(t.bds.size());
-      t.bds.push_back(std::move(bd));
-    } else {
-      t.bds[static_cast<size_t>(index)] = std::move(bd);  // higher priority wins
-    }
+    t.bd_index[vid] = static_cast<int16_t>(t.bds.size());
+    t.bds.push_back(std::move(bd));
   }
 }
 

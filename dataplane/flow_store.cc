@@ -35,6 +35,12 @@ of::Decoded<void> check_table0(const of::FlowMod& fm) {
   if (!exact || (!tagged && m.vlan_vid != of::kVidNone)) {
     return error(of::ErrorType::kBadMatch, of::bad_match::kBadMask);
   }
+  // VID 0 is a priority tag (treated as untagged) and 4095 is reserved: a flow for either
+  // could never match.
+  const uint16_t vid = m.vlan_vid & 0xfff;
+  if (tagged && (vid == 0 || vid == 0xfff)) {
+    return error(of::ErrorType::kBadMatch, of::bad_match::kBadValue);
+  }
   const of::Instructions& ins = fm.instructions;
   const uint8_t need = of::instr::kWriteMetadata | of::instr::kGotoTable;
   if ((ins.present & need) != need ||
@@ -92,6 +98,27 @@ of::Decoded<void> check_table1(const of::FlowMod& fm, const std::map<uint32_t, G
     return error(of::ErrorType::kBadAction, of::bad_action::kBadOutPort);
   }
   return {};
+}
+
+// OpenFlow's out_port / out_group filters: ANY, or the flow has an action to that port/group.
+bool outputs_to(const FlowEntry& f, uint32_t port) {
+  if (port == of::port_no::kAny) return true;
+  for (const auto* list : {&f.instructions.apply_actions, &f.instructions.write_actions}) {
+    for (const of::Action& a : list->view()) {
+      if (a.type == of::ActionType::kOutput && a.port == port) return true;
+    }
+  }
+  return false;
+}
+
+bool uses_group(const FlowEntry& f, uint32_t group) {
+  if (group == of::group_id::kAny) return true;
+  for (const auto* list : {&f.instructions.apply_actions, &f.instructions.write_actions}) {
+    for (const of::Action& a : list->view()) {
+      if (a.type == of::ActionType::kGroup && a.group_id == group) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -167,6 +194,9 @@ of::Decoded<void> FlowStore::check_shape(const of::FlowMod& fm) const {
 }
 
 of::Decoded<void> FlowStore::apply(const of::FlowMod& fm) {
+  if (fm.table_id != of::kTableAll && fm.table_id >= kNumTables) {
+    return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadTableId);
+  }
   switch (fm.command) {
     case of::FlowModCommand::kAdd:
       return add(fm);
@@ -249,24 +279,10 @@ of::Decoded<void> FlowStore::modify(const of::FlowMod& fm, bool strict) {
 void FlowStore::release(const FlowEntry& f) { free_counters_.push_back(f.counter); }
 
 void FlowStore::remove(const of::FlowMod& fm, bool strict) {
-  auto out_port_ok = [&](const FlowEntry& f) {
-    if (fm.out_port == of::port_no::kAny) return true;
-    for (const auto* list : {&f.instructions.apply_actions, &f.instructions.write_actions}) {
-      for (const of::Action& a : list->view()) {
-        if (a.type == of::ActionType::kOutput && a.port == fm.out_port) return true;
-      }
-    }
-    return false;
-  };
-  auto out_group_ok = [&](const FlowEntry& f) {
-    if (fm.out_group == of::group_id::kAny) return true;
-    for (const of::Action& a : f.instructions.apply_actions.view()) {
-      if (a.type == of::ActionType::kGroup && a.group_id == fm.out_group) return true;
-    }
-    return false;
-  };
   std::erase_if(flows_, [&](const FlowEntry& f) {
-    if (!selected(f, fm, strict) || !out_port_ok(f) || !out_group_ok(f)) return false;
+    if (!selected(f, fm, strict) || !outputs_to(f, fm.out_port) || !uses_group(f, fm.out_group)) {
+      return false;
+    }
     release(f);
     dirty_ = true;
     return true;
@@ -336,14 +352,7 @@ std::vector<of::FlowStats> FlowStore::stats(const of::FlowStatsRequest& req) con
   std::vector<of::FlowStats> out;
   for (const FlowEntry& f : flows_) {
     if (!selected(f, filter, false)) continue;
-    if (req.out_port != of::port_no::kAny || req.out_group != of::group_id::kAny) {
-      bool hit = false;
-      for (const of::Action& a : f.instructions.apply_actions.view()) {
-        hit |= a.type == of::ActionType::kOutput && a.port == req.out_port;
-        hit |= a.type == of::ActionType::kGroup && a.group_id == req.out_group;
-      }
-      if (!hit) continue;
-    }
+    if (!outputs_to(f, req.out_port) || !uses_group(f, req.out_group)) continue;
     of::FlowStats s;
     s.table_id = f.table_id;
     s.priority = f.priority;

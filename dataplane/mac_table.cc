@@ -153,7 +153,7 @@ std::vector<uint64_t> select_keys(rte_hash* h, const MacEntry* entries, Pred pre
 size_t MacTable::age(uint32_t now, uint32_t aging_seconds) {
   auto keys = select_keys(hash_, entries_.get(), [&](uint64_t, const MacEntry& e) {
     return !e.is_static.load(std::memory_order_relaxed) &&
-           now - e.last_seen.load(std::memory_order_relaxed) >= aging_seconds;
+           seconds_since(e.last_seen.load(std::memory_order_relaxed), now) >= aging_seconds;
   });
   remove_keys(keys);
   stats_.aged.fetch_add(keys.size(), std::memory_order_relaxed);
@@ -184,7 +184,7 @@ std::vector<MacTable::Row> MacTable::rows(uint32_t now) const {
     uint64_t k = *static_cast<const uint64_t*>(key);
     const MacEntry& e = entries_[static_cast<size_t>(pos)];
     out.push_back(Row{key_bd(k), k & 0xffffffffffffULL, e.slot.load(), e.is_static.load() != 0,
-                      now - e.last_seen.load()});
+                      seconds_since(e.last_seen.load(), now)});
   }
   return out;
 }

@@ -34,6 +34,10 @@ inline uint64_t mac_key(uint16_t bd, const uint8_t* mac) noexcept {
   return k;
 }
 inline uint16_t key_bd(uint64_t key) noexcept { return static_cast<uint16_t>(key >> 48); }
+// Seconds from 'seen' to 'now'; 0 when a worker stamped 'seen' after the caller read 'now'.
+inline uint32_t seconds_since(uint32_t seen, uint32_t now) noexcept {
+  return static_cast<int32_t>(now - seen) > 0 ? now - seen : 0;
+}
 
 struct MacEntry {
   std::atomic<uint16_t> slot{kNoSlot};

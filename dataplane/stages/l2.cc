@@ -33,10 +33,9 @@ L2Drop check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
     if (e.is_static.load(std::memory_order_relaxed)) return L2Drop::kStaticMacConflict;
   }
   if (macs.at_limit(meta.in_slot)) return L2Drop::kMacLimit;
-  // Ask once per burst per source.
-  if (n_learn > 0 && learn[n_learn - 1].key == meta.src_key &&
-      learn[n_learn - 1].slot == meta.in_slot) {
-    return L2Drop::kNone;
+  // Ask once per burst per source (at most 32 requests to look through).
+  for (uint32_t k = 0; k < n_learn; ++k) {
+    if (learn[k].key == meta.src_key && learn[k].slot == meta.in_slot) return L2Drop::kNone;
   }
   learn[n_learn++] = LearnRequest{meta.src_key, meta.in_slot, {}};
   return L2Drop::kNone;

@@ -1,0 +1,464 @@
+// Pipeline over real DPDK net_ring ports: parse → ingress → l2 → output. Frames are injected
+// on a port's rx ring; what each port transmitted is read back from its tx ring, so tests see
+// exactly which frames left where, with which tag. Also: output-phase drops and the per-port,
+// per-stage and per-flow counters.
+#include "dataplane/pipeline.h"
+
+#include <gtest/gtest.h>
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "dataplane/mac_table.h"
+#include "tests/testlib/eal_environment.h"
+#include "tests/testlib/harness.h"
+#include "tests/testlib/of_builders.h"
+#include "tests/testlib/packet_builder.h"
+
+namespace sluice::dp {
+namespace {
+
+using test::mac_n;
+using test::MacAddr;
+using test::PacketBuilder;
+using test::parse_frame;
+using Frames = std::vector<std::vector<uint8_t>>;
+
+const MacAddr kA = mac_n(0xa), kB = mac_n(0xb), kS = mac_n(0x5);
+
+PacketBuilder frame(const MacAddr& dst, const MacAddr& src, size_t payload = 18) {
+  return PacketBuilder()
+      .eth(dst, src)
+      .ipv4(test::ip("10.0.0.1"), test::ip("10.0.0.2"))
+      .udp(1000, 2000)
+      .payload(payload);  // 60 bytes with the default payload
+}
+
+// Slot s holds OpenFlow port s + 1:
+//   slot 0 access 100 | slot 1 access 100 | slot 2 trunk 100, 200, native 300
+//   slot 3 access 200 | slot 4 access 300 | slot 5 access 400 (its only member)
+//   slot 6: a port with no table-0 flows
+// A static MAC kS lives on port 2 (slot 1) in VLAN 100.
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    in_use_ = test::mbufs_in_use();
+    h_ = std::make_unique<test::Harness>();
+    for (uint16_t s = 0; s < 7; ++s) h_->add_ring_port(s, s + 1u, mtu_[s], tx_capacity_[s]);
+    b_.access(1, 100).access(2, 100).trunk(3, {100, 200}, 300).access(4, 200).access(5, 300);
+    b_.access(6, 400).static_mac(100, kS, 2);
+    h_->install(b_);
+  }
+  void TearDown() override {
+    h_.reset();  // frees whatever is left on the rings
+    EXPECT_EQ(test::mbufs_in_use(), in_use_) << "mbuf leak";
+  }
+
+  void learn(uint16_t slot, uint16_t bd, const MacAddr& m) {
+    ASSERT_NE(h_->macs().learn(mac_key(bd, m.data()), slot, h_->now), LearnOutcome::kFull);
+  }
+  // Frames sent on every port, taken off the tx rings.
+  std::array<Frames, 7> all_sent() {
+    std::array<Frames, 7> out;
+    for (uint16_t s = 0; s < 7; ++s) out[s] = h_->sent(s);
+    return out;
+  }
+  void expect_only(const std::array<Frames, 7>& sent, std::initializer_list<uint16_t> slots) {
+    for (uint16_t s = 0; s < 7; ++s) {
+      const bool want = std::find(slots.begin(), slots.end(), s) != slots.end();
+      EXPECT_EQ(!sent[s].empty(), want) << "slot " << s << " sent " << sent[s].size();
+    }
+  }
+
+  std::array<uint16_t, 7> mtu_ = {1500, 1500, 1500, 1500, 1500, 1500, 1500};
+  std::array<unsigned, 7> tx_capacity_ = {512, 512, 512, 512, 512, 512, 512};
+  unsigned in_use_ = 0;
+  std::unique_ptr<test::Harness> h_;
+  test::TablesBuilder b_;
+};
+
+// ---- Forwarding ----
+
+TEST_F(PipelineTest, UnicastToAccessPortLeavesUntagged) {
+  learn(1, 100, kB);
+  const auto bytes = frame(kB, kA).bytes();
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  EXPECT_EQ(h_->poll(), 1u);
+  auto sent = all_sent();
+  expect_only(sent, {1});
+  ASSERT_EQ(sent[1].size(), 1u);
+  EXPECT_EQ(sent[1][0], bytes);
+  EXPECT_FALSE(parse_frame(sent[1][0]).tagged);
+  EXPECT_EQ(h_->port(0).rx_packets.get(), 1u);
+  EXPECT_EQ(h_->port(0).rx_bytes.get(), 60u);
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 1u);
+  EXPECT_EQ(h_->port(1).tx_bytes.get(), 60u);
+  EXPECT_EQ(h_->port(1).tx_dropped.get(), 0u);
+}
+
+TEST_F(PipelineTest, UnicastToTrunkPortLeavesTaggedWithTheVlan) {
+  learn(2, 100, kB);
+  const auto bytes = frame(kB, kA).bytes();
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {2});
+  ASSERT_EQ(sent[2].size(), 1u);
+  const auto f = parse_frame(sent[2][0]);
+  EXPECT_TRUE(f.tagged);
+  EXPECT_EQ(f.vid, 100);
+  EXPECT_EQ(f.dst, kB);
+  EXPECT_EQ(f.src, kA);
+  EXPECT_EQ(f.ether_type, 0x0800);
+  EXPECT_EQ(test::without_tag(sent[2][0]), bytes);
+  EXPECT_EQ(h_->port(2).tx_bytes.get(), 64u);
+}
+
+TEST_F(PipelineTest, TaggedInUntaggedOut) {
+  learn(3, 200, kB);
+  const auto bytes = frame(kB, kA).bytes();
+  ASSERT_TRUE(h_->inject(2, frame(kB, kA).vlan(200, 5)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {3});
+  ASSERT_EQ(sent[3].size(), 1u);
+  EXPECT_EQ(sent[3][0], bytes);
+}
+
+TEST_F(PipelineTest, NativeVlanLeavesTrunkUntagged) {
+  learn(2, 300, kB);
+  const auto bytes = frame(kB, kA).bytes();
+  ASSERT_TRUE(h_->inject(4, frame(kB, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {2});
+  ASSERT_EQ(sent[2].size(), 1u);
+  EXPECT_EQ(sent[2][0], bytes);
+}
+
+TEST_F(PipelineTest, PriorityTaggedInLeavesUntagged) {
+  learn(1, 100, kB);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA).vlan(0, 3)));
+  h_->poll();
+  auto sent = all_sent();
+  ASSERT_EQ(sent[1].size(), 1u);
+  EXPECT_EQ(sent[1][0], frame(kB, kA).bytes());
+}
+
+TEST_F(PipelineTest, FloodReachesEveryMemberButTheIngressPort) {
+  const auto bytes = frame(test::kBroadcast, kA).bytes();
+  ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {1, 2});
+  ASSERT_EQ(sent[1].size(), 1u);
+  EXPECT_EQ(sent[1][0], bytes);  // access member: untagged
+  ASSERT_EQ(sent[2].size(), 1u);
+  EXPECT_EQ(parse_frame(sent[2][0]).vid, 100);  // trunk member: tagged
+  EXPECT_TRUE(parse_frame(sent[2][0]).tagged);
+  EXPECT_EQ(test::without_tag(sent[2][0]), bytes);
+  EXPECT_EQ(h_->counters().flood_copies.get(), 1u);
+  EXPECT_EQ(h_->flow_packets(b_.flood_counter(100)), 1u);
+  EXPECT_EQ(h_->flow_bytes(b_.flood_counter(100)), 60u);
+}
+
+TEST_F(PipelineTest, FloodFromTrunkGoesToAccessMembersUntagged) {
+  const auto bytes = frame(kB, kA).bytes();  // unknown unicast
+  ASSERT_TRUE(h_->inject(2, frame(kB, kA).vlan(100)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {0, 1});
+  ASSERT_EQ(sent[0].size(), 1u);
+  ASSERT_EQ(sent[1].size(), 1u);
+  EXPECT_EQ(sent[0][0], bytes);
+  EXPECT_EQ(sent[1][0], bytes);
+}
+
+TEST_F(PipelineTest, FloodInNativeVlanLeavesTrunkUntagged) {
+  ASSERT_TRUE(h_->inject(4, frame(test::kBroadcast, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {2});
+  ASSERT_EQ(sent[2].size(), 1u);
+  EXPECT_FALSE(parse_frame(sent[2][0]).tagged);
+}
+
+TEST_F(PipelineTest, LearnThenUnicast) {
+  // B speaks first (flooded), the control lcore learns it, then A's frame to B goes to B only.
+  ASSERT_TRUE(h_->inject(1, frame(test::kBroadcast, kB)));
+  h_->poll();
+  h_->learn_all();
+  all_sent();
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {1});
+}
+
+TEST_F(PipelineTest, StaticMacForwardsAndCountsItsFlow) {
+  ASSERT_TRUE(h_->inject(0, frame(kS, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {1});
+  EXPECT_EQ(h_->flow_packets(b_.static_counter(100, kS)), 1u);
+  EXPECT_EQ(h_->flow_packets(b_.flood_counter(100)), 0u);
+  EXPECT_EQ(h_->flow_packets(b_.ingress_counter(1, 0)), 1u);
+}
+
+TEST_F(PipelineTest, BurstsLargerThan32KeepOrder) {
+  learn(1, 100, kB);
+  for (uint8_t i = 0; i < 40; ++i) ASSERT_TRUE(h_->inject(0, frame(kB, kA, 18 + i)));
+  EXPECT_EQ(h_->poll(), 32u);
+  EXPECT_EQ(h_->poll(), 8u);
+  Frames sent = h_->sent(1);
+  ASSERT_EQ(sent.size(), 40u);
+  for (size_t i = 0; i < 40; ++i) EXPECT_EQ(sent[i].size(), 60 + i);
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 40u);
+}
+
+// ---- Output drops ----
+
+TEST_F(PipelineTest, OutputPortLinkDown) {
+  learn(1, 100, kB);
+  h_->set_link(1, false);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {});
+  EXPECT_EQ(h_->output_drops(OutputDrop::kPortDown), 1u);
+  EXPECT_EQ(h_->port(1).tx_dropped.get(), 1u);
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 0u);
+  EXPECT_EQ(h_->port(0).rx_dropped.get(), 0u);  // an output drop is not an rx drop
+}
+
+TEST_F(PipelineTest, FloodSkipsLinkDownMember) {
+  h_->set_link(2, false);
+  ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {1});
+  EXPECT_EQ(h_->output_drops(OutputDrop::kPortDown), 1u);
+  EXPECT_EQ(h_->port(2).tx_dropped.get(), 1u);
+}
+
+TEST_F(PipelineTest, OutputPortAdminDown) {
+  learn(1, 100, kB);
+  h_->ports()[1].admin_up = false;
+  h_->install(b_);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  h_->poll();
+  expect_only(all_sent(), {});
+  EXPECT_EQ(h_->output_drops(OutputDrop::kPortDown), 1u);
+  // Frames received on an admin-down port are dropped by ingress.
+  ASSERT_TRUE(h_->inject(1, frame(kA, kB)));
+  h_->poll();
+  EXPECT_EQ(h_->stage_drops("ingress", "port_down"), 1u);
+  EXPECT_EQ(h_->port(1).rx_dropped.get(), 1u);
+}
+
+TEST_F(PipelineTest, EgressVlanNotAllowed) {
+  // A stale entry: kB learned in VLAN 100 on slot 3, which carries only VLAN 200.
+  learn(3, 100, kB);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  h_->poll();
+  expect_only(all_sent(), {});
+  EXPECT_EQ(h_->output_drops(OutputDrop::kEgressVlanNotAllowed), 1u);
+  EXPECT_EQ(h_->port(3).tx_dropped.get(), 1u);
+}
+
+TEST_F(PipelineTest, FloodWithNoOtherMember) {
+  ASSERT_TRUE(h_->inject(5, frame(test::kBroadcast, kA)));
+  h_->poll();
+  expect_only(all_sent(), {});
+  EXPECT_EQ(h_->output_drops(OutputDrop::kFloodNoMembers), 1u);
+  EXPECT_EQ(h_->port(5).rx_packets.get(), 1u);
+  EXPECT_EQ(h_->port(5).tx_dropped.get(), 0u);
+}
+
+TEST_F(PipelineTest, NoHeadroomForTheTag) {
+  learn(2, 100, kB);
+  const auto bytes = frame(kB, kA).bytes();
+  rte_mbuf* m = rte_pktmbuf_alloc(test::test_pool());
+  ASSERT_NE(m, nullptr);
+  m->data_off = 0;  // no headroom at all
+  char* p = rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size()));
+  ASSERT_NE(p, nullptr);
+  std::memcpy(p, bytes.data(), bytes.size());
+  ASSERT_TRUE(h_->inject(0, m));
+  h_->poll();
+  expect_only(all_sent(), {});
+  EXPECT_EQ(h_->output_drops(OutputDrop::kNoTagRoom), 1u);
+  EXPECT_EQ(h_->port(2).tx_dropped.get(), 1u);
+}
+
+TEST_F(PipelineTest, NoMbufForFloodCopy) {
+  // A pipeline whose copy pool is empty: the copy for the first member is dropped (counted
+  // against that port), the original still reaches the last member.
+  rte_mempool* empty = rte_pktmbuf_pool_create(test::unique_name("tpool").c_str(), 4, 0, 0,
+                                               RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(empty, nullptr);
+  std::vector<rte_mbuf*> held;
+  while (rte_mbuf* m = rte_pktmbuf_alloc(empty)) held.push_back(m);
+  {
+    test::HarnessOptions opts;
+    opts.copy_pool = empty;
+    test::Harness h(opts);
+    h.add_ring_port(0, 1);
+    h.add_ring_port(1, 2);
+    h.add_ring_port(2, 3);
+    test::TablesBuilder b;
+    b.access(1, 100).access(2, 100).trunk(3, {100});
+    h.install(b);
+    ASSERT_TRUE(h.inject(0, frame(test::kBroadcast, kA)));
+    h.poll();
+    EXPECT_EQ(h.output_drops(OutputDrop::kNoMbufForFlood), 1u);
+    EXPECT_EQ(h.counters().flood_copies.get(), 0u);
+    EXPECT_EQ(h.sent(1).size() + h.sent(2).size(), 1u);
+    EXPECT_EQ(h.port(1).tx_dropped.get() + h.port(2).tx_dropped.get(), 1u);
+  }
+  for (rte_mbuf* m : held) rte_pktmbuf_free(m);
+  rte_mempool_free(empty);
+}
+
+class PipelineMtuTest : public PipelineTest {
+ protected:
+  PipelineMtuTest() {
+    mtu_[1] = 100;
+    mtu_[2] = 100;
+  }
+};
+
+TEST_F(PipelineMtuTest, MtuExceededAtTheBoundary) {
+  learn(1, 100, kB);
+  // MTU 100 allows frames of 100 + 14 bytes (no FCS).
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA).pad_to(114)));
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA).pad_to(115)));
+  h_->poll();
+  Frames sent = h_->sent(1);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].size(), 114u);
+  EXPECT_EQ(h_->output_drops(OutputDrop::kMtuExceeded), 1u);
+  EXPECT_EQ(h_->port(1).tx_dropped.get(), 1u);
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 1u);
+}
+
+TEST_F(PipelineMtuTest, TagDoesNotCountTowardsMtu) {
+  learn(2, 100, kB);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA).pad_to(114)));
+  h_->poll();
+  Frames sent = h_->sent(2);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].size(), 118u);
+  EXPECT_EQ(h_->output_drops(OutputDrop::kMtuExceeded), 0u);
+}
+
+TEST_F(PipelineMtuTest, FloodDropsOnlyOnTheSmallPort) {
+  ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA).pad_to(200)));
+  h_->poll();
+  EXPECT_TRUE(h_->sent(1).empty());
+  EXPECT_TRUE(h_->sent(2).empty());
+  EXPECT_EQ(h_->output_drops(OutputDrop::kMtuExceeded), 2u);
+  ASSERT_TRUE(h_->inject(3, frame(test::kBroadcast, kA).pad_to(200)));  // VLAN 200
+  h_->poll();
+  EXPECT_TRUE(h_->sent(2).empty());
+  EXPECT_EQ(h_->output_drops(OutputDrop::kMtuExceeded), 3u);
+}
+
+class PipelineTinyTxTest : public PipelineTest {
+ protected:
+  PipelineTinyTxTest() { tx_capacity_[1] = 2; }
+};
+
+TEST_F(PipelineTinyTxTest, TxQueueFull) {
+  learn(1, 100, kB);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  EXPECT_EQ(h_->poll(), 5u);
+  Frames sent = h_->sent(1);
+  EXPECT_EQ(sent.size(), 2u);
+  EXPECT_EQ(h_->output_drops(OutputDrop::kTxQueueFull), 3u);
+  EXPECT_EQ(h_->port(1).tx_dropped.get(), 3u);
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 2u);
+  EXPECT_EQ(h_->port(1).tx_bytes.get(), 120u);
+  // The ring drained: the next burst goes through.
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  h_->poll();
+  EXPECT_EQ(h_->sent(1).size(), 1u);
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 3u);
+}
+
+// ---- Stage drops and counters ----
+
+TEST_F(PipelineTest, StageDropsAreCountedPerStageReasonAndPort) {
+  learn(1, 100, kB);
+  learn(0, 100, mac_n(0xc));
+  ASSERT_TRUE(h_->inject(0, PacketBuilder().raw(std::vector<uint8_t>(10, 2))));  // parse/runt
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA).vlan(4095)));                          // reserved
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA).vlan(100)));      // ingress/vlan_not_allowed
+  ASSERT_TRUE(h_->inject(0, frame(kB, test::kBroadcast)));  // l2/invalid_src_mac
+  ASSERT_TRUE(h_->inject(0, frame(mac_n(0xc), kA)));        // l2/hairpin
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));                // forwarded
+  ASSERT_TRUE(h_->inject(6, frame(kB, kA)));                // port_not_configured
+  EXPECT_EQ(h_->poll(), 7u);
+
+  EXPECT_EQ(h_->stage_drops("parse", "runt"), 1u);
+  EXPECT_EQ(h_->stage_drops("parse", "reserved_vlan"), 1u);
+  EXPECT_EQ(h_->stage_drops("parse", "truncated_vlan"), 0u);
+  EXPECT_EQ(h_->stage_drops("ingress", "vlan_not_allowed"), 1u);
+  EXPECT_EQ(h_->stage_drops("ingress", "port_not_configured"), 1u);
+  EXPECT_EQ(h_->stage_drops("l2", "invalid_src_mac"), 1u);
+  EXPECT_EQ(h_->stage_drops("l2", "hairpin"), 1u);
+
+  const WorkerCounters& c = h_->counters();
+  EXPECT_EQ(c.stages[0].calls.get(), 2u);  // one burst per port
+  EXPECT_EQ(c.stages[0].packets.get(), 7u);
+  EXPECT_EQ(c.stages[1].packets.get(), 5u);
+  EXPECT_EQ(c.stages[2].packets.get(), 3u);
+  EXPECT_EQ(c.stages[2].calls.get(), 1u);  // port 7's burst died in ingress
+
+  EXPECT_EQ(h_->port(0).rx_packets.get(), 6u);
+  EXPECT_EQ(h_->port(0).rx_dropped.get(), 5u);
+  EXPECT_EQ(h_->port(6).rx_packets.get(), 1u);
+  EXPECT_EQ(h_->port(6).rx_dropped.get(), 1u);
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 1u);
+  auto sent = all_sent();
+  expect_only(sent, {1});
+  EXPECT_EQ(sent[1][0], frame(kB, kA).bytes());
+}
+
+TEST_F(PipelineTest, EmptyTablesDropEverything) {
+  test::Harness fresh;
+  fresh.add_ring_port(0, 1);
+  fresh.add_ring_port(1, 2);
+  ASSERT_TRUE(fresh.inject(0, frame(test::kBroadcast, kA)));
+  fresh.poll();
+  EXPECT_EQ(fresh.stage_drops("ingress", "port_not_configured"), 1u);
+  EXPECT_TRUE(fresh.sent(1).empty());
+}
+
+TEST_F(PipelineTest, RxAndTxByteCounters) {
+  learn(2, 100, kB);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA, 100)));
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA, 200)));
+  h_->poll();
+  EXPECT_EQ(h_->port(0).rx_packets.get(), 2u);
+  EXPECT_EQ(h_->port(0).rx_bytes.get(), 142u + 242u);
+  EXPECT_EQ(h_->port(2).tx_packets.get(), 2u);
+  EXPECT_EQ(h_->port(2).tx_bytes.get(), 146u + 246u);  // with the tags pushed
+  EXPECT_EQ(h_->flow_packets(b_.ingress_counter(1, 0)), 2u);
+  EXPECT_EQ(h_->flow_bytes(b_.ingress_counter(1, 0)), 142u + 242u);
+}
+
+TEST_F(PipelineTest, StagesAreParseIngressL2) {
+  auto stages = h_->pipeline().stages();
+  ASSERT_EQ(stages.size(), 3u);
+  EXPECT_EQ(stages[0]->name(), "parse");
+  EXPECT_EQ(stages[1]->name(), "ingress");
+  EXPECT_EQ(stages[2]->name(), "l2");
+  for (const auto& s : stages) {
+    EXPECT_LE(s->drop_reason_names().size(), kMaxDropReasons);
+    EXPECT_STREQ(s->drop_reason_names()[0], "none");
+  }
+}
+
+}  // namespace
+}  // namespace sluice::dp

@@ -1,0 +1,53 @@
+// FlowMix: the frames sluice-gen replays, built once before sending.
+//
+// Sources are N MACs 02:5c:00:xx:xx:xx and destinations N other MACs 02:5c:01:xx:xx:xx, where
+// xx:xx:xx is the index 0..N-1 (big-endian). Flow k (0 <= k < F) is an Ethernet/IPv4/UDP frame
+// from source k mod N to destination (k + k / N) mod N, so F = N pairs each source with one
+// destination and F > N walks further pairs; IPv4 and UDP fields differ per flow (10.0.0.0/9 →
+// 10.128.0.0/9, UDP source port per flow), so every flow is a distinct microflow for a cache.
+// The optional 802.1Q tag (VID 1..4094) sits in every frame; the frame length stays as given.
+//
+// learn_frames(): one frame per source (source i → destination i), sent before the
+// measurement so a learning switch knows every source.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::bench {
+
+inline constexpr uint32_t kMaxFrameLen = 128;
+inline constexpr uint32_t kMinFrameLen = 60;  // without FCS
+
+struct alignas(64) Frame {
+  uint8_t bytes[kMaxFrameLen];
+};
+
+struct FlowMixSpec {
+  uint32_t macs = 1000;
+  uint32_t flows = 0;  // 0 = macs
+  uint16_t vlan = 0;   // 0 = untagged
+  uint32_t frame_len = 64;
+};
+
+// MAC address i of a role (0 = source, 1 = destination), as "02:5c:0r:xx:xx:xx".
+std::string mac_text(uint32_t role, uint32_t index);
+
+class FlowMix {
+ public:
+  explicit FlowMix(const FlowMixSpec& spec);
+  const std::vector<Frame>& frames() const noexcept { return frames_; }
+  const std::vector<Frame>& learn_frames() const noexcept { return learn_; }
+  uint32_t frame_len() const noexcept { return len_; }
+
+ private:
+  void build(Frame& f, uint32_t flow, uint32_t src, uint32_t dst) const;
+
+  uint32_t len_;
+  uint16_t vlan_;
+  std::vector<Frame> frames_;
+  std::vector<Frame> learn_;
+};
+
+}  // namespace sluice::bench

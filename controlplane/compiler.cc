@@ -3,109 +3,32 @@
 #include <algorithm>
 #include <set>
 
+#include "openflow/l2_contract.h"
+
 namespace sluice::cp {
 
 namespace {
 
-of::Action output(uint32_t port) {
-  of::Action a;
-  a.type = of::ActionType::kOutput;
-  a.port = port;
-  return a;
-}
-
-of::Action push_vlan() {
-  of::Action a;
-  a.type = of::ActionType::kPushVlan;
-  a.ethertype = 0x8100;
-  return a;
-}
-
-of::Action set_vlan_vid(uint16_t vlan) {
-  of::Action a;
-  a.type = of::ActionType::kSetField;
-  a.field = of::Field::kVlanVid;
-  a.value = of::kVidPresent | vlan;
-  return a;
-}
-
-of::Action pop_vlan() {
-  of::Action a;
-  a.type = of::ActionType::kPopVlan;
-  return a;
-}
-
-of::Action group(uint32_t group_id) {
-  of::Action a;
-  a.type = of::ActionType::kGroup;
-  a.group_id = group_id;
-  return a;
-}
-
-of::FlowMod policy_flow(uint8_t table, uint16_t priority) {
-  of::FlowMod fm;
-  fm.cookie = kPolicyCookie;
-  fm.table_id = table;
-  fm.command = of::FlowModCommand::kAdd;
-  fm.priority = priority;
-  return fm;
-}
-
-void match_bridge_domain(of::Match& m, uint16_t vlan) {
-  m.present |= of::field_bit(of::Field::kMetadata);
-  m.masked |= of::field_bit(of::Field::kMetadata);
-  m.metadata = vlan;
-  m.metadata_mask = kBridgeDomainMask;
-}
-
-void set_bridge_domain_and_goto_l2(of::Instructions& ins, uint16_t vlan) {
-  ins.present |= of::instr::kWriteMetadata | of::instr::kGotoTable;
-  ins.metadata = vlan;
-  ins.metadata_mask = kBridgeDomainMask;
-  ins.goto_table = kL2Table;
-}
-
-// The egress action list of 'port' in bridge domain 'vlan' (its bucket in group 'vlan').
+// The egress action list of 'port' in bridge domain 'vlan' (its bucket in group 'vlan'):
+// tagged on a trunk, except for the trunk's native VLAN.
 of::ActionList egress_actions(const PortSpec& port, uint32_t port_no, uint16_t vlan) {
-  of::ActionList list;
   const PortVlan& pv = port.vlan.value;
   const bool tagged =
       pv.mode.value == VlanMode::kTrunk && !(pv.native.present && pv.native.value == vlan);
-  if (tagged) {
-    list.push(push_vlan());
-    list.push(set_vlan_vid(vlan));
-  }
-  list.push(output(port_no));
-  return list;
-}
-
-of::FlowMod ingress_flow(uint32_t port_no, uint16_t vid_match, uint16_t vlan, bool pop) {
-  of::FlowMod fm = policy_flow(kIngressTable, kIngressPriority);
-  fm.match.present = of::field_bit(of::Field::kInPort) | of::field_bit(of::Field::kVlanVid);
-  fm.match.in_port = port_no;
-  fm.match.vlan_vid = vid_match;
-  if (pop) {
-    fm.instructions.present |= of::instr::kApplyActions;
-    fm.instructions.apply_actions.push(pop_vlan());
-  }
-  set_bridge_domain_and_goto_l2(fm.instructions, vlan);
-  return fm;
+  return of::l2::egress_actions(port_no, tagged ? vlan : 0);
 }
 
 void add_ingress_flows(const PortSpec& port, uint32_t port_no, std::vector<of::FlowMod>& out) {
   if (!port.vlan.present) return;
   const PortVlan& pv = port.vlan.value;
   if (pv.mode.value == VlanMode::kAccess) {
-    out.push_back(ingress_flow(port_no, of::kVidNone, static_cast<uint16_t>(pv.id.value), false));
+    out.push_back(of::l2::ingress_untagged(port_no, static_cast<uint16_t>(pv.id.value)));
     return;
   }
   if (pv.native.present) {
-    out.push_back(
-        ingress_flow(port_no, of::kVidNone, static_cast<uint16_t>(pv.native.value), false));
+    out.push_back(of::l2::ingress_untagged(port_no, static_cast<uint16_t>(pv.native.value)));
   }
-  for (uint16_t vlan : tagged_vlans(pv)) {
-    out.push_back(ingress_flow(port_no, of::kVidPresent | vlan, vlan, true));
-  }
+  for (uint16_t vlan : tagged_vlans(pv)) out.push_back(of::l2::ingress_tagged(port_no, vlan));
 }
 
 void add_network(const Policy& policy, const std::vector<uint32_t>& numbers, const Network& net,
@@ -113,30 +36,18 @@ void add_network(const Policy& policy, const std::vector<uint32_t>& numbers, con
   const auto vlan = static_cast<uint16_t>(net.vlan.value);
   const auto& ports = policy.ports.value;
 
-  of::GroupDesc& g = out.groups.emplace_back();
-  g.type = of::GroupType::kAll;
-  g.group_id = vlan;
+  std::vector<of::ActionList> members;
   for (size_t i = 0; i < ports.size(); ++i) {
-    if (!is_member(ports[i], vlan) || g.n_buckets == of::kMaxBuckets) continue;
-    g.buckets[g.n_buckets++].actions = egress_actions(ports[i], numbers[i], vlan);
+    if (is_member(ports[i], vlan)) members.push_back(egress_actions(ports[i], numbers[i], vlan));
   }
-
-  of::FlowMod flood = policy_flow(kL2Table, kFloodPriority);
-  match_bridge_domain(flood.match, vlan);
-  flood.instructions.present = of::instr::kApplyActions;
-  flood.instructions.apply_actions.push(group(vlan));
-  out.flows.push_back(flood);
+  of::l2::flood_group(vlan, members, out.groups.emplace_back());
+  out.flows.push_back(of::l2::flood_flow(vlan));
 
   for (const StaticMac& sm : net.static_macs.value) {
     for (size_t i = 0; i < ports.size(); ++i) {
       if (ports[i].name.value != sm.port.value) continue;
-      of::FlowMod fm = policy_flow(kL2Table, kStaticMacPriority);
-      match_bridge_domain(fm.match, vlan);
-      fm.match.present |= of::field_bit(of::Field::kEthDst);
-      fm.match.eth_dst = sm.mac.value;
-      fm.instructions.present = of::instr::kApplyActions;
-      fm.instructions.apply_actions = egress_actions(ports[i], numbers[i], vlan);
-      out.flows.push_back(fm);
+      out.flows.push_back(
+          of::l2::static_mac_flow(vlan, sm.mac.value, egress_actions(ports[i], numbers[i], vlan)));
     }
   }
 }

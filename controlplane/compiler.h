@@ -1,11 +1,11 @@
 // Policy -> desired dataplane state: a pure function, no I/O.
 //
-// Emits exactly the table contract of docs/architecture.md ("Tables"): PORT_ADD and PORT_SET
-// per port, SWITCH_CONFIG, one ALL group per network (group_id = VLAN), table-1 flood and
-// static-MAC flows, and table-0 ingress flows. Every flow carries kPolicyCookie. The output
-// order is deterministic: ports and networks in file order, groups before flows, table-1
-// flows before table-0 flows (so adding them in this order never sends a packet into a bridge
-// domain that is not ready yet).
+// Emits exactly the table contract of docs/architecture.md ("Tables"), built by
+// openflow/l2_contract.h: PORT_ADD and PORT_SET per port, SWITCH_CONFIG, one ALL group per
+// network (group_id = VLAN), table-1 flood and static-MAC flows, and table-0 ingress flows.
+// Every flow carries of::l2::kPolicyCookie. The output order is deterministic: ports and
+// networks in file order, groups before flows, table-1 flows before table-0 flows (so adding
+// them in this order never sends a packet into a bridge domain that is not ready yet).
 #pragma once
 
 #include <cstdint>
@@ -15,13 +15,6 @@
 #include "openflow/messages.h"
 
 namespace sluice::cp {
-
-inline constexpr uint16_t kIngressPriority = 100;
-inline constexpr uint16_t kFloodPriority = 0;
-inline constexpr uint16_t kStaticMacPriority = 200;
-inline constexpr uint8_t kIngressTable = 0;
-inline constexpr uint8_t kL2Table = 1;
-inline constexpr uint64_t kBridgeDomainMask = 0xfff;
 
 struct DesiredState {
   std::vector<of::PortAdd> ports;

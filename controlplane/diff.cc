@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "openflow/l2_contract.h"
+
 namespace sluice::cp {
 
 namespace {
@@ -223,6 +225,7 @@ bool same_port_definition(const of::PortAdd& a, const of::PortAdd& b) {
 }
 
 bool is_policy_cookie(uint64_t cookie) {
+  using of::l2::kPolicyCookie, of::l2::kPolicyCookieMask;
   return (cookie & kPolicyCookieMask) == (kPolicyCookie & kPolicyCookieMask);
 }
 

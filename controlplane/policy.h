@@ -46,8 +46,6 @@ enum class AdminState : uint8_t { kUp, kDown };
 
 inline constexpr int64_t kDefaultMacAging = 300;
 inline constexpr int64_t kDefaultMtu = 1500;
-inline constexpr uint64_t kPolicyCookie = 0x5c00000000000000ULL;
-inline constexpr uint64_t kPolicyCookieMask = 0xffff000000000000ULL;
 
 struct SwitchSettings {
   Marked<std::string> name;

@@ -1,10 +1,12 @@
 #include "dataplane/compiler.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "dataplane/mac_table.h"
+#include "openflow/l2_contract.h"
 
 namespace sluice::dp {
 namespace {
@@ -71,7 +73,7 @@ void compile_bridge_domains(const FlowStore& store, const SlotMap& slots, Tables
     bd.vid = vid;
     bd.flood_flow = f->counter;
     for (const of::Bucket& b : g->second.buckets) {
-      auto egress = parse_egress(b.actions);
+      auto egress = of::l2::parse_egress(b.actions);
       auto slot = egress ? slots.find(egress->port) : std::nullopt;
       if (!slot) continue;
       bd.members.push_back(FloodMember{*slot, egress->push_vid});
@@ -88,7 +90,7 @@ std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store, const Slot
   std::map<uint64_t, StaticMac> out;
   for (const FlowEntry* f : by_priority(store, 1)) {
     if (!f->match.has(Field::kEthDst)) continue;
-    auto egress = parse_egress(f->instructions.apply_actions);
+    auto egress = of::l2::parse_egress(f->instructions.apply_actions);
     auto slot = egress ? slots.find(egress->port) : std::nullopt;
     if (!slot) continue;
     const uint16_t vid = static_cast<uint16_t>(f->match.metadata & 0xfff);

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 
+#include "openflow/l2_contract.h"
+
 namespace sluice::dp {
 namespace {
 
 using of::Field;
 using of::field_bit;
 using of::OfError;
-
-constexpr uint64_t kMetadataVlanMask = 0xfff;
+using of::l2::kBridgeDomainMask;
+using of::l2::parse_egress;
 
 std::unexpected<OfError> error(of::ErrorType type, uint16_t code) {
   return std::unexpected<OfError>(OfError{type, code, 0});
@@ -21,7 +23,7 @@ bool only_fields(const of::Match& m, uint64_t allowed) noexcept {
 
 // Metadata carries the bridge domain: value 1..4094 under a mask covering the VLAN bits.
 bool valid_bd_metadata(uint64_t value, uint64_t mask) noexcept {
-  return (mask & kMetadataVlanMask) == kMetadataVlanMask && value >= 1 && value <= 4094;
+  return (mask & kBridgeDomainMask) == kBridgeDomainMask && value >= 1 && value <= 4094;
 }
 
 of::Decoded<void> check_table0(const of::FlowMod& fm) {
@@ -47,7 +49,7 @@ of::Decoded<void> check_table0(const of::FlowMod& fm) {
       (ins.present & ~(need | of::instr::kApplyActions)) != 0) {
     return error(of::ErrorType::kBadInstruction, of::bad_instruction::kUnsupInst);
   }
-  if (ins.goto_table != 1) {
+  if (ins.goto_table != of::l2::kL2Table) {
     return error(of::ErrorType::kBadInstruction, of::bad_instruction::kBadTableId);
   }
   if (!valid_bd_metadata(ins.metadata, ins.metadata_mask)) {
@@ -123,19 +125,6 @@ bool uses_group(const FlowEntry& f, uint32_t group) {
 
 }  // namespace
 
-std::optional<EgressAction> parse_egress(const of::ActionList& actions) {
-  auto a = actions.view();
-  if (a.size() == 1 && a[0].type == of::ActionType::kOutput) return EgressAction{a[0].port, 0};
-  if (a.size() == 3 && a[0].type == of::ActionType::kPushVlan && a[0].ethertype == 0x8100 &&
-      a[1].type == of::ActionType::kSetField && a[1].field == Field::kVlanVid &&
-      (a[1].value & of::kVidPresent) != 0 && a[2].type == of::ActionType::kOutput) {
-    uint16_t vid = static_cast<uint16_t>(a[1].value & 0xfff);
-    if (vid == 0 || vid == 0xfff) return std::nullopt;
-    return EgressAction{a[2].port, vid};
-  }
-  return std::nullopt;
-}
-
 bool match_covers(const of::Match& wide, const of::Match& narrow) noexcept {
   if ((wide.present & ~narrow.present) != 0) return false;
   auto covers = [](uint64_t wv, uint64_t wm, uint64_t nv, uint64_t nm) {
@@ -190,7 +179,7 @@ of::Decoded<void> FlowStore::check_shape(const of::FlowMod& fm) const {
     // Timeouts arrive with the OpenFlow pipeline issue; refuse rather than ignore them.
     return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadTimeout);
   }
-  return fm.table_id == 0 ? check_table0(fm) : check_table1(fm, groups_);
+  return fm.table_id == of::l2::kIngressTable ? check_table0(fm) : check_table1(fm, groups_);
 }
 
 of::Decoded<void> FlowStore::apply(const of::FlowMod& fm) {

@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -42,14 +41,6 @@ struct GroupEntry {
   uint32_t group_id = 0;
   std::vector<of::Bucket> buckets;
 };
-
-// What a table-1 bucket or static-MAC action list means for egress.
-struct EgressAction {
-  uint32_t port = 0;       // OpenFlow port number
-  uint16_t push_vid = 0;   // 0 = untagged, else the VID pushed
-};
-// Parses [output:P] or [push_vlan:0x8100, set_field:0x1000|V->vlan_vid, output:P].
-std::optional<EgressAction> parse_egress(const of::ActionList& actions);
 
 class FlowStore {
  public:

@@ -87,7 +87,8 @@ LearnOutcome MacTable::learn(uint64_t key, uint16_t slot, uint32_t now) {
   e.is_static.store(0, std::memory_order_relaxed);
   e.flow.store(kNoFlow16, std::memory_order_relaxed);
   e.last_seen.store(now, std::memory_order_relaxed);
-  e.slot.store(slot, std::memory_order_release);
+  e.slot.store(slot, std::memory_order_relaxed);
+  e.key.store(key, std::memory_order_release);
   account(key, slot, false, +1);
   stats_.learned.fetch_add(1, std::memory_order_relaxed);
   return LearnOutcome::kLearned;
@@ -106,7 +107,8 @@ Result<void> MacTable::add_static(uint64_t key, uint16_t slot, uint16_t flow) {
   MacEntry& e = entries_[static_cast<size_t>(pos)];
   e.flow.store(flow, std::memory_order_relaxed);
   e.is_static.store(1, std::memory_order_relaxed);
-  e.slot.store(slot, std::memory_order_release);
+  e.slot.store(slot, std::memory_order_relaxed);
+  e.key.store(key, std::memory_order_release);
   account(key, slot, true, +1);
   return {};
 }
@@ -125,6 +127,7 @@ void MacTable::remove_keys(const std::vector<uint64_t>& keys) {
     int32_t pos = rte_hash_del_key(hash_, &key);
     if (pos < 0) continue;
     MacEntry& e = entries_[static_cast<size_t>(pos)];
+    e.key.store(kNoMacKey, std::memory_order_release);  // workers' caches stop using it now
     account(key, e.slot.load(std::memory_order_relaxed), e.is_static.load() != 0, -1);
     released.push_back(pos);
   }

@@ -39,7 +39,12 @@ inline uint32_t seconds_since(uint32_t seen, uint32_t now) noexcept {
   return static_cast<int32_t>(now - seen) > 0 ? now - seen : 0;
 }
 
+inline constexpr uint64_t kNoMacKey = ~uint64_t{0};  // never a real key (bd < 4096)
+
 struct MacEntry {
+  // The key this entry holds, or kNoMacKey while it is free or being deleted. Workers' caches
+  // check it to tell a live entry from a reused or deleted position.
+  std::atomic<uint64_t> key{kNoMacKey};
   std::atomic<uint16_t> slot{kNoSlot};
   std::atomic<uint16_t> flow{kNoFlow16};  // a static entry's flow counter
   std::atomic<uint8_t> is_static{0};
@@ -72,6 +77,7 @@ class MacTable {
 
   // ---- Readers (any thread) ----
   // positions[i] >= 0 for a hit (index into entry()), negative for a miss. n <= 64.
+  // (Workers use MacCache, which calls this for what it does not hold.)
   void lookup_bulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept;
   const MacEntry& entry(int32_t pos) const noexcept { return entries_[static_cast<size_t>(pos)]; }
   MacEntry& entry(int32_t pos) noexcept { return entries_[static_cast<size_t>(pos)]; }

@@ -77,7 +77,7 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     keys[n + i] = meta.dst_key;
     bds[i] = t.bridge_domain(meta.bd);
   }
-  ctx.macs->lookup_bulk(keys, 2u * n, pos);
+  cache_.lookup(*ctx.macs, keys, 2u * n, pos);
 
   LearnRequest learn[kBurstSize];
   uint32_t n_learn = 0;

@@ -11,11 +11,13 @@
 // (destination is the ingress port).
 // Counters: per-stage; learn_queue_full per worker; per flow (flood flow, static MAC flows).
 // Configured by: GROUP_MOD (flood groups), FLOW_MOD table 1, PORT_SET (mac_limit).
-// Threading: any worker; MacTable readers are lock-free.
+// Threading: one instance per worker (it owns that worker's MacCache); MacTable readers are
+// lock-free.
 #pragma once
 
 #include <array>
 
+#include "dataplane/mac_cache.h"
 #include "dataplane/stage.h"
 
 namespace sluice::dp {
@@ -40,6 +42,9 @@ class L2Stage final : public Stage {
     return kL2DropNames;
   }
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
+
+ private:
+  MacCache cache_;  // this worker's; one L2Stage per worker
 };
 
 }  // namespace sluice::dp

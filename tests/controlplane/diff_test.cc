@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "openflow/l2_contract.h"
 #include "tests/controlplane/test_policy.h"
 
 namespace sluice::cp {
@@ -173,7 +174,7 @@ ports:
                                                   "FLOW_MOD delete_strict t0 p100 in_port=3 vid=0",
                                                   "PORT_DEL 3"));
   const auto& del = std::get<of::FlowMod>(r.messages[1]);
-  EXPECT_EQ(del.cookie, kPolicyCookie);
+  EXPECT_EQ(del.cookie, of::l2::kPolicyCookie);
   EXPECT_EQ(del.cookie_mask, ~uint64_t{0});
   EXPECT_EQ(r.summary.ports_removed, 1u);
   expect_hitless_order(r);
@@ -247,7 +248,7 @@ TEST(Diff, StalePolicyFlowIsDeleted) {
   of::FlowStats stale;
   stale.table_id = 0;
   stale.priority = 100;
-  stale.cookie = kPolicyCookie;
+  stale.cookie = of::l2::kPolicyCookie;
   stale.match.present = of::field_bit(of::Field::kInPort) | of::field_bit(of::Field::kVlanVid);
   stale.match.in_port = 9;
   s.flows.push_back(stale);

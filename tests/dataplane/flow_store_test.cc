@@ -593,7 +593,7 @@ TEST_F(FlowStoreTest, DeleteFiltersByOutPortAndOutGroup) {
   d.out_port = 2;
   ASSERT_TRUE(Ok(store_.apply(d)));
   EXPECT_EQ(store_.flows().size(), 2u);
-  EXPECT_EQ(find(1, kStaticPriority, match_bd_dst(100, mac_n(2))), nullptr);
+  EXPECT_EQ(find(1, kStaticMacPriority, match_bd_dst(100, mac_n(2))), nullptr);
   d.out_port = of::port_no::kAny;
   d.out_group = 100;
   ASSERT_TRUE(Ok(store_.apply(d)));
@@ -699,7 +699,7 @@ TEST_F(FlowStoreTest, DeletingAGroupRemovesFlowsThatUseItAndFreesTheirSlots) {
   EXPECT_EQ(find(1, kFloodPriority, match_bd(100)), nullptr);
   EXPECT_NE(find(1, kFloodPriority, match_bd(200)), nullptr);
   EXPECT_NE(find(0, kIngressPriority, match_ingress(1, 0)), nullptr);
-  EXPECT_NE(find(1, kStaticPriority, match_bd_dst(100, mac_n(1))), nullptr);
+  EXPECT_NE(find(1, kStaticMacPriority, match_bd_dst(100, mac_n(1))), nullptr);
   // The freed slot is handed out next.
   ASSERT_TRUE(Ok(store_.apply(ingress_untagged(9, 100))));
   EXPECT_EQ(find(0, kIngressPriority, match_ingress(9, 0))->counter, flood_slot);
@@ -738,7 +738,7 @@ TEST_F(FlowStatsTest, AllFlowsSortedByTableThenPriority) {
   EXPECT_EQ(s[0].table_id, 0);
   EXPECT_EQ(s[1].table_id, 0);
   EXPECT_EQ(s[2].table_id, 1);
-  EXPECT_EQ(s[2].priority, kStaticPriority);
+  EXPECT_EQ(s[2].priority, kStaticMacPriority);
   EXPECT_EQ(s[4].priority, kFloodPriority);
   for (const of::FlowStats& st : s) {
     const FlowEntry* f = find(st.table_id, st.priority, st.match);
@@ -857,21 +857,6 @@ TEST(MatchCoversTest, OtherFieldsCompareValues) {
   EXPECT_TRUE(match_covers(ipw, ipn));
   ipn.ipv4_dst = ip("10.0.1.9");
   EXPECT_FALSE(match_covers(ipw, ipn));
-}
-
-// ---- parse_egress ----
-
-TEST(ParseEgressTest, UntaggedAndTagged) {
-  auto u = parse_egress(egress_actions(7));
-  ASSERT_TRUE(u.has_value());
-  EXPECT_EQ(u->port, 7u);
-  EXPECT_EQ(u->push_vid, 0);
-  auto t = parse_egress(egress_actions(7, 300));
-  ASSERT_TRUE(t.has_value());
-  EXPECT_EQ(t->port, 7u);
-  EXPECT_EQ(t->push_vid, 300);
-  EXPECT_FALSE(parse_egress(actions({pop_vlan(), output(7)})).has_value());
-  EXPECT_FALSE(parse_egress(of::ActionList{}).has_value());
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ uint16_t TablesBuilder::flood_counter(uint16_t v) const {
   return counter(1, kFloodPriority, match_bd(v));
 }
 uint16_t TablesBuilder::static_counter(uint16_t v, const MacAddr& m) const {
-  return counter(1, kStaticPriority, match_bd_dst(v, m));
+  return counter(1, kStaticMacPriority, match_bd_dst(v, m));
 }
 
 }  // namespace sluice::test

@@ -130,7 +130,6 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
     WorkerEnv we;
     we.index = i;
     we.idle_sleep_max_us = opts.idle_sleep_max_us;
-    we.rx_coalesce_ns = opts.rx_coalesce_ns;
     we.tables = p->tables.get();
     we.macs = p->macs.get();
     we.learn = p->learn.get();

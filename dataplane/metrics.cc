@@ -110,6 +110,9 @@ class Collector final : public prometheus::Collectable {
       const auto reasons = src_.stages[i]->drop_reason_names();
       f.counter("sluice_stage_packets_total", "Packets that entered the stage.", {{"stage", stage}},
                 sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].packets.get(); }));
+      f.counter("sluice_stage_calls_total", "Bursts the stage processed (packets / calls = burst size).",
+                {{"stage", stage}},
+                sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].calls.get(); }));
       f.counter("sluice_stage_cycles_total", "TSC cycles spent in the stage.", {{"stage", stage}},
                 sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].cycles.get(); }));
       for (size_t r = 1; r < reasons.size(); ++r) {

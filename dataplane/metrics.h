@@ -5,7 +5,7 @@
 //   sluice_port_{rx,tx}_{packets,bytes}_total{port}      sluice_port_{rx,tx}_dropped_total{port}
 //   sluice_port_{rx,tx}_errors_total{port}               sluice_port_rx_missed_total{port}
 //   sluice_port_link_up{port}                            sluice_drops_total{stage,reason}
-//   sluice_stage_{packets,cycles}_total{stage}
+//   sluice_stage_{calls,packets,cycles}_total{stage}
 //   sluice_worker_{packets,busy_cycles,idle_cycles,iterations,sleeps}_total{worker}
 //   sluice_worker_processing_cycles_per_packet{worker}   sluice_learn_queue_full_total
 //   sluice_flood_copies_total                            sluice_mac_table_entries{vlan}

@@ -68,9 +68,6 @@ Result<std::optional<DaemonOptions>> parse_options(int argc, char** argv) {
       ("log-level", po::value(&level)->default_value(level), "error, warning, info or debug")
       ("idle-sleep-max-us", po::value(&o.idle_sleep_max_us)->default_value(o.idle_sleep_max_us),
        "longest sleep of an idle worker in microseconds; 0 = always busy-poll (benchmarks)")
-      ("rx-coalesce-ns", po::value(&o.rx_coalesce_ns)->default_value(o.rx_coalesce_ns),
-       "after a poll returns a partial burst, leave that port alone this long so packets gather\n"
-       "into bigger bursts (fewer cache-line transfers with the sender); 0 = poll every loop")
       ("mbufs", po::value(&o.mbufs)->default_value(o.mbufs), "packet buffers in the pool")
       ("mac-table-size", po::value(&o.mac_table_size)->default_value(o.mac_table_size),
        "MAC table capacity (all VLANs)")

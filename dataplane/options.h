@@ -23,7 +23,6 @@ struct DaemonOptions {
   std::string file_prefix;  // default: sluice-<channel>
   LogLevel log_level = LogLevel::kInfo;
   uint32_t idle_sleep_max_us = 250;
-  uint32_t rx_coalesce_ns = 0;
   uint32_t mbufs = 16384;
   uint32_t mac_table_size = 65536;
   std::vector<std::string> eal_extra;

@@ -12,12 +12,9 @@
 
 namespace sluice::dp {
 
-Worker::Worker(WorkerEnv env, Pipeline pipeline)
-    : env_(env),
-      pipeline_(std::move(pipeline)),
-      coalesce_cycles_(rte_get_tsc_hz() / 1000000000.0 * env.rx_coalesce_ns) {}
+Worker::Worker(WorkerEnv env, Pipeline pipeline) : env_(env), pipeline_(std::move(pipeline)) {}
 
-uint32_t Worker::poll_once(const Tables& t, uint32_t now, uint64_t tsc) noexcept {
+uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
   StageContext ctx;
   ctx.worker = env_.index;
   ctx.now = now;
@@ -28,11 +25,9 @@ uint32_t Worker::poll_once(const Tables& t, uint32_t now, uint64_t tsc) noexcept
   ctx.link_state = env_.link_state;
   uint32_t received = 0;
   for (uint16_t slot : t.active_slots) {
-    if (next_poll_[slot] > tsc) continue;
     const uint16_t n =
         rte_eth_rx_burst(t.ports[slot].dpdk_port, env_.index, burst_.pkts.data(), kBurstSize);
     if (n == 0) continue;
-    if (n < kBurstSize) next_poll_[slot] = tsc + coalesce_cycles_;
     uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
       burst_.meta[i] = PacketMeta{};
@@ -74,7 +69,7 @@ int Worker::run() noexcept {
       now = now_seconds();
       next_second = (uint64_t{now} + 1) * hz;
     }
-    const uint32_t received = poll_once(*env_.tables->current(), now, t0);
+    const uint32_t received = poll_once(*env_.tables->current(), now);
     const uint64_t spent = rte_rdtsc() - t0;
     c.iterations.add(1);
     rte_rcu_qsbr_quiescent(env_.qsv, env_.index);

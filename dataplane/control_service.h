@@ -47,7 +47,6 @@ class ControlService {
   explicit ControlService(ControlEnv env);
   // One round of control work. Returns true if it did anything (the caller sleeps less).
   bool poll();
-  uint32_t mac_aging_seconds() const noexcept { return mac_aging_; }
 
  private:
   void handle(uint32_t slot, std::span<const uint8_t> msg);

@@ -177,19 +177,4 @@ size_t MacTable::flush_if(const std::function<bool(uint16_t bd, uint16_t slot)>&
   return keys.size();
 }
 
-std::vector<MacTable::Row> MacTable::rows(uint32_t now) const {
-  std::vector<Row> out;
-  const void* key = nullptr;
-  void* data = nullptr;
-  uint32_t next = 0;
-  int32_t pos;
-  while ((pos = rte_hash_iterate(hash_, &key, &data, &next)) >= 0) {
-    uint64_t k = *static_cast<const uint64_t*>(key);
-    const MacEntry& e = entries_[static_cast<size_t>(pos)];
-    out.push_back(Row{key_bd(k), k & 0xffffffffffffULL, e.slot.load(), e.is_static.load() != 0,
-                      seconds_since(e.last_seen.load(), now)});
-  }
-  return out;
-}
-
 }  // namespace sluice::dp

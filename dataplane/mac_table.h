@@ -113,15 +113,6 @@ class MacTable {
   }
   const Stats& stats() const noexcept { return stats_; }
 
-  struct Row {
-    uint16_t bd;
-    uint64_t mac;
-    uint16_t slot;
-    bool is_static;
-    uint32_t age;
-  };
-  std::vector<Row> rows(uint32_t now) const;
-
  private:
   MacTable(rte_hash* h, uint32_t capacity, rte_rcu_qsbr* qsv);
   // Deletes the keys and releases their positions after a grace period.

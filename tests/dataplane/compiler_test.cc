@@ -232,13 +232,8 @@ TEST_F(CompilerTest, HigherPriorityFloodFlowWins) {
   EXPECT_EQ(c.tables->egress_of(3, 100), kEgressUntagged);
 }
 
-// BUG (dataplane/compiler.cc, compile_bridge_domains): when a higher-priority flood flow
-// replaces a lower one for the same VLAN, the BridgeDomain is replaced but the egress entries
-// the lower one wrote (Tables::egress[slot][vid]) stay. Ports that are only in the losing
-// group keep an egress for the VLAN: unicast to them is still sent (egress_of != kEgressNone)
-// and their learned MACs are never flushed. Fix: pick the winning flow per VLAN first (highest
-// priority), then fill members and egress from that flow's group only (or clear the previous
-// members' egress[vid] before overwriting).
+// Regression: when a higher-priority flood flow wins a VLAN, the losing flow's group leaves no
+// egress behind (ports only in the losing group get no unicast and lose their learned MACs).
 TEST_F(CompilerTest, LosingFloodFlowLeavesNoEgress) {
   TablesBuilder b;
   ASSERT_TRUE(b.apply(flood_group(100, {bucket(of(1)), bucket(of(2), 100)})).has_value());

@@ -212,12 +212,8 @@ TEST_F(FlowStoreTest, Table0TaggedMustPopAndUntaggedMustNot) {
       Fails(store_.apply(untagged_pop), ErrorType::kBadAction, of::bad_action::kUnsupportedOrder));
 }
 
-// BUG (minor; dataplane/flow_store.cc, check_table0): a tagged match on VID 0 (0x1000) or
-// VID 4095 (0x1fff) is accepted, but the parse stage never produces such a frame as tagged
-// (VID 0 is a priority tag and counts as untagged; 4095 is dropped as reserved_vlan), so the
-// flow compiles into an entry that can never match. parse_egress() already refuses these
-// VIDs for push. Fix: in check_table0, when tagged, reject (m.vlan_vid & 0xfff) == 0 or
-// == 0xfff with OFPET_BAD_MATCH / OFPBMC_BAD_VALUE.
+// Regression: a tagged match on VID 0 (a priority tag, parsed as untagged) or 4095 (reserved,
+// dropped by parse) could never match; it is refused with OFPET_BAD_MATCH/OFPBMC_BAD_VALUE.
 TEST_F(FlowStoreTest, Table0RejectsUnusableTaggedVids) {
   of::FlowMod vid0 = ingress_tagged(2, 100);
   vid0.match.vlan_vid = of::kVidPresent | 0;
@@ -784,11 +780,8 @@ TEST_F(FlowStatsTest, FiltersByOutPortOrOutGroupAlone) {
   EXPECT_EQ(gs[0].match, match_bd(100));
 }
 
-// BUG (dataplane/flow_store.cc, FlowStore::stats): with both out_port and out_group set, a
-// flow must output to out_port AND to out_group (OpenFlow 1.3.5 §7.3.5.2, the same filter as
-// FLOW_MOD delete, which FlowStore::remove applies correctly). stats() ORs the two, so this
-// request returns the static MAC flow (output:2) and the flood flow (group:100); no flow does
-// both, so the answer should be empty.
+// Regression: with both out_port and out_group set, a flow must satisfy both filters (as
+// OpenFlow asks, and as delete does), not either.
 TEST_F(FlowStatsTest, OutPortAndOutGroupMustBothHold) {
   of::FlowStatsRequest both;
   both.out_port = 2;

@@ -185,13 +185,8 @@ TEST_F(L2Test, SameSourceOnTwoPortsInOneBurstIsTwoRequests) {
   EXPECT_EQ(reqs[1].slot, 1);
 }
 
-// BUG (dataplane/stages/l2.cc, check_source, "Ask once per burst per source"): the duplicate
-// check only compares with the last request queued, so interleaved sources (A, B, A, B, ...)
-// queue one request per packet instead of one per source. That wastes learn-queue room
-// (a full queue drops requests and counts learn_queue_full) and control-lcore work. Fix: scan
-// the (at most 32) requests already queued in this burst for the same key and slot, e.g.
-// `for (uint32_t k = 0; k < n_learn; ++k) if (learn[k].key == meta.src_key &&
-// learn[k].slot == meta.in_slot) return L2Drop::kNone;`.
+// Regression: one learn request per source per burst, also when sources interleave
+// (A, B, A, B, ...), not only when they repeat back to back.
 TEST_F(L2Test, LearnOncePerSourcePerBurstInterleaved) {
   std::vector<Input> in;
   for (int i = 0; i < 6; ++i) in.push_back(Input{frame(kC, i % 2 == 0 ? kA : kB), 0, 100});

@@ -1,5 +1,6 @@
 #include "controlplane/daemon.h"
 
+#include <atomic>
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -15,14 +16,17 @@ namespace sluice::cp {
 
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-volatile std::sig_atomic_t g_reload = 0;
+// Set by signal handlers, read by the daemon's loop (which tests run on another thread): a
+// lock-free atomic is safe in both places, where volatile sig_atomic_t is not across threads.
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 void on_signal(int sig) {
   if (sig == SIGHUP) {
-    g_reload = 1;
+    g_reload.store(true);
   } else {
-    g_stop = 1;
+    g_stop.store(true);
   }
 }
 
@@ -133,7 +137,7 @@ class Daemon {
   void idle() {
     while (!g_stop) {
       if (g_reload) {
-        g_reload = 0;
+        g_reload.store(false);
         log_info("SIGHUP: reloading " + options_.policy_path);
         reload();
         if (needs_sync_) return;

@@ -41,8 +41,43 @@ struct alignas(64) PortCounters {
   Counter tx_dropped;  // bound for this port, then dropped (queue full, port down, ...)
 };
 
+
 struct FlowCounter {
   Counter packets, bytes;
+};
+
+// Per-flow counting for a burst: consecutive packets of the same flow (the common case: a
+// burst from one port and VLAN, or towards one destination) cost one counter write per run,
+// not two per packet. Flushes when the flow changes and when it goes out of scope.
+class FlowCountBatch {
+ public:
+  explicit FlowCountBatch(std::array<FlowCounter, kMaxFlowCounters>& flows) : flows_(flows) {}
+  ~FlowCountBatch() { flush(); }
+  FlowCountBatch(const FlowCountBatch&) = delete;
+  FlowCountBatch& operator=(const FlowCountBatch&) = delete;
+
+  void add(uint16_t flow, uint32_t bytes) noexcept {
+    if (flow != flow_) {
+      flush();
+      flow_ = flow;
+    }
+    ++packets_;
+    bytes_ += bytes;
+  }
+  void flush() noexcept {
+    if (packets_ != 0 && flow_ < kMaxFlowCounters) {
+      flows_[flow_].packets.add(packets_);
+      flows_[flow_].bytes.add(bytes_);
+    }
+    packets_ = 0;
+    bytes_ = 0;
+  }
+
+ private:
+  std::array<FlowCounter, kMaxFlowCounters>& flows_;
+  uint32_t flow_ = 0xffffffff;
+  uint32_t packets_ = 0;
+  uint64_t bytes_ = 0;
 };
 
 // Output-phase drops (the pipeline's own, after the stages).

@@ -17,7 +17,8 @@ void strip_tag(rte_mbuf* m) noexcept {
   rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
 }
 
-IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta, WorkerCounters& c) noexcept {
+IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta,
+                     FlowCountBatch& flows) noexcept {
   const uint16_t slot = meta.in_slot;
   if (!t.ports[slot].admin_up) return IngressDrop::kPortDown;
   const IngressPort& port = t.ingress[slot];
@@ -31,11 +32,7 @@ IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta, WorkerCount
   if (action.bd == 0) return IngressDrop::kVlanNotAllowed;
   if (meta.tagged || meta.priority_tagged) strip_tag(m);
   meta.bd = action.bd;
-  if (action.flow < kMaxFlowCounters) {
-    FlowCounter& flow = c.flows[action.flow];
-    flow.packets.add(1);
-    flow.bytes.add(meta.len);
-  }
+  flows.add(action.flow, meta.len);
   return IngressDrop::kNone;
 }
 
@@ -43,9 +40,9 @@ IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta, WorkerCount
 
 void IngressStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;
+  FlowCountBatch flows(ctx.counters->flows);
   for (uint16_t i = 0; i < burst.count; ++i) {
-    out.reason[i] =
-        static_cast<uint8_t>(classify(t, burst.pkts[i], burst.meta[i], *ctx.counters));
+    out.reason[i] = static_cast<uint8_t>(classify(t, burst.pkts[i], burst.meta[i], flows));
   }
 }
 

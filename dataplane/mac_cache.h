@@ -19,7 +19,7 @@ namespace sluice::dp {
 
 class MacCache {
  public:
-  static constexpr uint32_t kSlots = 4096;
+  static constexpr uint32_t kSlots = 16384;
 
   // positions[i] as MacTable::lookup_bulk would give them. n <= 64.
   void lookup(const MacTable& table, const uint64_t* keys, uint32_t n,
@@ -51,9 +51,9 @@ class MacCache {
     int32_t pos = 0;
   };
   static uint32_t index(uint64_t key) noexcept {
-    return static_cast<uint32_t>((key * 0x9e3779b97f4a7c15ULL) >> 52);  // 12 bits
+    return static_cast<uint32_t>((key * 0x9e3779b97f4a7c15ULL) >> 50);  // 14 bits
   }
-  static_assert(kSlots == 1u << 12);
+  static_assert(kSlots == 1u << 14);
 
   std::array<Slot, kSlots> slots_{};
 };

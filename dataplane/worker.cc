@@ -29,8 +29,9 @@ uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
         rte_eth_rx_burst(t.ports[slot].dpdk_port, env_.index, burst_.pkts.data(), kBurstSize);
     if (n == 0) continue;
     uint64_t bytes = 0;
+    // Only in_slot is set here: every other field is written by the stage that owns it
+    // (parse, ingress, l2) before anything reads it.
     for (uint16_t i = 0; i < n; ++i) {
-      burst_.meta[i] = PacketMeta{};
       burst_.meta[i].in_slot = slot;
       bytes += rte_pktmbuf_pkt_len(burst_.pkts[i]);
     }

@@ -21,6 +21,21 @@ std::unexpected<of::ErrorMsg> port_error(uint16_t code, const std::string& text)
   return std::unexpected<of::ErrorMsg>(of::make_sluice_error(code, text));
 }
 
+// The ethdev a probed device created. Its name need not be the device's (net_ring names it
+// after the ring), so match on the device behind each port.
+bool find_port_of_device(const std::string& device, uint16_t& port) {
+  uint16_t id;
+  RTE_ETH_FOREACH_DEV(id) {
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(id, &info) == 0 && info.device != nullptr &&
+        device == rte_dev_name(info.device)) {
+      port = id;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool same_definition(const of::PortAdd& a, const of::PortAdd& b) {
   return a.port_no == b.port_no && a.type == b.type && a.flags == b.flags &&
          a.name == b.name && a.device == b.device && a.options == b.options;
@@ -67,7 +82,9 @@ std::expected<std::string, of::ErrorMsg> PortManager::devargs_for(const of::Port
       args = device;
       break;
     case of::PortType::kNull:
+      // A sink: the null PMD would otherwise generate packets on rx. Options may override.
       name = "net_null" + tag;
+      args = "no-rx=1";
       break;
     case of::PortType::kRing:
       name = "net_ring" + tag;
@@ -122,7 +139,7 @@ std::expected<PortManager::Added, of::ErrorMsg> PortManager::add(
     return port_error(of::sluice_error::kPortCreateFailed,
                       "cannot create device '" + *devargs + "': " + rte_strerror(-rc));
   }
-  if (rte_eth_dev_get_port_by_name(rec.device_name.c_str(), &rec.dpdk_port) != 0) {
+  if (!find_port_of_device(rec.device_name, rec.dpdk_port)) {
     if (rec.is_vdev) rte_eal_hotplug_remove("vdev", rec.device_name.c_str());
     return port_error(of::sluice_error::kPortCreateFailed,
                       "device '" + rec.device_name + "' has no ethernet port");

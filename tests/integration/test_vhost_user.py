@@ -12,7 +12,14 @@ import sluice_harness as h
 TESTPMD = shutil.which("dpdk-testpmd")
 
 
-class VhostUserTest(h.SluiceTestCase):
+class VhostUserGuestTestBase(h.SluiceTestCase):
+    """Helpers for tests with a dpdk-testpmd guest (no tests of its own). Each test gets its
+    own Resources, so every test method cleans up after itself."""
+
+    def setUp(self):
+        self.res = h.Resources()
+        self.addCleanup(self.res.close)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -39,11 +46,15 @@ class VhostUserTest(h.SluiceTestCase):
         text = r.stdout + r.stderr
         return "Press enter to exit" in text, text[-1500:]
 
-    def start_guest(self, sock: str, tap: str) -> h.Process:
-        cmd = self.pmd_command(f"virtio_user0,path={sock},queues=1", f"net_tap0,iface={tap}")
+    def start_guest(self, sock: str, tap: str, server: bool = False,
+                    name: str = "testpmd") -> h.Process:
+        """testpmd forwarding virtio_user0 (on 'sock') <-> net_tap0 (interface 'tap').
+        server=True: virtio_user creates the socket and waits for the switch to connect."""
+        virtio = f"virtio_user0,path={sock},queues=1" + (",server=1" if server else "")
+        cmd = self.pmd_command(virtio, f"net_tap0,iface={tap}")
         # Without -i, testpmd forwards until its stdin ends: keep a pipe open until cleanup.
         # stdbuf: line-buffered output, so its log is readable while it runs.
-        guest = h.Process(self.res, "testpmd", ["stdbuf", "-oL", "-eL", *cmd],
+        guest = h.Process(self.res, name, ["stdbuf", "-oL", "-eL", *cmd],
                           stdin=subprocess.PIPE, grace=10)
 
         def up():
@@ -64,6 +75,18 @@ class VhostUserTest(h.SluiceTestCase):
             self.skipTest(msg)
         return guest
 
+    def wire_tap(self, tap: str, ns: h.Host, ip: str) -> None:
+        """Moves testpmd's tap into namespace 'ns' and gives it address 'ip'."""
+        h.wait_for(f"tap {tap}", lambda: os.path.exists(f"/sys/class/net/{tap}"), timeout=20)
+        h.run(["ip", "link", "set", tap, "netns", ns.ns])
+        h.run(["ip", "netns", "exec", ns.ns, "sysctl", "-qw",
+               f"net.ipv6.conf.{tap}.disable_ipv6=1"], check=False)
+        h.run(["ip", "-n", ns.ns, "addr", "add", ip, "dev", tap])
+        h.run(["ip", "-n", ns.ns, "link", "set", tap, "up"])
+        h.disable_tx_offload(ns.ns, tap)
+
+
+class VhostUserTest(VhostUserGuestTestBase):
     def test_linux_guest_behind_vhost_user_pings_af_packet_host(self):
         res = self.res
         sock = os.path.join(res.tmpdir, "vm1.sock")
@@ -84,13 +107,7 @@ class VhostUserTest(h.SluiceTestCase):
         guest_ns = h.create_namespace(res, "gst")
         tap = h.unique("tap")
         self.start_guest(sock, tap)
-        h.wait_for(f"tap {tap}", lambda: os.path.exists(f"/sys/class/net/{tap}"), timeout=20)
-        h.run(["ip", "link", "set", tap, "netns", guest_ns.ns])
-        h.run(["ip", "netns", "exec", guest_ns.ns, "sysctl", "-qw",
-               f"net.ipv6.conf.{tap}.disable_ipv6=1"], check=False)
-        h.run(["ip", "-n", guest_ns.ns, "addr", "add", "10.100.0.1/24", "dev", tap])
-        h.run(["ip", "-n", guest_ns.ns, "link", "set", tap, "up"])
-        h.disable_tx_offload(guest_ns.ns, tap)
+        self.wire_tap(tap, guest_ns, "10.100.0.1/24")
 
         self.wait_ping(guest_ns, host.addr, timeout=60)
         self.assert_no_loss(guest_ns.ping(host.addr, count=5), 5)
@@ -98,10 +115,6 @@ class VhostUserTest(h.SluiceTestCase):
         m = switch.metrics()
         self.assertGreaterEqual(m.port("sluice_port_rx_packets_total", "vm1"), 5)
         self.assertGreaterEqual(m.port("sluice_port_tx_packets_total", "vm1"), 5)
-
-    def setUp(self):
-        self.res = h.Resources()
-        self.addCleanup(self.res.close)
 
 
 if __name__ == "__main__":

@@ -48,9 +48,9 @@ struct Daemon::Parts {
   ~Parts() {
     stop_workers.store(true);
     if (workers_running) rte_eal_mp_wait_lcore();
-    metrics.reset();
-    ports.reset();  // removes every device
-    channel.reset();
+    channel.reset();  // first: controllers see the channel close at once, not a silent one
+    metrics.reset();  // the HTTP server takes up to 2 s to notice it should stop
+    ports.reset();    // removes every device
     workers.clear();
     tables.reset();
     macs.reset();

@@ -208,6 +208,8 @@ class Process:
         stop_process(self.proc, self.name, grace)
         if not self._log.closed:
             self._log.close()
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            self.proc.stdin.close()  # a pipe kept open for the process (stdin=PIPE)
         return self.proc.returncode
 
     def kill(self) -> None:
@@ -434,7 +436,9 @@ def _scalar(v) -> str:
     if isinstance(v, list) and not v:
         return "[]"
     s = str(v)
-    if re.fullmatch(r"[A-Za-z0-9_./-]+", s) and not re.fullmatch(r"[0-9.-]+", s):
+    reserved = {"null", "true", "false", "yes", "no", "on", "off", "~"}  # YAML would not read a string
+    if (re.fullmatch(r"[A-Za-z0-9_./-]+", s) and not re.fullmatch(r"[0-9.-]+", s)
+            and s.lower() not in reserved):
         return s
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

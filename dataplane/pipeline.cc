@@ -111,7 +111,8 @@ void Pipeline::enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t b
     drop_output(ctx, m, slot, OutputDrop::kEgressVlanNotAllowed);
     return;
   }
-  if (rte_pktmbuf_pkt_len(m) > uint32_t{t.ports[slot].mtu} + RTE_ETHER_HDR_LEN) {
+  uint32_t len = rte_pktmbuf_pkt_len(m);
+  if (len > uint32_t{t.ports[slot].mtu} + RTE_ETHER_HDR_LEN) {
     drop_output(ctx, m, slot, OutputDrop::kMtuExceeded);
     return;
   }
@@ -126,9 +127,11 @@ void Pipeline::enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t b
     p[13] = RTE_ETHER_TYPE_VLAN & 0xff;
     p[14] = static_cast<uint8_t>((egress >> 8) & 0x0f);
     p[15] = static_cast<uint8_t>(egress & 0xff);
+    len += RTE_VLAN_HLEN;
   }
   if (tx_count_[slot] == 0) touched_[n_touched_++] = slot;
   tx_[slot][tx_count_[slot]++] = m;
+  tx_bytes_[slot] += len;
 }
 
 void Pipeline::transmit(StageContext& ctx) noexcept {
@@ -137,8 +140,7 @@ void Pipeline::transmit(StageContext& ctx) noexcept {
     const uint16_t slot = touched_[k];
     const uint16_t n = tx_count_[slot];
     rte_mbuf** pkts = tx_[slot].data();
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    uint64_t bytes = tx_bytes_[slot];
     const uint16_t sent = rte_eth_tx_burst(t.ports[slot].dpdk_port, tx_queue_, pkts, n);
     PortCounters& pc = ctx.counters->ports[slot];
     if (sent < n) {
@@ -150,6 +152,7 @@ void Pipeline::transmit(StageContext& ctx) noexcept {
     pc.tx_packets.add(sent);
     pc.tx_bytes.add(bytes);
     tx_count_[slot] = 0;
+    tx_bytes_[slot] = 0;
   }
   n_touched_ = 0;
 }

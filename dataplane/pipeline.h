@@ -47,6 +47,7 @@ class Pipeline {
   // Per output slot: packets waiting for this burst's tx, and which slots have any.
   std::array<std::array<rte_mbuf*, kBurstSize>, kMaxPorts> tx_{};
   std::array<uint16_t, kMaxPorts> tx_count_{};
+  std::array<uint64_t, kMaxPorts> tx_bytes_{};  // bytes of the queued packets, per slot
   std::array<uint16_t, kMaxPorts> touched_{};
   uint16_t n_touched_ = 0;
 };

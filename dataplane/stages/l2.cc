@@ -12,8 +12,6 @@
 namespace sluice::dp {
 namespace {
 
-bool is_multicast(const uint8_t* mac) noexcept { return (mac[0] & 1) != 0; }
-
 // The MAC at 'p' as a 48-bit big-endian number, read with one 8-byte load: 'p' must have 8
 // readable bytes (both MACs of an Ethernet header do: the parse stage checked 14).
 uint64_t load_mac(const uint8_t* p) noexcept {
@@ -21,6 +19,9 @@ uint64_t load_mac(const uint8_t* p) noexcept {
   std::memcpy(&v, p, sizeof v);
   return rte_be_to_cpu_64(v) >> 16;
 }
+
+// The I/G bit of the key's MAC (the first byte's lowest bit).
+bool key_is_multicast(uint64_t key) noexcept { return (key >> 40) & 1; }
 
 uint64_t frame_key(uint16_t bd, const uint8_t* mac) noexcept {
   return static_cast<uint64_t>(bd & 0xfff) << 48 | load_mac(mac);
@@ -52,8 +53,8 @@ L2Drop check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
 
 // Destination side: unicast output port, flood, or hairpin drop.
 L2Drop choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta,
-                     const uint8_t* dst, int32_t pos, FlowCountBatch& flows) noexcept {
-  if (!is_multicast(dst) && pos >= 0) {
+                     int32_t pos, FlowCountBatch& flows) noexcept {
+  if (!key_is_multicast(meta.dst_key) && pos >= 0) {
     const MacEntry& e = ctx.macs->entry(pos);
     uint16_t slot = e.slot.load(std::memory_order_acquire);
     if (slot == meta.in_slot) return L2Drop::kHairpin;
@@ -93,16 +94,15 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   FlowCountBatch flows(ctx.counters->flows);
   for (uint16_t i = 0; i < n; ++i) {
     PacketMeta& meta = burst.meta[i];
-    const uint8_t* eth = rte_pktmbuf_mtod(burst.pkts[i], const uint8_t*);
     L2Drop drop = L2Drop::kNone;
     if (bds[i] == nullptr) {
       drop = L2Drop::kNoBridgeDomain;
-    } else if (is_multicast(eth + 6)) {
+    } else if (key_is_multicast(meta.src_key)) {
       drop = L2Drop::kInvalidSrcMac;
     } else {
       drop = check_source(ctx, meta, pos[i], learn, n_learn);
       if (drop == L2Drop::kNone) {
-        drop = choose_output(ctx, *bds[i], meta, eth, pos[n + i], flows);
+        drop = choose_output(ctx, *bds[i], meta, pos[n + i], flows);
       }
     }
     out.reason[i] = static_cast<uint8_t>(drop);

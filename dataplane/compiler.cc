@@ -1,10 +1,13 @@
 #include "dataplane/compiler.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/flow_checks.h"
+#include "dataplane/burst.h"
 #include "dataplane/mac_table.h"
 #include "openflow/l2_contract.h"
 
@@ -41,6 +44,151 @@ std::vector<const FlowEntry*> by_priority(const FlowStore& store, uint8_t table)
   return out;
 }
 
+// The L2 fast path serves exactly the shapes of docs/architecture.md: table 0 holds only
+// ingress flows into learning table 1, and no other table holds anything.
+bool fits_l2_fast_path(const FlowStore& store) {
+  const uint8_t learning = store.learning_table();
+  for (const FlowEntry& f : store.flows()) {
+    if (f.table_id == 0) {
+      if (learning != of::l2::kL2Table || !is_ingress_shape(f, learning)) return false;
+    } else if (f.table_id != learning || learning != of::l2::kL2Table) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_output_op(OpCode c) {
+  return c == OpCode::kOutput || c == OpCode::kOutputInPort || c == OpCode::kOutputAll ||
+         c == OpCode::kController || c == OpCode::kGroup || c == OpCode::kUnknownPort;
+}
+
+class ProgramBuilder {
+ public:
+  ProgramBuilder(const FlowStore& store, const SlotMap& slots) : store_(store), slots_(slots) {}
+
+  std::unique_ptr<OfProgram> build() {
+    auto p = std::make_unique<OfProgram>();
+    p_ = p.get();
+    for (const auto& [id, g] : store_.groups()) {
+      group_index_[id] = static_cast<uint32_t>(p_->groups.size());
+      p_->groups.emplace_back();
+    }
+    for (const auto& [id, g] : store_.groups()) group(g, p_->groups[group_index_[id]]);
+    std::vector<std::vector<ClassifierRule>> rules;
+    for (const FlowEntry& f : store_.flows()) {
+      if (f.table_id >= p_->tables.size()) {
+        p_->tables.resize(f.table_id + 1u);
+        rules.resize(f.table_id + 1u);
+      }
+      OfTable& t = p_->tables[f.table_id];
+      if (f.table_id == store_.learning_table()) {
+        t.learning = true;
+        continue;
+      }
+      rules[f.table_id].push_back(
+          ClassifierRule{masked_key(f.match), f.priority, static_cast<uint32_t>(t.flows.size())});
+      t.flows.push_back(flow(f));
+    }
+    for (size_t t = 0; t < rules.size(); ++t) p_->tables[t].classifier = Classifier(rules[t]);
+    return p;
+  }
+
+ private:
+  Op op(const of::Action& a) const {
+    Op o;
+    switch (a.type) {
+      case of::ActionType::kOutput:
+        switch (a.port) {
+          case of::port_no::kInPort: o.code = OpCode::kOutputInPort; break;
+          case of::port_no::kAll:
+          case of::port_no::kFlood: o.code = OpCode::kOutputAll; break;
+          case of::port_no::kController:
+            o.code = OpCode::kController;
+            o.arg = a.max_len;
+            break;
+          default:
+            if (auto slot = slots_.find(a.port)) {
+              o.code = OpCode::kOutput;
+              o.slot = *slot;
+            } else {
+              o.code = OpCode::kUnknownPort;
+              o.arg = a.port;
+            }
+        }
+        break;
+      case of::ActionType::kGroup:
+        o.code = OpCode::kGroup;
+        o.arg = group_index_.at(a.group_id);
+        break;
+      case of::ActionType::kPushVlan:
+        o.code = OpCode::kPushVlan;
+        o.arg = a.ethertype;
+        break;
+      case of::ActionType::kPopVlan:
+        o.code = OpCode::kPopVlan;
+        break;
+      case of::ActionType::kSetField:
+        o.code = OpCode::kSetField;
+        o.field = a.field;
+        o.value = a.value;
+        break;
+      case of::ActionType::kExperimenter:
+        break;  // refused when the flow was added
+    }
+    return o;
+  }
+
+  // Appends 'list' to the program's ops; 'last_output' gets the index (within the range) of
+  // its last sending op, or 0xffff.
+  OpRange ops(const of::ActionList& list, uint16_t* last_output = nullptr) {
+    OpRange r{static_cast<uint32_t>(p_->ops.size()), list.count};
+    uint16_t last = 0xffff;
+    for (uint16_t i = 0; i < list.count; ++i) {
+      p_->ops.push_back(op(list.items[i]));
+      if (is_output_op(p_->ops.back().code)) last = i;
+    }
+    if (last_output != nullptr) *last_output = last;
+    return r;
+  }
+
+  CompiledFlow flow(const FlowEntry& f) {
+    const of::Instructions& ins = f.instructions;
+    CompiledFlow c;
+    c.counter = f.counter;
+    if ((ins.present & of::instr::kGotoTable) != 0) c.goto_table = ins.goto_table;
+    c.clear_actions = (ins.present & of::instr::kClearActions) != 0;
+    c.write_metadata = (ins.present & of::instr::kWriteMetadata) != 0;
+    c.metadata = ins.metadata;
+    c.metadata_mask = ins.metadata_mask;
+    c.apply = ops(ins.apply_actions, &c.last_output);
+    c.write = ops(ins.write_actions);
+    c.ends_pipeline = c.goto_table == kNoGoto && c.write.count == 0;
+    return c;
+  }
+
+  void group(const GroupEntry& g, CompiledGroup& c) {
+    c.type = g.type;
+    c.group_id = g.group_id;
+    c.counter = kNoFlowCounter;
+    std::vector<uint16_t> weights;
+    for (const of::Bucket& b : g.buckets) {
+      uint16_t last = 0xffff;
+      c.buckets.push_back(ops(b.actions, &last));
+      c.last_output.push_back(last);
+      auto watch = b.watch_port == of::port_no::kAny ? std::nullopt : slots_.find(b.watch_port);
+      c.watch_slot.push_back(watch ? *watch : kNoSlot);
+      weights.push_back(b.weight);
+    }
+    if (g.type == of::GroupType::kSelect) build_select_table(c, weights);
+  }
+
+  const FlowStore& store_;
+  const SlotMap& slots_;
+  OfProgram* p_ = nullptr;
+  std::map<uint32_t, uint32_t> group_index_;
+};
+
 void compile_ingress(const FlowStore& store, const SlotMap& slots, Tables& t) {
   for (const FlowEntry* f : by_priority(store, 0)) {
     auto slot = slots.find(f->match.in_port);
@@ -62,7 +210,8 @@ void compile_bridge_domains(const FlowStore& store, const SlotMap& slots, Tables
   // One flood flow per VLAN: the highest priority wins. Only the winner's group defines the
   // domain's members and their egress.
   std::map<uint16_t, const FlowEntry*> winners;
-  for (const FlowEntry* f : by_priority(store, 1)) {
+  if (store.learning_table() == of::kNoLearningTable) return;
+  for (const FlowEntry* f : by_priority(store, store.learning_table())) {
     if (!f->match.has(Field::kEthDst)) winners[f->match.metadata & 0xfff] = f;
   }
   for (const auto& [vid, f] : winners) {
@@ -88,7 +237,8 @@ void compile_bridge_domains(const FlowStore& store, const SlotMap& slots, Tables
 
 std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store, const SlotMap& slots) {
   std::map<uint64_t, StaticMac> out;
-  for (const FlowEntry* f : by_priority(store, 1)) {
+  if (store.learning_table() == of::kNoLearningTable) return out;
+  for (const FlowEntry* f : by_priority(store, store.learning_table())) {
     if (!f->match.has(Field::kEthDst)) continue;
     auto egress = of::l2::parse_egress(f->instructions.apply_actions);
     auto slot = egress ? slots.find(egress->port) : std::nullopt;
@@ -112,7 +262,12 @@ Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts
     if (ports[s].active) t.active_slots.push_back(s);
   }
   const SlotMap slots(ports);
-  compile_ingress(store, slots, t);
+  t.general = !fits_l2_fast_path(store);
+  if (t.general) {
+    t.program = ProgramBuilder(store, slots).build();
+  } else {
+    compile_ingress(store, slots, t);
+  }
   compile_bridge_domains(store, slots, t);
   out.statics = compile_statics(store, slots);
   return out;

@@ -15,7 +15,7 @@ namespace sluice::dp {
 
 struct StaticMac {
   uint16_t slot = 0;
-  uint16_t flow = kNoFlow16;
+  uint32_t flow = kNoFlowCounter;
   friend bool operator==(const StaticMac&, const StaticMac&) = default;
 };
 

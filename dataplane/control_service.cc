@@ -14,6 +14,7 @@ namespace {
 constexpr uint64_t kTickMs = 100;
 constexpr uint64_t kLinkPollMs = 200;
 constexpr uint64_t kAgingMs = 1000;
+constexpr uint64_t kExpiryMs = 250;  // flow timeouts are in seconds; check four times as often
 constexpr uint32_t kLearnBatch = 256;
 constexpr uint32_t kMaxMessagesPerSlot = 4096;  // per poll, so one client cannot starve others
 
@@ -313,6 +314,13 @@ void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
                            of::make_sluice_error(of::sluice_error::kBadPortArgument,
                                                  "mac_aging_seconds must be at least 1"));
       }
+      if (auto ok = env_.flows->set_learning_table(cfg->learning_table); !ok) {
+        return reply_error(slot, h.xid,
+                           of::make_sluice_error(of::sluice_error::kBadPortArgument,
+                                                 "learning_table " +
+                                                     std::to_string(cfg->learning_table) +
+                                                     " holds flows of other shapes than L2"));
+      }
       mac_aging_ = cfg->mac_aging_seconds;
       return;
     }
@@ -356,6 +364,12 @@ void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {
   statics_ = wanted;
 }
 
+void ControlService::send_flow_removed() {
+  for (const RemovedFlow& r : env_.flows->take_removed()) {
+    (void)r;  // FLOW_REMOVED goes out once the codec has it (see the issue notes)
+  }
+}
+
 void ControlService::drain_learning() {
   LearnRequest reqs[kLearnBatch];
   const uint32_t now = now_seconds();
@@ -387,6 +401,12 @@ void ControlService::periodic() {
       of::encode_port_status(0, of::PortStatus{of::PortReason::kModify, {}, env_.ports->describe(s)}, out_);
       broadcast(out_);
     }
+  }
+  if (now >= next_expiry_) {
+    next_expiry_ = now + ms_to_tsc(kExpiryMs);
+    env_.flows->expire(std::chrono::steady_clock::now());
+    send_flow_removed();
+    republish_if_dirty();
   }
   if (now >= next_aging_) {
     next_aging_ = now + ms_to_tsc(kAgingMs);

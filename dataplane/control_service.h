@@ -62,6 +62,7 @@ class ControlService {
   void republish();
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
   void drain_learning();
+  void send_flow_removed();
   void periodic();
   of::PortStats port_stats(uint16_t slot) const;
 
@@ -74,6 +75,7 @@ class ControlService {
   std::map<uint64_t, StaticMac> statics_;
   uint64_t next_link_poll_ = 0;
   uint64_t next_aging_ = 0;
+  uint64_t next_expiry_ = 0;
   uint64_t next_tick_ = 0;
 };
 

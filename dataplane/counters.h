@@ -24,8 +24,9 @@ class Counter {
 inline constexpr size_t kMaxDropReasons = 16;
 inline constexpr size_t kMaxStages = 8;
 inline constexpr size_t kMaxPorts = 256;
-inline constexpr size_t kMaxFlowCounters = 16384;
+inline constexpr size_t kMaxFlowCounters = 1 << 18;
 inline constexpr size_t kMaxWorkers = 16;
+inline constexpr size_t kMaxTables = 64;
 
 struct alignas(64) StageCounters {
   Counter calls;    // bursts processed
@@ -56,7 +57,7 @@ class FlowCountBatch {
   FlowCountBatch(const FlowCountBatch&) = delete;
   FlowCountBatch& operator=(const FlowCountBatch&) = delete;
 
-  void add(uint16_t flow, uint32_t bytes) noexcept {
+  void add(uint32_t flow, uint32_t bytes) noexcept {
     if (flow != flow_) {
       flush();
       flow_ = flow;
@@ -90,12 +91,20 @@ enum class OutputDrop : uint8_t {
   kNoMbufForFlood,
   kNoTagRoom,
   kFloodNoMembers,
+  kUnknownPort,        // output to a port number that is not there
+  kOutputToInPort,     // output:P with P the ingress port (OpenFlow skips it; use IN_PORT)
+  kNoMbufForCopy,      // a copy for an output or group bucket found the pool empty
+  kPacketInUnavailable,
+  kGroupNoLiveBucket,  // FAST_FAILOVER with no live bucket, or a group without buckets
+  kBucketWithoutOutput,
   kCount,
 };
 inline constexpr std::array<const char*, static_cast<size_t>(OutputDrop::kCount)>
     kOutputDropNames = {"none",          "port_down",   "tx_queue_full",
                         "egress_vlan_not_allowed", "mtu_exceeded", "no_mbuf_for_flood",
-                        "no_tag_room",   "flood_no_members"};
+                        "no_tag_room",   "flood_no_members", "unknown_port", "output_to_in_port",
+                        "no_mbuf_for_copy", "packet_in_unavailable", "group_no_live_bucket",
+                        "bucket_without_output"};
 
 // Everything one worker counts. Allocated once per worker, cache aligned, never freed while
 // the daemon runs (so readers never see it go away).
@@ -112,6 +121,8 @@ struct alignas(64) WorkerCounters {
   std::array<Counter, static_cast<size_t>(OutputDrop::kCount)> output_drops;
   std::array<PortCounters, kMaxPorts> ports;
   std::array<FlowCounter, kMaxFlowCounters> flows;
+  std::array<Counter, kMaxTables> table_lookups;  // packets looked up per OpenFlow table
+  std::array<Counter, kMaxTables> table_matches;  // ... that matched a flow
 };
 
 }  // namespace sluice::dp

@@ -105,7 +105,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
   p->learn = std::move(*learn);
   p->tables = std::make_unique<TablesHandle>(p->qsv);
   std::span<WorkerCounters* const> workers(p->counter_ptrs);
-  p->flows = std::make_unique<FlowStore>(kMaxFlowCounters, [workers](uint16_t c) {
+  p->flows = std::make_unique<FlowStore>(kMaxFlowCounters, [workers](uint32_t c) {
     return FlowTotals{sum_flow_packets(workers, c), sum_flow_bytes(workers, c)};
   });
   p->ports = std::make_unique<PortManager>(p->pool, n_workers, p->link_state.data());

@@ -1,124 +1,71 @@
 #include "dataplane/flow_store.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
-#include "openflow/l2_contract.h"
+#include "dataplane/flow_checks.h"
 
 namespace sluice::dp {
 namespace {
 
 using of::Field;
-using of::field_bit;
 using of::OfError;
-using of::l2::kBridgeDomainMask;
-using of::l2::parse_egress;
 
 std::unexpected<OfError> error(of::ErrorType type, uint16_t code) {
   return std::unexpected<OfError>(OfError{type, code, 0});
 }
 
-bool only_fields(const of::Match& m, uint64_t allowed) noexcept {
-  return (m.present & ~allowed) == 0;
+uint64_t mac_value(const of::MacAddr& a) {
+  uint64_t v = 0;
+  for (uint8_t b : a) v = v << 8 | b;
+  return v;
 }
 
-// Metadata carries the bridge domain: value 1..4094 under a mask covering the VLAN bits.
-bool valid_bd_metadata(uint64_t value, uint64_t mask) noexcept {
-  return (mask & kBridgeDomainMask) == kBridgeDomainMask && value >= 1 && value <= 4094;
-}
+// One field's value and mask as integers (absent: mask 0), for the match relations below.
+struct FieldView {
+  uint64_t value = 0, mask = 0;
+};
 
-of::Decoded<void> check_table0(const of::FlowMod& fm) {
-  const of::Match& m = fm.match;
-  if (!only_fields(m, field_bit(Field::kInPort) | field_bit(Field::kVlanVid)) ||
-      !m.has(Field::kInPort) || !m.has(Field::kVlanVid)) {
-    return error(of::ErrorType::kBadMatch, of::bad_match::kBadField);
-  }
-  const bool tagged = (m.vlan_vid & of::kVidPresent) != 0;
-  const bool exact = !m.has_mask(Field::kVlanVid) || m.vlan_vid_mask == 0x1fff;
-  if (!exact || (!tagged && m.vlan_vid != of::kVidNone)) {
-    return error(of::ErrorType::kBadMatch, of::bad_match::kBadMask);
-  }
-  // VID 0 is a priority tag (treated as untagged) and 4095 is reserved: a flow for either
-  // could never match.
-  const uint16_t vid = m.vlan_vid & 0xfff;
-  if (tagged && (vid == 0 || vid == 0xfff)) {
-    return error(of::ErrorType::kBadMatch, of::bad_match::kBadValue);
-  }
-  const of::Instructions& ins = fm.instructions;
-  const uint8_t need = of::instr::kWriteMetadata | of::instr::kGotoTable;
-  if ((ins.present & need) != need ||
-      (ins.present & ~(need | of::instr::kApplyActions)) != 0) {
-    return error(of::ErrorType::kBadInstruction, of::bad_instruction::kUnsupInst);
-  }
-  if (ins.goto_table != of::l2::kL2Table) {
-    return error(of::ErrorType::kBadInstruction, of::bad_instruction::kBadTableId);
-  }
-  if (!valid_bd_metadata(ins.metadata, ins.metadata_mask)) {
-    return error(of::ErrorType::kBadInstruction, of::bad_instruction::kUnsupMetadata);
-  }
-  // A tagged frame must lose its tag here (frames travel untagged inside the switch); an
-  // untagged one has nothing to pop.
-  auto acts = ins.apply_actions.view();
-  const bool pops = acts.size() == 1 && acts[0].type == of::ActionType::kPopVlan;
-  if ((tagged && !pops) || (!tagged && !acts.empty())) {
-    return error(of::ErrorType::kBadAction, of::bad_action::kUnsupportedOrder);
+FieldView view(const of::Match& m, Field f) {
+  if (!m.has(f)) return {};
+  switch (f) {
+    case Field::kInPort: return {m.in_port, ~uint64_t{0}};
+    case Field::kMetadata: return {m.metadata, m.metadata_mask};
+    case Field::kEthDst: return {mac_value(m.eth_dst), mac_value(m.eth_dst_mask)};
+    case Field::kEthSrc: return {mac_value(m.eth_src), mac_value(m.eth_src_mask)};
+    case Field::kEthType: return {m.eth_type, 0xffff};
+    case Field::kVlanVid: return {m.vlan_vid, m.vlan_vid_mask};
+    case Field::kIpProto: return {m.ip_proto, 0xff};
+    case Field::kIpv4Src: return {m.ipv4_src, m.ipv4_src_mask};
+    case Field::kIpv4Dst: return {m.ipv4_dst, m.ipv4_dst_mask};
+    case Field::kTcpSrc: return {m.tcp_src, 0xffff};
+    case Field::kTcpDst: return {m.tcp_dst, 0xffff};
+    case Field::kUdpSrc: return {m.udp_src, 0xffff};
+    case Field::kUdpDst: return {m.udp_dst, 0xffff};
+    case Field::kIcmpv4Type: return {m.icmpv4_type, 0xff};
+    case Field::kIcmpv4Code: return {m.icmpv4_code, 0xff};
+    case Field::kTunnelId: return {m.tunnel_id, m.tunnel_id_mask};
   }
   return {};
 }
 
-of::Decoded<void> check_table1(const of::FlowMod& fm, const std::map<uint32_t, GroupEntry>& groups) {
-  const of::Match& m = fm.match;
-  if (!only_fields(m, field_bit(Field::kMetadata) | field_bit(Field::kEthDst)) ||
-      !m.has(Field::kMetadata)) {
-    return error(of::ErrorType::kBadMatch, of::bad_match::kBadField);
-  }
-  if (!valid_bd_metadata(m.metadata, m.metadata_mask)) {
-    return error(of::ErrorType::kBadMatch, of::bad_match::kBadValue);
-  }
-  const of::Instructions& ins = fm.instructions;
-  if (ins.present != of::instr::kApplyActions) {
-    return error(of::ErrorType::kBadInstruction, of::bad_instruction::kUnsupInst);
-  }
-  auto acts = ins.apply_actions.view();
-  if (!m.has(Field::kEthDst)) {
-    // The bridge domain's flood flow: exactly one group action.
-    if (acts.size() != 1 || acts[0].type != of::ActionType::kGroup) {
-      return error(of::ErrorType::kBadAction, of::bad_action::kUnsupportedOrder);
-    }
-    if (!groups.contains(acts[0].group_id)) {
-      return error(of::ErrorType::kBadAction, of::bad_action::kBadOutGroup);
-    }
-    return {};
-  }
-  // A static MAC: a unicast address, exact, leaving by one port.
-  if (m.has_mask(Field::kEthDst) && m.eth_dst_mask != of::kMacExact) {
-    return error(of::ErrorType::kBadMatch, of::bad_match::kBadMask);
-  }
-  if ((m.eth_dst[0] & 1) != 0) return error(of::ErrorType::kBadMatch, of::bad_match::kBadValue);
-  auto egress = parse_egress(ins.apply_actions);
-  if (!egress) return error(of::ErrorType::kBadAction, of::bad_action::kUnsupportedOrder);
-  if (egress->port == 0 || egress->port > of::port_no::kMax) {
-    return error(of::ErrorType::kBadAction, of::bad_action::kBadOutPort);
-  }
-  return {};
-}
+constexpr Field kAllFields[] = {Field::kInPort,  Field::kMetadata, Field::kEthDst,  Field::kEthSrc,
+                                Field::kEthType, Field::kVlanVid,  Field::kIpProto, Field::kIpv4Src,
+                                Field::kIpv4Dst, Field::kTcpSrc,   Field::kTcpDst,  Field::kUdpSrc,
+                                Field::kUdpDst,  Field::kIcmpv4Type, Field::kIcmpv4Code,
+                                Field::kTunnelId};
 
-// OpenFlow's out_port / out_group filters: ANY, or the flow has an action to that port/group.
-bool outputs_to(const FlowEntry& f, uint32_t port) {
-  if (port == of::port_no::kAny) return true;
-  for (const auto* list : {&f.instructions.apply_actions, &f.instructions.write_actions}) {
-    for (const of::Action& a : list->view()) {
-      if (a.type == of::ActionType::kOutput && a.port == port) return true;
-    }
+bool list_outputs_to(const of::ActionList& list, uint32_t port) {
+  for (const of::Action& a : list.view()) {
+    if (a.type == of::ActionType::kOutput && a.port == port) return true;
   }
   return false;
 }
 
-bool uses_group(const FlowEntry& f, uint32_t group) {
-  if (group == of::group_id::kAny) return true;
-  for (const auto* list : {&f.instructions.apply_actions, &f.instructions.write_actions}) {
-    for (const of::Action& a : list->view()) {
-      if (a.type == of::ActionType::kGroup && a.group_id == group) return true;
-    }
+bool list_uses_group(const of::ActionList& list, uint32_t group) {
+  for (const of::Action& a : list.view()) {
+    if (a.type == of::ActionType::kGroup && a.group_id == group) return true;
   }
   return false;
 }
@@ -127,59 +74,61 @@ bool uses_group(const FlowEntry& f, uint32_t group) {
 
 bool match_covers(const of::Match& wide, const of::Match& narrow) noexcept {
   if ((wide.present & ~narrow.present) != 0) return false;
-  auto covers = [](uint64_t wv, uint64_t wm, uint64_t nv, uint64_t nm) {
-    return (nm & wm) == wm && (nv & wm) == (wv & wm);
-  };
-  auto mac = [](const of::MacAddr& a) {
-    uint64_t v = 0;
-    for (uint8_t b : a) v = v << 8 | b;
-    return v;
-  };
-  const of::Match& w = wide;
-  const of::Match& n = narrow;
-  if (w.has(Field::kInPort) && w.in_port != n.in_port) return false;
-  if (w.has(Field::kMetadata) &&
-      !covers(w.metadata, w.metadata_mask, n.metadata, n.metadata_mask)) return false;
-  if (w.has(Field::kEthDst) &&
-      !covers(mac(w.eth_dst), mac(w.eth_dst_mask), mac(n.eth_dst), mac(n.eth_dst_mask))) return false;
-  if (w.has(Field::kEthSrc) &&
-      !covers(mac(w.eth_src), mac(w.eth_src_mask), mac(n.eth_src), mac(n.eth_src_mask))) return false;
-  if (w.has(Field::kVlanVid) &&
-      !covers(w.vlan_vid, w.vlan_vid_mask, n.vlan_vid, n.vlan_vid_mask)) return false;
-  if (w.has(Field::kEthType) && w.eth_type != n.eth_type) return false;
-  if (w.has(Field::kIpProto) && w.ip_proto != n.ip_proto) return false;
-  if (w.has(Field::kIpv4Src) &&
-      !covers(w.ipv4_src, w.ipv4_src_mask, n.ipv4_src, n.ipv4_src_mask)) return false;
-  if (w.has(Field::kIpv4Dst) &&
-      !covers(w.ipv4_dst, w.ipv4_dst_mask, n.ipv4_dst, n.ipv4_dst_mask)) return false;
-  if (w.has(Field::kTcpSrc) && w.tcp_src != n.tcp_src) return false;
-  if (w.has(Field::kTcpDst) && w.tcp_dst != n.tcp_dst) return false;
-  if (w.has(Field::kUdpSrc) && w.udp_src != n.udp_src) return false;
-  if (w.has(Field::kUdpDst) && w.udp_dst != n.udp_dst) return false;
-  if (w.has(Field::kIcmpv4Type) && w.icmpv4_type != n.icmpv4_type) return false;
-  if (w.has(Field::kIcmpv4Code) && w.icmpv4_code != n.icmpv4_code) return false;
-  if (w.has(Field::kTunnelId) &&
-      !covers(w.tunnel_id, w.tunnel_id_mask, n.tunnel_id, n.tunnel_id_mask)) return false;
+  for (Field f : kAllFields) {
+    if (!wide.has(f)) continue;
+    const FieldView w = view(wide, f), n = view(narrow, f);
+    if ((n.mask & w.mask) != w.mask || (n.value & w.mask) != (w.value & w.mask)) return false;
+  }
   return true;
 }
 
-FlowStore::FlowStore(uint16_t counter_slots, CounterReader reader) : reader_(std::move(reader)) {
-  free_counters_.reserve(counter_slots);
-  for (uint32_t i = counter_slots; i > 0; --i) free_counters_.push_back(static_cast<uint16_t>(i - 1));
+bool matches_overlap(const of::Match& a, const of::Match& b) noexcept {
+  for (Field f : kAllFields) {
+    const FieldView x = view(a, f), y = view(b, f);
+    const uint64_t both = x.mask & y.mask;
+    if ((x.value & both) != (y.value & both)) return false;
+  }
+  return true;
 }
 
-of::Decoded<void> FlowStore::check_shape(const of::FlowMod& fm) const {
+bool outputs_to(const of::Instructions& ins, uint32_t port) noexcept {
+  return port == of::port_no::kAny || list_outputs_to(ins.apply_actions, port) ||
+         list_outputs_to(ins.write_actions, port);
+}
+
+bool uses_group(const of::Instructions& ins, uint32_t group) noexcept {
+  return group == of::group_id::kAny || list_uses_group(ins.apply_actions, group) ||
+         list_uses_group(ins.write_actions, group);
+}
+
+size_t FlowStore::StrictHash::operator()(const StrictKey& k) const noexcept {
+  const std::string_view bytes(reinterpret_cast<const char*>(&k.match), sizeof k.match);
+  return std::hash<std::string_view>{}(bytes) ^ (size_t{k.table_id} << 16 | k.priority) * 0x9e3779b97f4a7c15ULL;
+}
+
+FlowStore::FlowStore(uint32_t counter_slots, CounterReader reader) : reader_(std::move(reader)) {
+  free_counters_.reserve(counter_slots);
+  for (uint32_t i = counter_slots; i > 0; --i) free_counters_.push_back(i - 1);
+}
+
+FlowTotals FlowStore::totals(const FlowEntry& f) const {
+  const FlowTotals now = reader_(f.counter);
+  FlowTotals t{now.packets - f.baseline.packets, now.bytes - f.baseline.bytes};
+  if ((f.flags & of::flow_flags::kNoPktCounts) != 0) t.packets = ~uint64_t{0};
+  if ((f.flags & of::flow_flags::kNoBytCounts) != 0) t.bytes = ~uint64_t{0};
+  return t;
+}
+
+of::Decoded<void> FlowStore::check_flow(const of::FlowMod& fm) const {
   if (fm.table_id >= kNumTables) {
     return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadTableId);
   }
   if (fm.buffer_id != of::kNoBuffer) {
     return error(of::ErrorType::kBadRequest, of::bad_request::kBufferUnknown);
   }
-  if (fm.idle_timeout != 0 || fm.hard_timeout != 0) {
-    // Timeouts arrive with the OpenFlow pipeline issue; refuse rather than ignore them.
-    return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadTimeout);
-  }
-  return fm.table_id == of::l2::kIngressTable ? check_table0(fm) : check_table1(fm, groups_);
+  if (auto ok = dp::check_flow(fm, kNumTables, groups_); !ok) return ok;
+  if (fm.table_id == learning_table_) return check_l2_flow(fm, groups_);
+  return {};
 }
 
 of::Decoded<void> FlowStore::apply(const of::FlowMod& fm) {
@@ -203,38 +152,50 @@ of::Decoded<void> FlowStore::apply(const of::FlowMod& fm) {
   return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadCommand);
 }
 
+bool FlowStore::overlaps_existing(const of::FlowMod& fm) const {
+  for (const FlowEntry& f : flows_) {
+    if (f.table_id == fm.table_id && f.priority == fm.priority && matches_overlap(f.match, fm.match)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 of::Decoded<void> FlowStore::add(const of::FlowMod& fm) {
-  if (auto ok = check_shape(fm); !ok) return ok;
-  auto same = std::find_if(flows_.begin(), flows_.end(), [&](const FlowEntry& f) {
-    return f.table_id == fm.table_id && f.priority == fm.priority && f.match == fm.match;
-  });
-  if ((fm.flags & of::flow_flags::kCheckOverlap) != 0 && same != flows_.end()) {
+  if (auto ok = check_flow(fm); !ok) return ok;
+  if ((fm.flags & of::flow_flags::kCheckOverlap) != 0 && overlaps_existing(fm)) {
     return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kOverlap);
   }
-  if (same != flows_.end()) {
-    // Replacing an identical flow keeps its counters unless asked to reset them.
-    same->cookie = fm.cookie;
-    same->flags = fm.flags;
-    same->instructions = fm.instructions;
-    if ((fm.flags & of::flow_flags::kResetCounts) != 0) same->baseline = reader_(same->counter);
-    dirty_ = true;
-    return {};
+  const auto now = std::chrono::steady_clock::now();
+  auto same = index_.find(StrictKey{fm.table_id, fm.priority, fm.match});
+  FlowEntry* f = nullptr;
+  if (same != index_.end()) {
+    // An identical flow is replaced; its counters carry over unless asked to reset them.
+    f = &flows_[same->second];
+    if (f->idle_timeout != 0 || f->hard_timeout != 0) --timed_flows_;
+    if ((fm.flags & of::flow_flags::kResetCounts) != 0) f->baseline = reader_(f->counter);
+  } else {
+    if (free_counters_.empty()) {
+      return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kTableFull);
+    }
+    index_.emplace(StrictKey{fm.table_id, fm.priority, fm.match}, static_cast<uint32_t>(flows_.size()));
+    f = &flows_.emplace_back();
+    f->table_id = fm.table_id;
+    f->priority = fm.priority;
+    f->match = fm.match;
+    f->counter = free_counters_.back();
+    free_counters_.pop_back();
+    f->baseline = reader_(f->counter);
   }
-  if (free_counters_.empty()) {
-    return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kTableFull);
-  }
-  FlowEntry f;
-  f.table_id = fm.table_id;
-  f.priority = fm.priority;
-  f.flags = fm.flags;
-  f.cookie = fm.cookie;
-  f.match = fm.match;
-  f.instructions = fm.instructions;
-  f.counter = free_counters_.back();
-  free_counters_.pop_back();
-  f.baseline = reader_(f.counter);
-  f.installed = std::chrono::steady_clock::now();
-  flows_.push_back(f);
+  f->flags = fm.flags;
+  f->cookie = fm.cookie;
+  f->idle_timeout = fm.idle_timeout;
+  f->hard_timeout = fm.hard_timeout;
+  f->instructions = fm.instructions;
+  f->installed = now;
+  f->last_active = now;
+  f->seen_packets = reader_(f->counter).packets;
+  if (f->idle_timeout != 0 || f->hard_timeout != 0) ++timed_flows_;
   dirty_ = true;
   return {};
 }
@@ -250,14 +211,24 @@ of::Decoded<void> FlowStore::modify(const of::FlowMod& fm, bool strict) {
   if (fm.table_id == of::kTableAll) {
     return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadTableId);
   }
-  for (const FlowEntry& f : flows_) {
+  if (fm.buffer_id != of::kNoBuffer) {
+    return error(of::ErrorType::kBadRequest, of::bad_request::kBufferUnknown);
+  }
+  // Check against every selected flow first: a refused modify changes nothing.
+  std::vector<uint32_t> chosen;
+  for (uint32_t i = 0; i < flows_.size(); ++i) {
+    const FlowEntry& f = flows_[i];
     if (!selected(f, fm, strict)) continue;
     of::FlowMod probe = fm;
     probe.match = f.match;
-    if (auto ok = check_shape(probe); !ok) return ok;
+    probe.priority = f.priority;
+    probe.idle_timeout = 0;
+    probe.hard_timeout = 0;
+    if (auto ok = check_flow(probe); !ok) return ok;
+    chosen.push_back(i);
   }
-  for (FlowEntry& f : flows_) {
-    if (!selected(f, fm, strict)) continue;
+  for (uint32_t i : chosen) {
+    FlowEntry& f = flows_[i];
     f.instructions = fm.instructions;
     if ((fm.flags & of::flow_flags::kResetCounts) != 0) f.baseline = reader_(f.counter);
     dirty_ = true;
@@ -265,54 +236,139 @@ of::Decoded<void> FlowStore::modify(const of::FlowMod& fm, bool strict) {
   return {};
 }
 
-void FlowStore::release(const FlowEntry& f) { free_counters_.push_back(f.counter); }
-
-void FlowStore::remove(const of::FlowMod& fm, bool strict) {
-  std::erase_if(flows_, [&](const FlowEntry& f) {
-    if (!selected(f, fm, strict) || !outputs_to(f, fm.out_port) || !uses_group(f, fm.out_group)) {
-      return false;
+template <class Pick>
+void FlowStore::remove_if(Pick pick, SteadyTime now) {
+  size_t kept = 0;
+  bool any = false;
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    FlowEntry& f = flows_[i];
+    const std::optional<RemovedReason> reason = pick(f);
+    if (!reason) {
+      if (kept != i) flows_[kept] = std::move(f);
+      ++kept;
+      continue;
     }
-    release(f);
-    dirty_ = true;
-    return true;
-  });
+    any = true;
+    if ((f.flags & of::flow_flags::kSendFlowRem) != 0) {
+      removed_.push_back(RemovedFlow{f, *reason, totals(f), now});
+    }
+    if (f.idle_timeout != 0 || f.hard_timeout != 0) --timed_flows_;
+    free_counters_.push_back(f.counter);
+  }
+  if (!any) return;
+  flows_.resize(kept);
+  index_.clear();
+  for (uint32_t i = 0; i < flows_.size(); ++i) index_.emplace(key_of(flows_[i]), i);
+  dirty_ = true;
 }
 
-void FlowStore::remove_flows_using_group(uint32_t group_id) {
-  std::erase_if(flows_, [&](const FlowEntry& f) {
-    for (const of::Action& a : f.instructions.apply_actions.view()) {
-      if (a.type == of::ActionType::kGroup && a.group_id == group_id) {
-        release(f);
-        return true;
-      }
+void FlowStore::remove(const of::FlowMod& fm, bool strict) {
+  if (strict && fm.table_id != of::kTableAll) {
+    // The common case (a controller deleting its own flows one by one) needs no scan.
+    auto it = index_.find(StrictKey{fm.table_id, fm.priority, fm.match});
+    if (it == index_.end()) return;
+    const FlowEntry& f = flows_[it->second];
+    if (!selected(f, fm, true) || !outputs_to(f.instructions, fm.out_port) ||
+        !uses_group(f.instructions, fm.out_group)) {
+      return;
     }
-    return false;
-  });
+    const uint32_t pos = it->second;
+    if ((f.flags & of::flow_flags::kSendFlowRem) != 0) {
+      removed_.push_back(RemovedFlow{f, RemovedReason::kDelete, totals(f), std::chrono::steady_clock::now()});
+    }
+    if (f.idle_timeout != 0 || f.hard_timeout != 0) --timed_flows_;
+    free_counters_.push_back(f.counter);
+    index_.erase(it);
+    if (pos + 1 != flows_.size()) {
+      flows_[pos] = std::move(flows_.back());
+      index_[key_of(flows_[pos])] = pos;
+    }
+    flows_.pop_back();
+    dirty_ = true;
+    return;
+  }
+  remove_if(
+      [&](const FlowEntry& f) -> std::optional<RemovedReason> {
+        if (selected(f, fm, strict) && outputs_to(f.instructions, fm.out_port) &&
+            uses_group(f.instructions, fm.out_group)) {
+          return RemovedReason::kDelete;
+        }
+        return std::nullopt;
+      },
+      std::chrono::steady_clock::now());
+}
+
+void FlowStore::remove_flows_using_group(uint32_t group_id, SteadyTime now) {
+  remove_if(
+      [&](const FlowEntry& f) -> std::optional<RemovedReason> {
+        if (uses_group(f.instructions, group_id)) return RemovedReason::kGroupDelete;
+        return std::nullopt;
+      },
+      now);
+}
+
+void FlowStore::expire(SteadyTime now) {
+  if (timed_flows_ == 0) return;
+  using std::chrono::seconds;
+  remove_if(
+      [&](FlowEntry& f) -> std::optional<RemovedReason> {
+        if (f.hard_timeout != 0 && now - f.installed >= seconds(f.hard_timeout)) {
+          return RemovedReason::kHardTimeout;
+        }
+        if (f.idle_timeout == 0) return std::nullopt;
+        const uint64_t packets = reader_(f.counter).packets;
+        if (packets != f.seen_packets) {
+          f.seen_packets = packets;
+          f.last_active = now;
+          return std::nullopt;
+        }
+        if (now - f.last_active >= seconds(f.idle_timeout)) return RemovedReason::kIdleTimeout;
+        return std::nullopt;
+      },
+      now);
+}
+
+of::Decoded<void> FlowStore::set_learning_table(uint8_t table) {
+  if (table != of::kNoLearningTable) {
+    if (table >= kNumTables) {
+      return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadTableId);
+    }
+    for (const FlowEntry& f : flows_) {
+      if (f.table_id != table) continue;
+      of::FlowMod probe;
+      probe.table_id = f.table_id;
+      probe.priority = f.priority;
+      probe.match = f.match;
+      probe.instructions = f.instructions;
+      probe.idle_timeout = f.idle_timeout;
+      probe.hard_timeout = f.hard_timeout;
+      probe.flags = f.flags;
+      if (auto ok = check_l2_flow(probe, groups_); !ok) return ok;
+    }
+  }
+  if (learning_table_ != table) dirty_ = true;
+  learning_table_ = table;
+  return {};
 }
 
 of::Decoded<void> FlowStore::apply(const of::GroupMod& gm) {
   const of::GroupDesc& g = gm.group;
+  const auto now = std::chrono::steady_clock::now();
   if (gm.command == of::GroupModCommand::kDelete) {
     if (g.group_id == of::group_id::kAll) {
-      for (const auto& [id, _] : groups_) remove_flows_using_group(id);
+      for (const auto& [id, _] : groups_) remove_flows_using_group(id, now);
       groups_.clear();
+      dirty_ = true;
     } else if (groups_.erase(g.group_id) > 0) {
-      remove_flows_using_group(g.group_id);
+      remove_flows_using_group(g.group_id, now);
+      dirty_ = true;
     }
-    dirty_ = true;
     return {};
   }
-  if (g.group_id > of::group_id::kMax) {
-    return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kInvalidGroup);
+  if (gm.command != of::GroupModCommand::kAdd && gm.command != of::GroupModCommand::kModify) {
+    return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kBadCommand);
   }
-  if (g.type != of::GroupType::kAll) {
-    return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kBadType);
-  }
-  for (const of::Bucket& b : g.view()) {
-    if (!parse_egress(b.actions)) {
-      return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kBadBucket);
-    }
-  }
+  if (auto ok = check_group(g, groups_); !ok) return ok;
   const bool exists = groups_.contains(g.group_id);
   if (gm.command == of::GroupModCommand::kAdd && exists) {
     return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kGroupExists);
@@ -320,13 +376,19 @@ of::Decoded<void> FlowStore::apply(const of::GroupMod& gm) {
   if (gm.command == of::GroupModCommand::kModify && !exists) {
     return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kUnknownGroup);
   }
-  if (gm.command != of::GroupModCommand::kAdd && gm.command != of::GroupModCommand::kModify) {
-    return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kBadCommand);
+  if (exists && learning_table_ != of::kNoLearningTable) {
+    for (const FlowEntry& f : flows_) {
+      if (f.table_id == learning_table_ && uses_group(f.instructions, g.group_id)) {
+        if (auto ok = check_flood_group(g); !ok) return ok;
+        break;
+      }
+    }
   }
   GroupEntry& e = groups_[g.group_id];
   e.type = g.type;
   e.group_id = g.group_id;
   e.buckets.assign(g.buckets.begin(), g.buckets.begin() + g.n_buckets);
+  if (!exists) e.installed = now;
   dirty_ = true;
   return {};
 }
@@ -341,18 +403,22 @@ std::vector<of::FlowStats> FlowStore::stats(const of::FlowStatsRequest& req) con
   std::vector<of::FlowStats> out;
   for (const FlowEntry& f : flows_) {
     if (!selected(f, filter, false)) continue;
-    if (!outputs_to(f, req.out_port) || !uses_group(f, req.out_group)) continue;
+    if (!outputs_to(f.instructions, req.out_port) || !uses_group(f.instructions, req.out_group)) {
+      continue;
+    }
     of::FlowStats s;
     s.table_id = f.table_id;
     s.priority = f.priority;
     s.flags = f.flags;
+    s.idle_timeout = f.idle_timeout;
+    s.hard_timeout = f.hard_timeout;
     s.cookie = f.cookie;
     auto age = std::chrono::duration_cast<std::chrono::nanoseconds>(now - f.installed).count();
     s.duration_sec = static_cast<uint32_t>(age / 1000000000);
     s.duration_nsec = static_cast<uint32_t>(age % 1000000000);
-    FlowTotals t = reader_(f.counter);
-    s.packet_count = t.packets - f.baseline.packets;
-    s.byte_count = t.bytes - f.baseline.bytes;
+    const FlowTotals t = totals(f);
+    s.packet_count = t.packets;
+    s.byte_count = t.bytes;
     s.match = f.match;
     s.instructions = f.instructions;
     out.push_back(s);
@@ -361,6 +427,28 @@ std::vector<of::FlowStats> FlowStore::stats(const of::FlowStatsRequest& req) con
     return a.table_id != b.table_id ? a.table_id < b.table_id : a.priority > b.priority;
   });
   return out;
+}
+
+AggregateStats FlowStore::aggregate(const of::FlowStatsRequest& req) const {
+  AggregateStats a;
+  for (const of::FlowStats& s : stats(req)) {
+    if (s.packet_count != ~uint64_t{0}) a.packets += s.packet_count;
+    if (s.byte_count != ~uint64_t{0}) a.bytes += s.byte_count;
+    ++a.flows;
+  }
+  return a;
+}
+
+std::array<uint32_t, FlowStore::kNumTables> FlowStore::active_counts() const {
+  std::array<uint32_t, kNumTables> n{};
+  for (const FlowEntry& f : flows_) ++n[f.table_id];
+  return n;
+}
+
+uint32_t FlowStore::group_ref_count(uint32_t group_id) const {
+  return static_cast<uint32_t>(std::count_if(flows_.begin(), flows_.end(), [&](const FlowEntry& f) {
+    return uses_group(f.instructions, group_id);
+  }));
 }
 
 }  // namespace sluice::dp

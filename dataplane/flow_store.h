@@ -1,14 +1,22 @@
 // FlowStore: the OpenFlow rules and groups the controller installed, as received, with the
-// checks that keep them within what this dataplane's tables can compile (docs/architecture.md,
-// "Tables"). It answers FLOW_MOD and GROUP_MOD with the OpenFlow error the spec names, keeps
-// per-flow counter slots, and feeds the compiler (dataplane/compiler.h).
+// OpenFlow 1.3 semantics of FLOW_MOD and GROUP_MOD (add, modify, modify-strict, delete,
+// delete-strict, cookies and cookie masks, out_port/out_group filters, CHECK_OVERLAP,
+// RESET_COUNTS, idle and hard timeouts, SEND_FLOW_REM) and the OpenFlow error the spec names
+// for everything it refuses (flow_checks.h). It keeps per-flow counter slots and feeds the
+// compiler (dataplane/compiler.h).
+//
+// Every table is a plain OpenFlow table, except the learning table (SWITCH_CONFIG; none until
+// a controller names one), which accepts only the L2 shapes of docs/architecture.md.
 // Control lcore only. No DPDK here, so it is unit-testable as plain C++.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <array>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -22,6 +30,8 @@ struct FlowTotals {
   uint64_t bytes = 0;
 };
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
 struct FlowEntry {
   uint8_t table_id = 0;
   uint16_t priority = 0;
@@ -31,47 +41,100 @@ struct FlowEntry {
   uint64_t cookie = 0;
   of::Match match;
   of::Instructions instructions;
-  uint16_t counter = 0;      // per-worker counter slot
+  uint32_t counter = 0;      // per-worker counter slot
   FlowTotals baseline;       // counter value when the slot was given to this flow
-  std::chrono::steady_clock::time_point installed;
+  SteadyTime installed;
+  // Idle timeout bookkeeping: the packet count last seen by expire(), and when it changed.
+  uint64_t seen_packets = 0;
+  SteadyTime last_active;
+};
+
+// ofp_flow_removed_reason.
+enum class RemovedReason : uint8_t { kIdleTimeout = 0, kHardTimeout = 1, kDelete = 2, kGroupDelete = 3 };
+
+// A flow that left with OFPFF_SEND_FLOW_REM set: what FLOW_REMOVED reports.
+struct RemovedFlow {
+  FlowEntry flow;
+  RemovedReason reason = RemovedReason::kDelete;
+  FlowTotals totals;  // its counters at removal
+  SteadyTime removed;
 };
 
 struct GroupEntry {
   of::GroupType type = of::GroupType::kAll;
   uint32_t group_id = 0;
   std::vector<of::Bucket> buckets;
+  SteadyTime installed;
+};
+
+struct AggregateStats {
+  uint64_t packets = 0, bytes = 0;
+  uint32_t flows = 0;
 };
 
 class FlowStore {
  public:
-  using CounterReader = std::function<FlowTotals(uint16_t counter)>;
-  static constexpr uint8_t kNumTables = 2;
+  using CounterReader = std::function<FlowTotals(uint32_t counter)>;
+  static constexpr uint8_t kNumTables = 64;
 
-  FlowStore(uint16_t counter_slots, CounterReader reader);
+  FlowStore(uint32_t counter_slots, CounterReader reader);
 
   of::Decoded<void> apply(const of::FlowMod& fm);
   of::Decoded<void> apply(const of::GroupMod& gm);
+  // Names the learning table (of::kNoLearningTable: none). Refused, changing nothing, if the
+  // table holds flows of other shapes than the L2 ones.
+  of::Decoded<void> set_learning_table(uint8_t table);
+  uint8_t learning_table() const noexcept { return learning_table_; }
+
+  // Removes the flows whose idle or hard timeout has passed at 'now'.
+  void expire(SteadyTime now);
+  // Flows removed with SEND_FLOW_REM since the last call, oldest first.
+  std::vector<RemovedFlow> take_removed() { return std::exchange(removed_, {}); }
 
   const std::vector<FlowEntry>& flows() const noexcept { return flows_; }
   const std::map<uint32_t, GroupEntry>& groups() const noexcept { return groups_; }
-  // Flow statistics for a FLOW multipart request.
+  // Flow statistics for a FLOW multipart request, by table then descending priority.
   std::vector<of::FlowStats> stats(const of::FlowStatsRequest& req) const;
+  AggregateStats aggregate(const of::FlowStatsRequest& req) const;
+  // Flows per table, for TABLE statistics.
+  std::array<uint32_t, kNumTables> active_counts() const;
+  // How many flows name 'group_id' in an action (GROUP statistics' ref_count).
+  uint32_t group_ref_count(uint32_t group_id) const;
   // True when something changed since the last call (the tables need recompiling).
   bool take_dirty() noexcept { return std::exchange(dirty_, false); }
+  FlowTotals totals(const FlowEntry& f) const;
 
  private:
-  of::Decoded<void> check_shape(const of::FlowMod& fm) const;
+  struct StrictKey {
+    uint8_t table_id;
+    uint16_t priority;
+    of::Match match;
+    friend bool operator==(const StrictKey&, const StrictKey&) = default;
+  };
+  struct StrictHash {
+    size_t operator()(const StrictKey& k) const noexcept;
+  };
+  static StrictKey key_of(const FlowEntry& f) { return {f.table_id, f.priority, f.match}; }
+
+  of::Decoded<void> check_flow(const of::FlowMod& fm) const;
   of::Decoded<void> add(const of::FlowMod& fm);
   of::Decoded<void> modify(const of::FlowMod& fm, bool strict);
   void remove(const of::FlowMod& fm, bool strict);
   bool selected(const FlowEntry& f, const of::FlowMod& fm, bool strict) const;
-  void release(const FlowEntry& f);
-  void remove_flows_using_group(uint32_t group_id);
+  // Removes every flow for which pick(flow) gives a reason, reporting those that asked for it.
+  template <class Pick>
+  void remove_if(Pick pick, SteadyTime now);
+  void remove_flows_using_group(uint32_t group_id, SteadyTime now);
+  bool overlaps_existing(const of::FlowMod& fm) const;
 
   std::vector<FlowEntry> flows_;
+  std::unordered_map<StrictKey, uint32_t, StrictHash> index_;  // → position in flows_
   std::map<uint32_t, GroupEntry> groups_;
-  std::vector<uint16_t> free_counters_;
+  std::vector<uint32_t> free_counters_;
+  std::vector<RemovedFlow> removed_;
   CounterReader reader_;
+  uint8_t learning_table_ = of::kNoLearningTable;
+  uint32_t timed_flows_ = 0;  // flows with an idle or hard timeout
   bool dirty_ = false;
 };
 
@@ -79,5 +142,10 @@ class FlowStore {
 // True when every field 'wide' matches is matched by 'narrow' at least as precisely, with the
 // same value under 'wide's mask.
 bool match_covers(const of::Match& wide, const of::Match& narrow) noexcept;
+// Could one packet match both? (CHECK_OVERLAP, for flows of equal priority.)
+bool matches_overlap(const of::Match& a, const of::Match& b) noexcept;
+// OpenFlow's out_port / out_group filters: ANY, or an action of the flow outputs there.
+bool outputs_to(const of::Instructions& ins, uint32_t port) noexcept;
+bool uses_group(const of::Instructions& ins, uint32_t group) noexcept;
 
 }  // namespace sluice::dp

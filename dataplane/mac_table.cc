@@ -85,7 +85,7 @@ LearnOutcome MacTable::learn(uint64_t key, uint16_t slot, uint32_t now) {
   }
   MacEntry& e = entries_[static_cast<size_t>(pos)];
   e.is_static.store(0, std::memory_order_relaxed);
-  e.flow.store(kNoFlow16, std::memory_order_relaxed);
+  e.flow.store(kNoFlowCounter, std::memory_order_relaxed);
   e.last_seen.store(now, std::memory_order_relaxed);
   e.slot.store(slot, std::memory_order_relaxed);
   e.key.store(key, std::memory_order_release);
@@ -94,7 +94,7 @@ LearnOutcome MacTable::learn(uint64_t key, uint16_t slot, uint32_t now) {
   return LearnOutcome::kLearned;
 }
 
-Result<void> MacTable::add_static(uint64_t key, uint16_t slot, uint16_t flow) {
+Result<void> MacTable::add_static(uint64_t key, uint16_t slot, uint32_t flow) {
   int32_t pos = rte_hash_lookup(hash_, &key);
   if (pos >= 0) {
     MacEntry& e = entries_[static_cast<size_t>(pos)];

@@ -46,7 +46,7 @@ struct MacEntry {
   // check it to tell a live entry from a reused or deleted position.
   std::atomic<uint64_t> key{kNoMacKey};
   std::atomic<uint16_t> slot{kNoSlot};
-  std::atomic<uint16_t> flow{kNoFlow16};  // a static entry's flow counter
+  std::atomic<uint32_t> flow{kNoFlowCounter};  // a static entry's flow counter
   std::atomic<uint8_t> is_static{0};
   std::atomic<uint32_t> last_seen{0};
 };
@@ -90,7 +90,7 @@ class MacTable {
   // ---- Writer (control lcore only) ----
   LearnOutcome learn(uint64_t key, uint16_t slot, uint32_t now);
   // Installs or replaces a static entry; a learned entry for the key becomes static.
-  Result<void> add_static(uint64_t key, uint16_t slot, uint16_t flow);
+  Result<void> add_static(uint64_t key, uint16_t slot, uint32_t flow);
   void remove_static(uint64_t key);
   // Removes learned entries not seen for 'aging_seconds'. Returns how many.
   size_t age(uint32_t now, uint32_t aging_seconds);

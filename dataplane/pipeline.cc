@@ -17,9 +17,12 @@ Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool
 
 void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
   Verdicts v;
+  ctx.pipeline = this;
+  const Stage::Path skip = ctx.tables->general ? Stage::Path::kL2 : Stage::Path::kGeneral;
   // One TSC read per stage: each stage's end is the next one's start.
   uint64_t t = rte_rdtsc();
   for (size_t s = 0; s < stages_.size() && burst.count > 0; ++s) {
+    if (stages_[s]->path() == skip) continue;
     StageCounters& sc = ctx.counters->stages[s];
     sc.calls.add(1);
     sc.packets.add(burst.count);
@@ -39,6 +42,7 @@ void Pipeline::drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,
   uint16_t kept = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {
     const uint8_t reason = v.reason[i];
+    if (reason == kConsumed) continue;
     if (reason == 0) {
       if (kept != i) {
         burst.pkts[kept] = burst.pkts[i];
@@ -134,25 +138,66 @@ void Pipeline::enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t b
   tx_bytes_[slot] += len;
 }
 
-void Pipeline::transmit(StageContext& ctx) noexcept {
+rte_mbuf* Pipeline::copy(StageContext& ctx, rte_mbuf* m) noexcept {
+  rte_mbuf* c = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
+  if (c == nullptr) {
+    ctx.counters->output_drops[static_cast<size_t>(OutputDrop::kNoMbufForCopy)].add(1);
+  }
+  return c;
+}
+
+void Pipeline::drop(StageContext& ctx, rte_mbuf* m, OutputDrop why, uint16_t slot) noexcept {
+  drop_output(ctx, m, slot, why);
+}
+
+void Pipeline::send(StageContext& ctx, rte_mbuf* m, uint16_t slot) noexcept {
   const Tables& t = *ctx.tables;
-  for (uint16_t k = 0; k < n_touched_; ++k) {
-    const uint16_t slot = touched_[k];
-    const uint16_t n = tx_count_[slot];
-    rte_mbuf** pkts = tx_[slot].data();
-    uint64_t bytes = tx_bytes_[slot];
-    const uint16_t sent = rte_eth_tx_burst(t.ports[slot].dpdk_port, tx_queue_, pkts, n);
-    PortCounters& pc = ctx.counters->ports[slot];
-    if (sent < n) {
-      for (uint16_t i = sent; i < n; ++i) {
-        bytes -= rte_pktmbuf_pkt_len(pkts[i]);
-        drop_output(ctx, pkts[i], slot, OutputDrop::kTxQueueFull);
-      }
+  if (slot >= kMaxPorts || !t.ports[slot].active || !t.ports[slot].admin_up ||
+      !ctx.link_up(slot)) {
+    drop_output(ctx, m, slot, OutputDrop::kPortDown);
+    return;
+  }
+  const uint32_t len = rte_pktmbuf_pkt_len(m);
+  // The MTU counts what follows the Ethernet header and its VLAN tags.
+  uint32_t header = RTE_ETHER_HDR_LEN;
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  for (uint32_t off = 12; off + 4 <= rte_pktmbuf_data_len(m); off += 4) {
+    const uint16_t type = static_cast<uint16_t>(p[off] << 8 | p[off + 1]);
+    if (type != RTE_ETHER_TYPE_VLAN && type != RTE_ETHER_TYPE_QINQ) break;
+    header += RTE_VLAN_HLEN;
+  }
+  if (len > uint32_t{t.ports[slot].mtu} + header) {
+    drop_output(ctx, m, slot, OutputDrop::kMtuExceeded);
+    return;
+  }
+  if (tx_count_[slot] == kBurstSize) transmit_slot(ctx, slot);
+  if (tx_count_[slot] == 0) touched_[n_touched_++] = slot;
+  tx_[slot][tx_count_[slot]++] = m;
+  tx_bytes_[slot] += len;
+}
+
+void Pipeline::transmit_slot(StageContext& ctx, uint16_t slot) noexcept {
+  const Tables& t = *ctx.tables;
+  const uint16_t n = tx_count_[slot];
+  rte_mbuf** pkts = tx_[slot].data();
+  uint64_t bytes = tx_bytes_[slot];
+  const uint16_t sent = rte_eth_tx_burst(t.ports[slot].dpdk_port, tx_queue_, pkts, n);
+  PortCounters& pc = ctx.counters->ports[slot];
+  if (sent < n) {
+    for (uint16_t i = sent; i < n; ++i) {
+      bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+      drop_output(ctx, pkts[i], slot, OutputDrop::kTxQueueFull);
     }
-    pc.tx_packets.add(sent);
-    pc.tx_bytes.add(bytes);
-    tx_count_[slot] = 0;
-    tx_bytes_[slot] = 0;
+  }
+  pc.tx_packets.add(sent);
+  pc.tx_bytes.add(bytes);
+  tx_count_[slot] = 0;
+  tx_bytes_[slot] = 0;
+}
+
+void Pipeline::transmit(StageContext& ctx) noexcept {
+  for (uint16_t k = 0; k < n_touched_; ++k) {
+    if (tx_count_[touched_[k]] > 0) transmit_slot(ctx, touched_[k]);
   }
   n_touched_ = 0;
 }

@@ -31,6 +31,13 @@ class Pipeline {
 
   std::span<const std::unique_ptr<Stage>> stages() const noexcept { return stages_; }
 
+  // For stages that send packets themselves. send() takes 'm' (frame complete, tags included)
+  // and queues it for 'slot' — or frees and counts it (port down, MTU). copy() duplicates 'm'
+  // into this pipeline's pool (nullptr, counted, when the pool is empty). drop() frees and counts.
+  void send(StageContext& ctx, rte_mbuf* m, uint16_t slot) noexcept;
+  rte_mbuf* copy(StageContext& ctx, rte_mbuf* m) noexcept;
+  void drop(StageContext& ctx, rte_mbuf* m, OutputDrop why, uint16_t slot = kNoSlot) noexcept;
+
  private:
   void drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,
                         const Verdicts& v) noexcept;
@@ -40,6 +47,7 @@ class Pipeline {
   void enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept;
   void drop_output(StageContext& ctx, rte_mbuf* m, uint16_t slot, OutputDrop why) noexcept;
   void transmit(StageContext& ctx) noexcept;
+  void transmit_slot(StageContext& ctx, uint16_t slot) noexcept;
 
   std::vector<std::unique_ptr<Stage>> stages_;
   rte_mempool* pool_;

@@ -16,6 +16,7 @@ namespace sluice::dp {
 struct Tables;
 class MacTable;
 class LearnQueue;
+class Pipeline;
 
 // What a stage may read or use besides the burst. Built by the worker once per burst.
 struct StageContext {
@@ -26,15 +27,25 @@ struct StageContext {
   LearnQueue* learn = nullptr;
   WorkerCounters* counters = nullptr;
   const std::atomic<uint8_t>* link_state = nullptr;  // per port slot, written by the control lcore
+  Pipeline* pipeline = nullptr;  // for stages that send packets themselves (the openflow stage)
 
   bool link_up(uint16_t slot) const noexcept {
     return link_state[slot].load(std::memory_order_relaxed) != 0;
   }
 };
 
+// A verdict meaning "the stage took the packet" (sent it, or freed it after sending copies):
+// the pipeline removes it from the burst without freeing or counting a drop.
+inline constexpr uint8_t kConsumed = 0xff;
+
 class Stage {
  public:
+  // Which tables a stage serves: both, the L2 fast path only, or the general pipeline only
+  // (Tables::general says which one a burst takes).
+  enum class Path : uint8_t { kBoth, kL2, kGeneral };
+
   virtual ~Stage() = default;
+  virtual Path path() const noexcept { return Path::kBoth; }
   virtual std::string_view name() const noexcept = 0;
   // Index 0 is "none" (pass); a verdict of i drops the packet with reason names[i].
   virtual std::span<const char* const> drop_reason_names() const noexcept = 0;

@@ -32,13 +32,13 @@ inline PortTotals sum_port(std::span<WorkerCounters* const> workers, uint16_t sl
   return t;
 }
 
-inline uint64_t sum_flow_packets(std::span<WorkerCounters* const> workers, uint16_t flow) noexcept {
+inline uint64_t sum_flow_packets(std::span<WorkerCounters* const> workers, uint32_t flow) noexcept {
   uint64_t n = 0;
   for (const WorkerCounters* w : workers) n += w->flows[flow].packets.get();
   return n;
 }
 
-inline uint64_t sum_flow_bytes(std::span<WorkerCounters* const> workers, uint16_t flow) noexcept {
+inline uint64_t sum_flow_bytes(std::span<WorkerCounters* const> workers, uint32_t flow) noexcept {
   uint64_t n = 0;
   for (const WorkerCounters* w : workers) n += w->flows[flow].bytes.get();
   return n;

@@ -1,6 +1,6 @@
 // The compiled, immutable view of the pipeline's configuration that workers read: ports,
-// table 0 (ingress VLAN classification), table 1's bridge domains and flood lists, and the
-// per-port egress encapsulation. The control service builds a new Tables off the fast path,
+// table 0 (ingress VLAN classification), the learning table's bridge domains and flood lists,
+// the per-port egress encapsulation, and the general OpenFlow program. The control service builds a new Tables off the fast path,
 // publishes it with one pointer swap (TablesHandle) and frees the old one only after every
 // worker has passed a quiescent point. Learned MACs live in MacTable, not here.
 #pragma once
@@ -12,13 +12,14 @@
 #include <vector>
 
 #include "dataplane/counters.h"
+#include "dataplane/of_program.h"
 
 struct rte_rcu_qsbr;
 
 namespace sluice::dp {
 
 inline constexpr uint16_t kVlanCount = 4096;
-inline constexpr uint16_t kNoFlow16 = 0xffff;
+inline constexpr uint32_t kNoFlowCounter = 0xffffffff;
 
 struct PortRuntime {
   bool active = false;    // the slot holds a started port
@@ -31,7 +32,7 @@ struct PortRuntime {
 // What table 0 decided for one (port, VLAN form): the bridge domain and the flow's counter.
 struct IngressAction {
   uint16_t bd = 0;  // 0 = no flow (miss)
-  uint16_t flow = kNoFlow16;
+  uint32_t flow = kNoFlowCounter;
 };
 
 struct IngressPort {
@@ -52,12 +53,17 @@ struct FloodMember {
 
 struct BridgeDomain {
   uint16_t vid = 0;
-  uint16_t flood_flow = kNoFlow16;  // the table-1 priority-0 flow's counter
+  uint32_t flood_flow = kNoFlowCounter;  // the table-1 priority-0 flow's counter
   std::vector<FloodMember> members;
 };
 
 struct Tables {
   uint64_t version = 0;
+  // How workers run the tables. false: the L2 fast path (stages ingress and l2), used while
+  // the flows are exactly the L2 shapes (docs/architecture.md). true: the "openflow" stage runs
+  // 'program' (every table a classifier; the learning table, if any, runs the L2 logic below).
+  bool general = false;
+  std::unique_ptr<const OfProgram> program;
   std::array<PortRuntime, kMaxPorts> ports{};
   std::vector<uint16_t> active_slots;  // slots with a started port, for the rx loop
   std::array<IngressPort, kMaxPorts> ingress{};

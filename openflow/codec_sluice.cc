@@ -9,7 +9,7 @@
 //   PORT_DEL (2)       u32 port_no, pad[4]                                  -- body 8,   msg 24
 //   PORT_SET (3)       u32 port_no, u16 mtu, u8 admin_up (0|1), pad[1],
 //                      u32 mac_limit, pad[4]                                -- body 16,  msg 32
-//   SWITCH_CONFIG (4)  u32 mac_aging_seconds, pad[4]                        -- body 8,   msg 24
+//   SWITCH_CONFIG (4)  u32 mac_aging_seconds, u8 learning_table, pad[3]    -- body 8,   msg 24
 //
 // Text fields are NUL-padded to their fixed width. A field whose every byte is non-NUL is
 // accepted as a string of exactly that width (no terminator is required on the wire);
@@ -158,7 +158,8 @@ void encode_switch_config(uint32_t xid, const SwitchConfig& msg, Bytes& out) {
   WireWriter w(out);
   const size_t start = begin_sluice(w, xid, SluiceMsgType::kSwitchConfig);
   w.u32(msg.mac_aging_seconds);
-  w.zeros(4);
+  w.u8(msg.learning_table);
+  w.zeros(3);
   w.finish_message(start);
 }
 
@@ -167,6 +168,7 @@ Decoded<SwitchConfig> decode_switch_config(std::span<const uint8_t> msg) {
   if (!r) return std::unexpected(r.error());
   SwitchConfig c;
   r->u32(c.mac_aging_seconds);
+  r->u8(c.learning_table);
   return c;
 }
 

@@ -46,7 +46,11 @@ std::string format_port_set(const PortSet& p) {
 }
 
 std::string format_switch_config(const SwitchConfig& c) {
-  return text::fmt("SWITCH_CONFIG mac_aging=%us", c.mac_aging_seconds);
+  if (c.learning_table == kNoLearningTable) {
+    return text::fmt("SWITCH_CONFIG mac_aging=%us learning_table=none", c.mac_aging_seconds);
+  }
+  return text::fmt("SWITCH_CONFIG mac_aging=%us learning_table=%u", c.mac_aging_seconds,
+                   unsigned{c.learning_table});
 }
 
 }  // namespace sluice::of

@@ -132,8 +132,14 @@ class Executor {
   }
 
   void push_vlan(Packet& p) {
-    if (p.vlan_present) p.inner_vlans.insert(p.inner_vlans.begin(), {p.vlan_vid, p.vlan_pcp});
-    p.vlan_present = true;  // the new tag copies vid/pcp from the old one, else 0/0
+    // The new tag copies vid/pcp from the old one, else 0/0 (whatever an untagged packet's
+    // vlan fields happen to hold).
+    if (p.vlan_present) {
+      p.inner_vlans.insert(p.inner_vlans.begin(), {p.vlan_vid, p.vlan_pcp});
+    } else {
+      p.vlan_vid = 0, p.vlan_pcp = 0;
+    }
+    p.vlan_present = true;
   }
 
   void pop_vlan(Packet& p) {

@@ -198,7 +198,8 @@ std::unique_ptr<World> build_world(uint32_t macs, bool static_dst) {
     w->ports[slot].dpdk_port = g_null_port;
     w->link[slot] = 1;
   }
-  dp::FlowStore store(dp::kMaxFlowCounters, [](uint16_t) { return dp::FlowTotals{}; });
+  dp::FlowStore store(dp::kMaxFlowCounters, [](uint32_t) { return dp::FlowTotals{}; });
+  (void)store.set_learning_table(1);  // the L2 table of docs/architecture.md
   bool ok = apply_ok(store.apply(flood_group(kVlan, {kInPort, kOutPort}))) &&
             apply_ok(store.apply(ingress_untagged(kInPort, kVlan))) &&
             apply_ok(store.apply(ingress_untagged(kOutPort, kVlan))) &&

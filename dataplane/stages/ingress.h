@@ -32,6 +32,7 @@ class IngressStage final : public Stage {
   std::span<const char* const> drop_reason_names() const noexcept override {
     return kIngressDropNames;
   }
+  Path path() const noexcept override { return Path::kL2; }
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 };
 

@@ -27,9 +27,10 @@ uint64_t frame_key(uint16_t bd, const uint8_t* mac) noexcept {
   return static_cast<uint64_t>(bd & 0xfff) << 48 | load_mac(mac);
 }
 
-// Source side: learn, refresh, or refuse. Returns a drop reason or kNone.
-L2Drop check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
-                    LearnRequest* learn, uint32_t& n_learn) noexcept {
+}  // namespace
+
+L2Drop l2_check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
+                       LearnRequest* learn, uint32_t& n_learn) noexcept {
   MacTable& macs = *ctx.macs;
   if (pos >= 0) {
     MacEntry& e = macs.entry(pos);
@@ -51,9 +52,8 @@ L2Drop check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
   return L2Drop::kNone;
 }
 
-// Destination side: unicast output port, flood, or hairpin drop.
-L2Drop choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta,
-                     int32_t pos, FlowCountBatch& flows) noexcept {
+L2Drop l2_choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta,
+                        int32_t pos, FlowCountBatch& flows) noexcept {
   if (!key_is_multicast(meta.dst_key) && pos >= 0) {
     const MacEntry& e = ctx.macs->entry(pos);
     uint16_t slot = e.slot.load(std::memory_order_acquire);
@@ -68,8 +68,6 @@ L2Drop choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta
   flows.add(bd.flood_flow, meta.len);
   return L2Drop::kNone;
 }
-
-}  // namespace
 
 void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;
@@ -100,9 +98,9 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     } else if (key_is_multicast(meta.src_key)) {
       drop = L2Drop::kInvalidSrcMac;
     } else {
-      drop = check_source(ctx, meta, pos[i], learn, n_learn);
+      drop = l2_check_source(ctx, meta, pos[i], learn, n_learn);
       if (drop == L2Drop::kNone) {
-        drop = choose_output(ctx, *bds[i], meta, pos[n + i], flows);
+        drop = l2_choose_output(ctx, *bds[i], meta, pos[n + i], flows);
       }
     }
     out.reason[i] = static_cast<uint8_t>(drop);

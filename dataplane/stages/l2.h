@@ -35,12 +35,25 @@ inline constexpr std::array<const char*, 6> kL2DropNames = {
     "none", "no_bridge_domain", "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin"};
 static_assert(kL2DropNames.size() == static_cast<size_t>(L2Drop::kCount));
 
+struct BridgeDomain;
+struct LearnRequest;
+
+// The two halves of learning-table forwarding, shared with the "openflow" stage (which runs
+// them one packet at a time when the learning table sits in a general pipeline).
+// Source side: learn (appending to 'learn', once per key), refresh, or refuse.
+L2Drop l2_check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
+                       LearnRequest* learn, uint32_t& n_learn) noexcept;
+// Destination side: meta.out_slot becomes the unicast port or kFloodSlot; hairpin drops.
+L2Drop l2_choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta,
+                        int32_t pos, FlowCountBatch& flows) noexcept;
+
 class L2Stage final : public Stage {
  public:
   std::string_view name() const noexcept override { return "l2"; }
   std::span<const char* const> drop_reason_names() const noexcept override {
     return kL2DropNames;
   }
+  Path path() const noexcept override { return Path::kL2; }
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 
  private:

@@ -52,7 +52,7 @@ TEST_F(MacTableTest, LearnsNewEntry) {
   EXPECT_EQ(table_->entry(p).slot.load(), 3);
   EXPECT_EQ(table_->entry(p).last_seen.load(), 100u);
   EXPECT_EQ(table_->entry(p).is_static.load(), 0);
-  EXPECT_EQ(table_->entry(p).flow.load(), kNoFlow16);
+  EXPECT_EQ(table_->entry(p).flow.load(), kNoFlowCounter);
   EXPECT_EQ(table_->size(), 1u);
   EXPECT_EQ(table_->learned_on_port(3), 1u);
   EXPECT_EQ(table_->entries_in_bd(10), 1u);

@@ -39,15 +39,41 @@ PacketBuilder frame(const MacAddr& dst, const MacAddr& src, size_t payload = 18)
 //   slot 3 access 200 | slot 4 access 300 | slot 5 access 400 (its only member)
 //   slot 6: a port with no table-0 flows
 // A static MAC kS lives on port 2 (slot 1) in VLAN 100.
-class PipelineTest : public ::testing::Test {
+//
+// Every test runs twice: on the L2 fast path (stages ingress and l2), and on the general
+// OpenFlow pipeline (stage openflow), forced by one extra table-0 flow that no test frame
+// matches. Both must forward, tag, flood, learn, count and drop alike; only the stage that
+// names a drop differs (drops() below maps the names).
+class PipelineTest : public ::testing::TestWithParam<bool> {
  protected:
+  bool general() const { return GetParam(); }
+
   void SetUp() override {
     in_use_ = test::mbufs_in_use();
     h_ = std::make_unique<test::Harness>();
     for (uint16_t s = 0; s < 7; ++s) h_->add_ring_port(s, s + 1u, mtu_[s], tx_capacity_[s]);
     b_.access(1, 100).access(2, 100).trunk(3, {100, 200}, 300).access(4, 200).access(5, 300);
     b_.access(6, 400).static_mac(100, kS, 2);
+    if (general()) {
+      b_.commit();
+      of::FlowMod lldp;  // table 0, priority 1: eth_type=0x88cc → drop
+      lldp.priority = 1;
+      lldp.match.present = of::field_bit(of::Field::kEthType);
+      lldp.match.eth_type = 0x88cc;
+      ASSERT_TRUE(b_.apply(lldp));
+    }
     h_->install(b_);
+    ASSERT_EQ(h_->tables().general, general());
+  }
+
+  // Stage drops by the fast path's names; on the general pipeline table 0 and 1 drops are the
+  // openflow stage's (a table-0 miss is table_miss there).
+  uint64_t drops(std::string_view stage, std::string_view reason) {
+    if (!general() || stage == "parse") return h_->stage_drops(stage, reason);
+    if (stage == "ingress" && (reason == "vlan_not_allowed" || reason == "port_not_configured")) {
+      reason = "table_miss";
+    }
+    return h_->stage_drops("openflow", reason);
   }
   void TearDown() override {
     h_.reset();  // frees whatever is left on the rings
@@ -79,7 +105,7 @@ class PipelineTest : public ::testing::Test {
 
 // ---- Forwarding ----
 
-TEST_F(PipelineTest, UnicastToAccessPortLeavesUntagged) {
+TEST_P(PipelineTest, UnicastToAccessPortLeavesUntagged) {
   learn(1, 100, kB);
   const auto bytes = frame(kB, kA).bytes();
   ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
@@ -96,7 +122,7 @@ TEST_F(PipelineTest, UnicastToAccessPortLeavesUntagged) {
   EXPECT_EQ(h_->port(1).tx_dropped.get(), 0u);
 }
 
-TEST_F(PipelineTest, UnicastToTrunkPortLeavesTaggedWithTheVlan) {
+TEST_P(PipelineTest, UnicastToTrunkPortLeavesTaggedWithTheVlan) {
   learn(2, 100, kB);
   const auto bytes = frame(kB, kA).bytes();
   ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
@@ -114,7 +140,7 @@ TEST_F(PipelineTest, UnicastToTrunkPortLeavesTaggedWithTheVlan) {
   EXPECT_EQ(h_->port(2).tx_bytes.get(), 64u);
 }
 
-TEST_F(PipelineTest, TaggedInUntaggedOut) {
+TEST_P(PipelineTest, TaggedInUntaggedOut) {
   learn(3, 200, kB);
   const auto bytes = frame(kB, kA).bytes();
   ASSERT_TRUE(h_->inject(2, frame(kB, kA).vlan(200, 5)));
@@ -125,7 +151,7 @@ TEST_F(PipelineTest, TaggedInUntaggedOut) {
   EXPECT_EQ(sent[3][0], bytes);
 }
 
-TEST_F(PipelineTest, NativeVlanLeavesTrunkUntagged) {
+TEST_P(PipelineTest, NativeVlanLeavesTrunkUntagged) {
   learn(2, 300, kB);
   const auto bytes = frame(kB, kA).bytes();
   ASSERT_TRUE(h_->inject(4, frame(kB, kA)));
@@ -136,7 +162,7 @@ TEST_F(PipelineTest, NativeVlanLeavesTrunkUntagged) {
   EXPECT_EQ(sent[2][0], bytes);
 }
 
-TEST_F(PipelineTest, PriorityTaggedInLeavesUntagged) {
+TEST_P(PipelineTest, PriorityTaggedInLeavesUntagged) {
   learn(1, 100, kB);
   ASSERT_TRUE(h_->inject(0, frame(kB, kA).vlan(0, 3)));
   h_->poll();
@@ -145,7 +171,7 @@ TEST_F(PipelineTest, PriorityTaggedInLeavesUntagged) {
   EXPECT_EQ(sent[1][0], frame(kB, kA).bytes());
 }
 
-TEST_F(PipelineTest, FloodReachesEveryMemberButTheIngressPort) {
+TEST_P(PipelineTest, FloodReachesEveryMemberButTheIngressPort) {
   const auto bytes = frame(test::kBroadcast, kA).bytes();
   ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
   h_->poll();
@@ -162,7 +188,7 @@ TEST_F(PipelineTest, FloodReachesEveryMemberButTheIngressPort) {
   EXPECT_EQ(h_->flow_bytes(b_.flood_counter(100)), 60u);
 }
 
-TEST_F(PipelineTest, FloodFromTrunkGoesToAccessMembersUntagged) {
+TEST_P(PipelineTest, FloodFromTrunkGoesToAccessMembersUntagged) {
   const auto bytes = frame(kB, kA).bytes();  // unknown unicast
   ASSERT_TRUE(h_->inject(2, frame(kB, kA).vlan(100)));
   h_->poll();
@@ -174,7 +200,7 @@ TEST_F(PipelineTest, FloodFromTrunkGoesToAccessMembersUntagged) {
   EXPECT_EQ(sent[1][0], bytes);
 }
 
-TEST_F(PipelineTest, FloodInNativeVlanLeavesTrunkUntagged) {
+TEST_P(PipelineTest, FloodInNativeVlanLeavesTrunkUntagged) {
   ASSERT_TRUE(h_->inject(4, frame(test::kBroadcast, kA)));
   h_->poll();
   auto sent = all_sent();
@@ -183,7 +209,7 @@ TEST_F(PipelineTest, FloodInNativeVlanLeavesTrunkUntagged) {
   EXPECT_FALSE(parse_frame(sent[2][0]).tagged);
 }
 
-TEST_F(PipelineTest, LearnThenUnicast) {
+TEST_P(PipelineTest, LearnThenUnicast) {
   // B speaks first (flooded), the control lcore learns it, then A's frame to B goes to B only.
   ASSERT_TRUE(h_->inject(1, frame(test::kBroadcast, kB)));
   h_->poll();
@@ -195,7 +221,7 @@ TEST_F(PipelineTest, LearnThenUnicast) {
   expect_only(sent, {1});
 }
 
-TEST_F(PipelineTest, StaticMacForwardsAndCountsItsFlow) {
+TEST_P(PipelineTest, StaticMacForwardsAndCountsItsFlow) {
   ASSERT_TRUE(h_->inject(0, frame(kS, kA)));
   h_->poll();
   auto sent = all_sent();
@@ -205,7 +231,7 @@ TEST_F(PipelineTest, StaticMacForwardsAndCountsItsFlow) {
   EXPECT_EQ(h_->flow_packets(b_.ingress_counter(1, 0)), 1u);
 }
 
-TEST_F(PipelineTest, BurstsLargerThan32KeepOrder) {
+TEST_P(PipelineTest, BurstsLargerThan32KeepOrder) {
   learn(1, 100, kB);
   for (uint8_t i = 0; i < 40; ++i) ASSERT_TRUE(h_->inject(0, frame(kB, kA, 18 + i)));
   EXPECT_EQ(h_->poll(), 32u);
@@ -218,7 +244,7 @@ TEST_F(PipelineTest, BurstsLargerThan32KeepOrder) {
 
 // ---- Output drops ----
 
-TEST_F(PipelineTest, OutputPortLinkDown) {
+TEST_P(PipelineTest, OutputPortLinkDown) {
   learn(1, 100, kB);
   h_->set_link(1, false);
   ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
@@ -231,7 +257,7 @@ TEST_F(PipelineTest, OutputPortLinkDown) {
   EXPECT_EQ(h_->port(0).rx_dropped.get(), 0u);  // an output drop is not an rx drop
 }
 
-TEST_F(PipelineTest, FloodSkipsLinkDownMember) {
+TEST_P(PipelineTest, FloodSkipsLinkDownMember) {
   h_->set_link(2, false);
   ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
   h_->poll();
@@ -241,7 +267,7 @@ TEST_F(PipelineTest, FloodSkipsLinkDownMember) {
   EXPECT_EQ(h_->port(2).tx_dropped.get(), 1u);
 }
 
-TEST_F(PipelineTest, OutputPortAdminDown) {
+TEST_P(PipelineTest, OutputPortAdminDown) {
   learn(1, 100, kB);
   h_->ports()[1].admin_up = false;
   h_->install(b_);
@@ -252,11 +278,11 @@ TEST_F(PipelineTest, OutputPortAdminDown) {
   // Frames received on an admin-down port are dropped by ingress.
   ASSERT_TRUE(h_->inject(1, frame(kA, kB)));
   h_->poll();
-  EXPECT_EQ(h_->stage_drops("ingress", "port_down"), 1u);
+  EXPECT_EQ(drops("ingress", "port_down"), 1u);
   EXPECT_EQ(h_->port(1).rx_dropped.get(), 1u);
 }
 
-TEST_F(PipelineTest, EgressVlanNotAllowed) {
+TEST_P(PipelineTest, EgressVlanNotAllowed) {
   // A stale entry: kB learned in VLAN 100 on slot 3, which carries only VLAN 200.
   learn(3, 100, kB);
   ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
@@ -266,7 +292,7 @@ TEST_F(PipelineTest, EgressVlanNotAllowed) {
   EXPECT_EQ(h_->port(3).tx_dropped.get(), 1u);
 }
 
-TEST_F(PipelineTest, FloodWithNoOtherMember) {
+TEST_P(PipelineTest, FloodWithNoOtherMember) {
   ASSERT_TRUE(h_->inject(5, frame(test::kBroadcast, kA)));
   h_->poll();
   expect_only(all_sent(), {});
@@ -275,7 +301,7 @@ TEST_F(PipelineTest, FloodWithNoOtherMember) {
   EXPECT_EQ(h_->port(5).tx_dropped.get(), 0u);
 }
 
-TEST_F(PipelineTest, NoHeadroomForTheTag) {
+TEST_P(PipelineTest, NoHeadroomForTheTag) {
   learn(2, 100, kB);
   const auto bytes = frame(kB, kA).bytes();
   rte_mbuf* m = rte_pktmbuf_alloc(test::test_pool());
@@ -291,7 +317,7 @@ TEST_F(PipelineTest, NoHeadroomForTheTag) {
   EXPECT_EQ(h_->port(2).tx_dropped.get(), 1u);
 }
 
-TEST_F(PipelineTest, NoMbufForFloodCopy) {
+TEST_P(PipelineTest, NoMbufForFloodCopy) {
   // A pipeline whose copy pool is empty: the copy for the first member is dropped (counted
   // against that port), the original still reaches the last member.
   rte_mempool* empty = rte_pktmbuf_pool_create(test::unique_name("tpool").c_str(), 4, 0, 0,
@@ -328,7 +354,7 @@ class PipelineMtuTest : public PipelineTest {
   }
 };
 
-TEST_F(PipelineMtuTest, MtuExceededAtTheBoundary) {
+TEST_P(PipelineMtuTest, MtuExceededAtTheBoundary) {
   learn(1, 100, kB);
   // MTU 100 allows frames of 100 + 14 bytes (no FCS).
   ASSERT_TRUE(h_->inject(0, frame(kB, kA).pad_to(114)));
@@ -342,7 +368,7 @@ TEST_F(PipelineMtuTest, MtuExceededAtTheBoundary) {
   EXPECT_EQ(h_->port(1).tx_packets.get(), 1u);
 }
 
-TEST_F(PipelineMtuTest, TagDoesNotCountTowardsMtu) {
+TEST_P(PipelineMtuTest, TagDoesNotCountTowardsMtu) {
   learn(2, 100, kB);
   ASSERT_TRUE(h_->inject(0, frame(kB, kA).pad_to(114)));
   h_->poll();
@@ -352,7 +378,7 @@ TEST_F(PipelineMtuTest, TagDoesNotCountTowardsMtu) {
   EXPECT_EQ(h_->output_drops(OutputDrop::kMtuExceeded), 0u);
 }
 
-TEST_F(PipelineMtuTest, FloodDropsOnlyOnTheSmallPort) {
+TEST_P(PipelineMtuTest, FloodDropsOnlyOnTheSmallPort) {
   ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA).pad_to(200)));
   h_->poll();
   EXPECT_TRUE(h_->sent(1).empty());
@@ -369,7 +395,7 @@ class PipelineTinyTxTest : public PipelineTest {
   PipelineTinyTxTest() { tx_capacity_[1] = 2; }
 };
 
-TEST_F(PipelineTinyTxTest, TxQueueFull) {
+TEST_P(PipelineTinyTxTest, TxQueueFull) {
   learn(1, 100, kB);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
   EXPECT_EQ(h_->poll(), 5u);
@@ -388,7 +414,7 @@ TEST_F(PipelineTinyTxTest, TxQueueFull) {
 
 // ---- Stage drops and counters ----
 
-TEST_F(PipelineTest, StageDropsAreCountedPerStageReasonAndPort) {
+TEST_P(PipelineTest, StageDropsAreCountedPerStageReasonAndPort) {
   learn(1, 100, kB);
   learn(0, 100, mac_n(0xc));
   ASSERT_TRUE(h_->inject(0, PacketBuilder().raw(std::vector<uint8_t>(10, 2))));  // parse/runt
@@ -400,20 +426,30 @@ TEST_F(PipelineTest, StageDropsAreCountedPerStageReasonAndPort) {
   ASSERT_TRUE(h_->inject(6, frame(kB, kA)));                // port_not_configured
   EXPECT_EQ(h_->poll(), 7u);
 
-  EXPECT_EQ(h_->stage_drops("parse", "runt"), 1u);
-  EXPECT_EQ(h_->stage_drops("parse", "reserved_vlan"), 1u);
-  EXPECT_EQ(h_->stage_drops("parse", "truncated_vlan"), 0u);
-  EXPECT_EQ(h_->stage_drops("ingress", "vlan_not_allowed"), 1u);
-  EXPECT_EQ(h_->stage_drops("ingress", "port_not_configured"), 1u);
-  EXPECT_EQ(h_->stage_drops("l2", "invalid_src_mac"), 1u);
-  EXPECT_EQ(h_->stage_drops("l2", "hairpin"), 1u);
+  EXPECT_EQ(drops("parse", "runt"), 1u);
+  EXPECT_EQ(drops("parse", "reserved_vlan"), 1u);
+  EXPECT_EQ(drops("parse", "truncated_vlan"), 0u);
+  if (general()) {
+    // Both table-0 misses are the openflow stage's table_miss.
+    EXPECT_EQ(drops("ingress", "vlan_not_allowed"), 2u);
+  } else {
+    EXPECT_EQ(drops("ingress", "vlan_not_allowed"), 1u);
+    EXPECT_EQ(drops("ingress", "port_not_configured"), 1u);
+  }
+  EXPECT_EQ(drops("l2", "invalid_src_mac"), 1u);
+  EXPECT_EQ(drops("l2", "hairpin"), 1u);
 
   const WorkerCounters& c = h_->counters();
   EXPECT_EQ(c.stages[0].calls.get(), 2u);  // one burst per port
   EXPECT_EQ(c.stages[0].packets.get(), 7u);
-  EXPECT_EQ(c.stages[1].packets.get(), 5u);
-  EXPECT_EQ(c.stages[2].packets.get(), 3u);
-  EXPECT_EQ(c.stages[2].calls.get(), 1u);  // port 7's burst died in ingress
+  if (general()) {
+    EXPECT_EQ(c.stages[3].packets.get(), 5u);  // openflow: everything parse passed
+    EXPECT_EQ(c.stages[3].calls.get(), 2u);
+  } else {
+    EXPECT_EQ(c.stages[1].packets.get(), 5u);
+    EXPECT_EQ(c.stages[2].packets.get(), 3u);
+    EXPECT_EQ(c.stages[2].calls.get(), 1u);  // port 7's burst died in ingress
+  }
 
   EXPECT_EQ(h_->port(0).rx_packets.get(), 6u);
   EXPECT_EQ(h_->port(0).rx_dropped.get(), 5u);
@@ -425,7 +461,7 @@ TEST_F(PipelineTest, StageDropsAreCountedPerStageReasonAndPort) {
   EXPECT_EQ(sent[1][0], frame(kB, kA).bytes());
 }
 
-TEST_F(PipelineTest, EmptyTablesDropEverything) {
+TEST_P(PipelineTest, EmptyTablesDropEverything) {
   test::Harness fresh;
   fresh.add_ring_port(0, 1);
   fresh.add_ring_port(1, 2);
@@ -435,7 +471,7 @@ TEST_F(PipelineTest, EmptyTablesDropEverything) {
   EXPECT_TRUE(fresh.sent(1).empty());
 }
 
-TEST_F(PipelineTest, RxAndTxByteCounters) {
+TEST_P(PipelineTest, RxAndTxByteCounters) {
   learn(2, 100, kB);
   ASSERT_TRUE(h_->inject(0, frame(kB, kA, 100)));
   ASSERT_TRUE(h_->inject(0, frame(kB, kA, 200)));
@@ -448,17 +484,32 @@ TEST_F(PipelineTest, RxAndTxByteCounters) {
   EXPECT_EQ(h_->flow_bytes(b_.ingress_counter(1, 0)), 142u + 242u);
 }
 
-TEST_F(PipelineTest, StagesAreParseIngressL2) {
+TEST_P(PipelineTest, StagesAreParseThenL2FastPathOrOpenFlow) {
   auto stages = h_->pipeline().stages();
-  ASSERT_EQ(stages.size(), 3u);
+  ASSERT_EQ(stages.size(), 4u);
   EXPECT_EQ(stages[0]->name(), "parse");
   EXPECT_EQ(stages[1]->name(), "ingress");
   EXPECT_EQ(stages[2]->name(), "l2");
+  EXPECT_EQ(stages[3]->name(), "openflow");
+  EXPECT_EQ(stages[0]->path(), Stage::Path::kBoth);
+  EXPECT_EQ(stages[1]->path(), Stage::Path::kL2);
+  EXPECT_EQ(stages[2]->path(), Stage::Path::kL2);
+  EXPECT_EQ(stages[3]->path(), Stage::Path::kGeneral);
+  // The contract's flows alone compile to the fast path; one other flow makes it general.
+  EXPECT_EQ(h_->tables().general, general());
   for (const auto& s : stages) {
     EXPECT_LE(s->drop_reason_names().size(), kMaxDropReasons);
     EXPECT_STREQ(s->drop_reason_names()[0], "none");
   }
 }
+
+const auto kPaths = ::testing::Values(false, true);
+auto path_name = [](const ::testing::TestParamInfo<bool>& i) {
+  return std::string(i.param ? "General" : "L2FastPath");
+};
+INSTANTIATE_TEST_SUITE_P(Paths, PipelineTest, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, PipelineMtuTest, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, PipelineTinyTxTest, kPaths, path_name);
 
 }  // namespace
 }  // namespace sluice::dp

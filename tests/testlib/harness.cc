@@ -122,7 +122,7 @@ void Harness::install(dp::Compiled compiled) {
 const dp::Tables& Harness::tables() {
   if (!tables_) {
     // Nothing installed yet: the ports, and no flows (what sluiced starts with).
-    dp::FlowStore empty(1, [](uint16_t) { return dp::FlowTotals{}; });
+    dp::FlowStore empty(1, [](uint32_t) { return dp::FlowTotals{}; });
     tables_ = dp::compile(empty, ports_, 1).tables;
   }
   return *tables_;
@@ -273,8 +273,8 @@ uint64_t Harness::stage_drops(std::string_view stage, std::string_view reason) {
 uint64_t Harness::output_drops(dp::OutputDrop why) const {
   return counters_->output_drops[static_cast<size_t>(why)].get();
 }
-uint64_t Harness::flow_packets(uint16_t c) const { return counters_->flows[c].packets.get(); }
-uint64_t Harness::flow_bytes(uint16_t c) const { return counters_->flows[c].bytes.get(); }
+uint64_t Harness::flow_packets(uint32_t c) const { return counters_->flows[c].packets.get(); }
+uint64_t Harness::flow_bytes(uint32_t c) const { return counters_->flows[c].bytes.get(); }
 
 std::vector<std::string> reasons(const std::vector<Outcome>& outcomes) {
   std::vector<std::string> out;

@@ -120,8 +120,8 @@ class Harness {
   // Counters, by name, as the exporter would label them.
   uint64_t stage_drops(std::string_view stage, std::string_view reason);
   uint64_t output_drops(dp::OutputDrop why) const;
-  uint64_t flow_packets(uint16_t counter) const;
-  uint64_t flow_bytes(uint16_t counter) const;
+  uint64_t flow_packets(uint32_t counter) const;
+  uint64_t flow_bytes(uint32_t counter) const;
   const dp::PortCounters& port(uint16_t slot) const { return counters_->ports[slot]; }
 
  private:

@@ -25,8 +25,10 @@ void expect_ok(const of::Decoded<void>& r, const char* what) {
 
 }  // namespace
 
-TablesBuilder::TablesBuilder(uint16_t counter_slots, const dp::WorkerCounters* counters)
-    : store_(counter_slots, reader_for(counters)) {}
+TablesBuilder::TablesBuilder(uint32_t counter_slots, const dp::WorkerCounters* counters)
+    : store_(counter_slots, reader_for(counters)) {
+  (void)store_.set_learning_table(of::l2::kL2Table);
+}
 
 TablesBuilder& TablesBuilder::vlan(uint16_t v) {
   if (std::find(vlans_.begin(), vlans_.end(), v) == vlans_.end()) vlans_.push_back(v);
@@ -95,20 +97,20 @@ dp::Compiled TablesBuilder::compile(const std::array<dp::PortRuntime, dp::kMaxPo
   return dp::compile(store_, ports, ++version_);
 }
 
-uint16_t TablesBuilder::counter(uint8_t table, uint16_t priority, const of::Match& match) const {
+uint32_t TablesBuilder::counter(uint8_t table, uint16_t priority, const of::Match& match) const {
   for (const dp::FlowEntry& f : store_.flows()) {
     if (f.table_id == table && f.priority == priority && f.match == match) return f.counter;
   }
   ADD_FAILURE() << "no such flow in table " << int{table};
-  return dp::kNoFlow16;
+  return dp::kNoFlowCounter;
 }
-uint16_t TablesBuilder::ingress_counter(uint32_t port, uint16_t vlan_vid) const {
+uint32_t TablesBuilder::ingress_counter(uint32_t port, uint16_t vlan_vid) const {
   return counter(0, kIngressPriority, match_ingress(port, vlan_vid));
 }
-uint16_t TablesBuilder::flood_counter(uint16_t v) const {
+uint32_t TablesBuilder::flood_counter(uint16_t v) const {
   return counter(1, kFloodPriority, match_bd(v));
 }
-uint16_t TablesBuilder::static_counter(uint16_t v, const MacAddr& m) const {
+uint32_t TablesBuilder::static_counter(uint16_t v, const MacAddr& m) const {
   return counter(1, kStaticMacPriority, match_bd_dst(v, m));
 }
 

@@ -25,7 +25,7 @@ namespace sluice::test {
 class TablesBuilder {
  public:
   // 'counters' (optional) backs the FlowStore's counter reader, for flow statistics.
-  explicit TablesBuilder(uint16_t counter_slots = 1024,
+  explicit TablesBuilder(uint32_t counter_slots = 1024,
                          const dp::WorkerCounters* counters = nullptr);
 
   TablesBuilder& access(uint32_t port, uint16_t vlan);
@@ -45,11 +45,11 @@ class TablesBuilder {
   dp::Compiled compile(const std::array<dp::PortRuntime, dp::kMaxPorts>& ports);
   dp::FlowStore& store() noexcept { return store_; }
 
-  // Counter slots of installed flows (kNoFlow16 and a test failure when absent).
-  uint16_t counter(uint8_t table, uint16_t priority, const of::Match& match) const;
-  uint16_t ingress_counter(uint32_t port, uint16_t vlan_vid) const;  // vlan_vid as on the wire
-  uint16_t flood_counter(uint16_t vlan) const;
-  uint16_t static_counter(uint16_t vlan, const MacAddr& mac) const;
+  // Counter slots of installed flows (kNoFlowCounter and a test failure when absent).
+  uint32_t counter(uint8_t table, uint16_t priority, const of::Match& match) const;
+  uint32_t ingress_counter(uint32_t port, uint16_t vlan_vid) const;  // vlan_vid as on the wire
+  uint32_t flood_counter(uint16_t vlan) const;
+  uint32_t static_counter(uint16_t vlan, const MacAddr& mac) const;
 
  private:
   struct PortDecl {

@@ -120,9 +120,9 @@ TEST_F(IngressTest, EmptyTablesDropEverythingAsNotConfigured) {
 TEST_F(IngressTest, AdminDownPortDrops) { EXPECT_EQ(run(4, frame()).reason, "port_down"); }
 
 TEST_F(IngressTest, FlowCountersCountAcceptedFrames) {
-  const uint16_t access = b_.ingress_counter(1, 0);
-  const uint16_t trunk200 = b_.ingress_counter(2, of::kVidPresent | 200);
-  const uint16_t native = b_.ingress_counter(2, 0);
+  const uint32_t access = b_.ingress_counter(1, 0);
+  const uint32_t trunk200 = b_.ingress_counter(2, of::kVidPresent | 200);
+  const uint32_t native = b_.ingress_counter(2, 0);
   const size_t len = frame().bytes().size();
   std::vector<Input> in = {
       {frame().build(test_pool()), 0, {}},

@@ -67,7 +67,7 @@ TEST_F(L2Test, UnknownUnicastFloodsAndCountsTheFloodFlow) {
   Outcome o = run(0, 100, kB, kA);
   EXPECT_EQ(o.reason, "none");
   EXPECT_EQ(o.meta.out_slot, kFloodSlot);
-  const uint16_t flood = b_.flood_counter(100);
+  const uint32_t flood = b_.flood_counter(100);
   EXPECT_EQ(h_.flow_packets(flood), 1u);
   EXPECT_EQ(h_.flow_bytes(flood), 60u);
   EXPECT_EQ(h_.flow_packets(b_.flood_counter(200)), 0u);
@@ -100,7 +100,7 @@ TEST_F(L2Test, StaticUnicastCountsItsFlow) {
   Outcome o = run(1, 100, kS, kA);
   EXPECT_EQ(o.reason, "none");
   EXPECT_EQ(o.meta.out_slot, 0);
-  const uint16_t flow = b_.static_counter(100, kS);
+  const uint32_t flow = b_.static_counter(100, kS);
   EXPECT_EQ(h_.flow_packets(flow), 1u);
   EXPECT_EQ(h_.flow_bytes(flow), 60u);
   EXPECT_EQ(h_.flow_packets(b_.flood_counter(100)), 0u);

@@ -1,0 +1,99 @@
+#include "dataplane/flow_key.h"
+
+namespace sluice::dp {
+namespace {
+
+using of::Field;
+
+uint16_t be16(const uint8_t* p) noexcept { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint32_t be32(const uint8_t* p) noexcept {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+uint64_t be48(const uint8_t* p) noexcept {
+  return uint64_t{be16(p)} << 32 | be32(p + 2);
+}
+uint64_t mac_value(const of::MacAddr& a) noexcept { return be48(a.data()); }
+
+constexpr uint16_t kTpidVlan = 0x8100, kTpidQinQ = 0x88a8, kEthIpv4 = 0x0800;
+
+}  // namespace
+
+MaskedKey masked_key(const of::Match& m) noexcept {
+  MaskedKey k;
+  FlowKey& v = k.value;
+  FlowKey& mk = k.mask;
+  if (m.has(Field::kInPort)) v.in_port = m.in_port, mk.in_port = ~uint32_t{0};
+  if (m.has(Field::kMetadata)) v.metadata = m.metadata, mk.metadata = m.metadata_mask;
+  if (m.has(Field::kTunnelId)) v.tunnel_id = m.tunnel_id, mk.tunnel_id = m.tunnel_id_mask;
+  if (m.has(Field::kEthDst)) v.eth_dst = mac_value(m.eth_dst), mk.eth_dst = mac_value(m.eth_dst_mask);
+  if (m.has(Field::kEthSrc)) v.eth_src = mac_value(m.eth_src), mk.eth_src = mac_value(m.eth_src_mask);
+  if (m.has(Field::kEthType)) v.eth_type = m.eth_type, mk.eth_type = 0xffff;
+  if (m.has(Field::kVlanVid)) v.vlan_vid = m.vlan_vid, mk.vlan_vid = m.vlan_vid_mask;
+  if (m.has(Field::kIpProto)) v.ip_proto = m.ip_proto, mk.ip_proto = 0xff;
+  if (m.has(Field::kIpv4Src)) v.ipv4_src = m.ipv4_src, mk.ipv4_src = m.ipv4_src_mask;
+  if (m.has(Field::kIpv4Dst)) v.ipv4_dst = m.ipv4_dst, mk.ipv4_dst = m.ipv4_dst_mask;
+  if (m.has(Field::kTcpSrc)) v.l4_src = m.tcp_src, mk.l4_src = 0xffff;
+  if (m.has(Field::kTcpDst)) v.l4_dst = m.tcp_dst, mk.l4_dst = 0xffff;
+  if (m.has(Field::kUdpSrc)) v.l4_src = m.udp_src, mk.l4_src = 0xffff;
+  if (m.has(Field::kUdpDst)) v.l4_dst = m.udp_dst, mk.l4_dst = 0xffff;
+  if (m.has(Field::kIcmpv4Type)) v.l4_src = m.icmpv4_type, mk.l4_src = 0xffff;
+  if (m.has(Field::kIcmpv4Code)) v.l4_dst = m.icmpv4_code, mk.l4_dst = 0xffff;
+  for (unsigned w = 0; w < FlowKey::kWords; ++w) v.words()[w] &= mk.words()[w];
+  return k;
+}
+
+void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
+                 FlowKey& key, PacketLayout& layout) noexcept {
+  key = FlowKey{};
+  layout = PacketLayout{};
+  key.in_port = in_port;
+  key.metadata = metadata;
+  if (len < 14) return;
+  key.eth_dst = be48(frame);
+  key.eth_src = be48(frame + 6);
+  uint32_t off = 12;
+  uint16_t type = be16(frame + off);
+  bool outer = true;
+  while ((type == kTpidVlan || type == kTpidQinQ) && off + 6 <= len) {
+    const uint16_t vid = be16(frame + off + 2) & 0xfff;
+    if (outer && vid != 0) key.vlan_vid = static_cast<uint16_t>(of::kVidPresent | vid);
+    outer = false;
+    ++layout.tags;
+    off += 4;
+    type = be16(frame + off);
+  }
+  key.eth_type = type;
+  off += 2;
+  layout.l3 = static_cast<uint16_t>(off);
+  if (type != kEthIpv4 || off + 20 > len) return;
+  const uint8_t* ip = frame + off;
+  const uint32_t ihl = (ip[0] & 0x0f) * 4u;
+  if ((ip[0] >> 4) != 4 || ihl < 20 || off + ihl > len) return;
+  layout.ihl_ok = 1;
+  key.ip_proto = ip[9];
+  key.ipv4_src = be32(ip + 12);
+  key.ipv4_dst = be32(ip + 16);
+  if ((be16(ip + 6) & 0x1fff) != 0) return;  // a later fragment: no L4 header
+  const uint32_t l4 = off + ihl;
+  switch (key.ip_proto) {
+    case 6:
+      if (l4 + 20 > len) return;
+      break;
+    case 17:
+      if (l4 + 8 > len) return;
+      break;
+    case 1:
+      if (l4 + 4 > len) return;
+      key.l4_src = frame[l4];
+      key.l4_dst = frame[l4 + 1];
+      layout.l4 = static_cast<uint16_t>(l4);
+      return;
+    default:
+      return;
+  }
+  key.l4_src = be16(frame + l4);
+  key.l4_dst = be16(frame + l4 + 2);
+  layout.l4 = static_cast<uint16_t>(l4);
+}
+
+}  // namespace sluice::dp

@@ -1,0 +1,65 @@
+// FlowKey: the header fields OpenFlow tables match on, extracted once per packet into eight
+// 64-bit words so that a classifier can mask, hash and compare them word by word.
+//
+// Values are numbers in host order (a MAC is its 48 bits read big-endian). vlan_vid is the
+// OpenFlow wire form: 0 when untagged, 0x1000|vid when tagged. A field whose OpenFlow
+// prerequisite does not hold is 0 (ip_proto and L4 on non-IPv4 frames, L4 on later fragments).
+// TCP and UDP ports share l4_src/l4_dst, ICMP type/code use them too: a flow can match only one
+// of these, because its match must name ip_proto (the codec enforces the prerequisites).
+// Std C++ only.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "openflow/messages.h"
+
+namespace sluice::dp {
+
+struct alignas(64) FlowKey {
+  uint64_t metadata = 0;   // word 0
+  uint64_t tunnel_id = 0;  // word 1
+  uint64_t eth_dst = 0;    // word 2
+  uint64_t eth_src = 0;    // word 3
+  uint32_t in_port = 0;    // word 4
+  uint32_t ipv4_src = 0;
+  uint32_t ipv4_dst = 0;   // word 5
+  uint16_t eth_type = 0;
+  uint16_t vlan_vid = 0;
+  uint16_t l4_src = 0;     // word 6
+  uint16_t l4_dst = 0;
+  uint8_t ip_proto = 0;
+  uint8_t pad_[3] = {};
+  uint64_t pad2_ = 0;      // word 7
+
+  static constexpr unsigned kWords = 7;  // words that carry fields
+  const uint64_t* words() const noexcept { return reinterpret_cast<const uint64_t*>(this); }
+  uint64_t* words() noexcept { return reinterpret_cast<uint64_t*>(this); }
+  friend bool operator==(const FlowKey& a, const FlowKey& b) noexcept {
+    return std::memcmp(&a, &b, sizeof a) == 0;
+  }
+};
+static_assert(sizeof(FlowKey) == 64);
+
+// Where the headers sit in the frame, for actions that rewrite them.
+struct PacketLayout {
+  uint16_t l3 = 0;  // offset of the IPv4 header (or of whatever follows the tags)
+  uint16_t l4 = 0;  // offset of the L4 header; 0 when there is none to rewrite
+  uint8_t tags = 0;  // VLAN tags in front of the EtherType
+  uint8_t ihl_ok = 0;
+};
+
+// A match as a (value, mask) pair of keys: the mask has all bits of every matched field's
+// mask, the value is already ANDed with it.
+struct MaskedKey {
+  FlowKey value;
+  FlowKey mask;
+};
+MaskedKey masked_key(const of::Match& m) noexcept;
+
+// Reads the key of an Ethernet frame (VLAN tags 0x8100/0x88a8, then IPv4/TCP/UDP/ICMP) and
+// where its headers are. 'len' is what may be read. A VID-0 (priority) tag counts as absent.
+void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
+                 FlowKey& key, PacketLayout& layout) noexcept;
+
+}  // namespace sluice::dp

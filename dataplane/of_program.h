@@ -1,0 +1,104 @@
+// OfProgram: the plain OpenFlow tables and groups compiled for the "openflow" stage. Each
+// table is a Classifier over its flows; each flow's instructions become ranges of Ops (apply
+// list, write-actions), goto and write-metadata; each group a list of buckets of Ops. Port
+// numbers are resolved to port slots and group ids to indices here, off the fast path.
+//
+// The action set a packet carries through the tables is an array of Op pointers indexed by
+// SetSlot, which is also the order it runs in at the end of the pipeline (OpenFlow 1.3
+// §5.10: pop, push, set-fields, then group or else output).
+// Std C++ only.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/classifier.h"
+#include "openflow/messages.h"
+
+namespace sluice::dp {
+
+enum class OpCode : uint8_t {
+  kOutput,       // slot
+  kOutputInPort,
+  kOutputAll,    // ALL and FLOOD: every started port except the ingress one
+  kController,   // arg: max_len
+  kGroup,        // arg: index into OfProgram::groups
+  kPushVlan,     // arg: TPID
+  kPopVlan,
+  kSetField,     // field, value
+  kUnknownPort,  // output to a port number that is not there (counted); arg: the port number
+};
+
+struct Op {
+  OpCode code = OpCode::kOutput;
+  of::Field field = of::Field::kInPort;
+  uint16_t slot = 0;
+  uint32_t arg = 0;
+  uint64_t value = 0;
+};
+
+// Positions in a packet's action set, in execution order.
+enum SetSlot : uint8_t {
+  kSetPop = 0,
+  kSetPush = 1,
+  kSetFieldFirst = 2,  // one per settable field, ascending OXM field number
+  kSetGroup = kSetFieldFirst + 12,
+  kSetOutput,
+  kSetSlots,
+};
+// The action-set position of a set-field of 'f'.
+uint8_t set_field_slot(of::Field f) noexcept;
+
+struct OpRange {
+  uint32_t first = 0;
+  uint16_t count = 0;
+};
+
+inline constexpr uint8_t kNoGoto = 0xff;
+
+struct CompiledFlow {
+  uint32_t counter = 0;
+  uint8_t goto_table = kNoGoto;
+  bool clear_actions = false;
+  bool write_metadata = false;
+  // No goto and no write-actions: once its apply list has run, the packet's pipeline ends.
+  bool ends_pipeline = false;
+  uint16_t last_output = 0xffff;  // index in 'apply' of the last op that sends the packet
+  uint64_t metadata = 0, metadata_mask = 0;
+  OpRange apply;
+  OpRange write;
+};
+
+struct CompiledGroup {
+  of::GroupType type = of::GroupType::kAll;
+  uint32_t group_id = 0;
+  uint32_t counter = 0;  // group counter slot (packets, bytes)
+  std::vector<OpRange> buckets;
+  std::vector<uint16_t> last_output;  // per bucket, as in CompiledFlow
+  std::vector<uint16_t> watch_slot;   // FAST_FAILOVER: the watched port's slot, or kNoSlot
+  std::array<uint16_t, 256> select{};  // SELECT: hash & 255 → bucket, spread by weight
+  bool select_any = false;             // SELECT has a bucket to choose
+};
+
+struct OfTable {
+  Classifier classifier;
+  std::vector<CompiledFlow> flows;  // Classifier actions index this
+  bool learning = false;            // the learning table (handled by the L2 logic)
+};
+
+struct OfProgram {
+  std::vector<Op> ops;
+  std::vector<OfTable> tables;  // up to the highest table in use
+  std::vector<CompiledGroup> groups;
+
+  const Op* op(uint32_t i) const noexcept { return ops.data() + i; }
+};
+
+// The hash SELECT groups choose a bucket by: the packet's L2-L4 header fields (not in_port,
+// not metadata), so one connection always takes one bucket.
+uint32_t select_hash(const FlowKey& key) noexcept;
+// Fills 'g.select' from the buckets' weights (all weights 0: every bucket equally).
+void build_select_table(CompiledGroup& g, const std::vector<uint16_t>& weights);
+
+}  // namespace sluice::dp

@@ -1,0 +1,510 @@
+#include "dataplane/stages/openflow.h"
+
+#include <cstring>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/learn_queue.h"
+#include "dataplane/mac_table.h"
+#include "dataplane/pipeline.h"
+#include "dataplane/stages/l2.h"
+#include "dataplane/tables.h"
+
+namespace sluice::dp {
+namespace {
+
+using of::Field;
+using PacketState = OpenFlowStage::PacketState;
+
+uint16_t rd16(const uint8_t* p) noexcept { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint32_t rd32(const uint8_t* p) noexcept {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+void wr16(uint8_t* p, uint16_t v) noexcept {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+void wr32(uint8_t* p, uint32_t v) noexcept {
+  wr16(p, static_cast<uint16_t>(v >> 16));
+  wr16(p + 2, static_cast<uint16_t>(v));
+}
+
+// RFC 1624: the checksum at 'csum' covered a 16-bit word 'from' that is now 'to'.
+void csum_replace16(uint8_t* csum, uint16_t from, uint16_t to) noexcept {
+  uint32_t sum = (~rd16(csum) & 0xffffu) + (~from & 0xffffu) + to;
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  wr16(csum, static_cast<uint16_t>(~sum));
+}
+void csum_replace32(uint8_t* csum, uint32_t from, uint32_t to) noexcept {
+  csum_replace16(csum, static_cast<uint16_t>(from >> 16), static_cast<uint16_t>(to >> 16));
+  csum_replace16(csum, static_cast<uint16_t>(from), static_cast<uint16_t>(to));
+}
+
+// The L4 checksum covering the IPv4 addresses (pseudo-header) and ports, or nullptr when the
+// frame has none to fix (not TCP/UDP, a later fragment, or a UDP checksum of 0 = none).
+uint8_t* l4_checksum(uint8_t* frame, const FlowKey& k, const PacketLayout& l) noexcept {
+  if (l.l4 == 0) return nullptr;
+  if (k.ip_proto == 6) return frame + l.l4 + 16;
+  if (k.ip_proto == 17) return rd16(frame + l.l4 + 6) != 0 ? frame + l.l4 + 6 : nullptr;
+  return nullptr;
+}
+
+bool is_send(OpCode c) noexcept {
+  return c == OpCode::kOutput || c == OpCode::kOutputInPort || c == OpCode::kOutputAll ||
+         c == OpCode::kController || c == OpCode::kGroup || c == OpCode::kUnknownPort;
+}
+
+uint8_t set_slot_of(const Op& op) noexcept {
+  switch (op.code) {
+    case OpCode::kPopVlan: return kSetPop;
+    case OpCode::kPushVlan: return kSetPush;
+    case OpCode::kSetField: return set_field_slot(op.field);
+    case OpCode::kGroup: return kSetGroup;
+    default: return kSetOutput;
+  }
+}
+
+uint64_t mac48(uint64_t v) noexcept { return v & 0xffffffffffffULL; }
+void write_mac(uint8_t* p, uint64_t v) noexcept {
+  for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(v >> (40 - 8 * i));
+}
+
+// One packet's run through ops, outputs and groups. Owns nothing; 'owned' arguments say
+// whether a call may consume the mbuf it is given.
+class Exec {
+ public:
+  Exec(StageContext& ctx, const OfProgram& prog, uint16_t in_slot, PacketState& st)
+      : ctx_(ctx), t_(*ctx.tables), prog_(prog), pipe_(*ctx.pipeline), in_slot_(in_slot), st_(st) {}
+
+  // Rewrites the frame and the key. False when the frame must be dropped (no headroom).
+  bool modify(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
+    switch (op.code) {
+      case OpCode::kPushVlan: return push_vlan(m, k, l, static_cast<uint16_t>(op.arg));
+      case OpCode::kPopVlan: pop_vlan(m, k, l); return true;
+      case OpCode::kSetField: set_field(m, k, l, op); return true;
+      default: return true;
+    }
+  }
+
+  // Runs a sending op. With 'owned' the op takes 'm'; otherwise it works on a copy.
+  void send_op(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op, bool owned) noexcept {
+    if (st_.sent < 255) ++st_.sent;
+    switch (op.code) {
+      case OpCode::kOutput:
+        if (op.slot == in_slot_) return discard(m, owned, OutputDrop::kOutputToInPort);
+        return send_to(m, op.slot, owned);
+      case OpCode::kOutputInPort:
+        return send_to(m, in_slot_, owned);
+      case OpCode::kOutputAll:
+        return send_all(m, owned);
+      case OpCode::kController:
+        return discard(m, owned, OutputDrop::kPacketInUnavailable);
+      case OpCode::kGroup: {
+        if (owned) return group(m, k, l, op.arg);
+        rte_mbuf* c = pipe_.copy(ctx_, m);
+        if (c != nullptr) group(c, k, l, op.arg);
+        return;
+      }
+      case OpCode::kUnknownPort:
+        return discard(m, owned, OutputDrop::kUnknownPort);
+      default:
+        return;
+    }
+  }
+
+  // Runs a bucket's (or a final apply list's) ops on 'm', which it owns: the op at 'last'
+  // takes it; a list that never sends frees it (counted).
+  void run_owned(rte_mbuf* m, FlowKey& k, PacketLayout& l, OpRange r, uint16_t last) noexcept {
+    for (uint16_t i = 0; i < r.count; ++i) {
+      const Op& op = *prog_.op(r.first + i);
+      if (is_send(op.code)) {
+        send_op(m, k, l, op, i == last);
+        if (i == last) return;
+      } else if (!modify(m, k, l, op)) {
+        return pipe_.drop(ctx_, m, OutputDrop::kNoTagRoom);
+      }
+    }
+    pipe_.drop(ctx_, m, OutputDrop::kBucketWithoutOutput);
+  }
+
+  // Sends 'm' (owned) out of 'slot' with the bridge domain's egress for that port.
+  void send_egress(rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept {
+    const uint16_t egress = t_.egress_of(slot, bd);
+    if (egress == kEgressNone) return pipe_.drop(ctx_, m, OutputDrop::kEgressVlanNotAllowed, slot);
+    if (egress != kEgressUntagged) {
+      FlowKey k{};
+      PacketLayout l{};
+      if (!push_vlan(m, k, l, RTE_ETHER_TYPE_VLAN)) {
+        return pipe_.drop(ctx_, m, OutputDrop::kNoTagRoom, slot);
+      }
+      uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+      wr16(p + 14, egress & 0xfff);
+    }
+    pipe_.send(ctx_, m, slot);
+  }
+
+  // The L2 flood of bridge domain 'd': every member but the ingress port.
+  void flood(rte_mbuf* m, const BridgeDomain& d, uint16_t bd, bool owned) noexcept {
+    uint16_t targets[kMaxPorts];
+    uint16_t n = 0;
+    for (const FloodMember& member : d.members) {
+      if (member.slot != in_slot_) targets[n++] = member.slot;
+    }
+    if (n == 0) return discard(m, owned, OutputDrop::kFloodNoMembers);
+    for (uint16_t i = 0; i < n; ++i) {
+      const bool original = owned && i + 1 == n;
+      rte_mbuf* c = original ? m : pipe_.copy(ctx_, m);
+      if (c == nullptr) continue;
+      if (!original) ctx_.counters->flood_copies.add(1);
+      send_egress(c, targets[i], bd);
+    }
+  }
+
+ private:
+  void discard(rte_mbuf* m, bool owned, OutputDrop why) noexcept {
+    pipe_.drop(ctx_, owned ? m : nullptr, why);
+  }
+
+  void send_to(rte_mbuf* m, uint16_t slot, bool owned) noexcept {
+    rte_mbuf* c = owned ? m : pipe_.copy(ctx_, m);
+    if (c != nullptr) pipe_.send(ctx_, c, slot);
+  }
+
+  void send_all(rte_mbuf* m, bool owned) noexcept {
+    uint16_t targets[kMaxPorts];
+    uint16_t n = 0;
+    for (uint16_t s : t_.active_slots) {
+      if (s != in_slot_) targets[n++] = s;
+    }
+    if (n == 0) return discard(m, owned, OutputDrop::kFloodNoMembers);
+    for (uint16_t i = 0; i < n; ++i) send_to(m, targets[i], owned && i + 1 == n);
+  }
+
+  bool live(uint16_t slot) const noexcept {
+    return slot < kMaxPorts && t_.ports[slot].active && t_.ports[slot].admin_up && ctx_.link_up(slot);
+  }
+
+  // Runs group 'gi' on 'm', which it owns.
+  void group(rte_mbuf* m, const FlowKey& key, const PacketLayout& layout, uint32_t gi) noexcept {
+    const CompiledGroup& g = prog_.groups[gi];
+    const size_t n = g.buckets.size();
+    size_t pick = n;
+    switch (g.type) {
+      case of::GroupType::kAll:
+        if (n == 0) return pipe_.drop(ctx_, m, OutputDrop::kGroupNoLiveBucket);
+        for (size_t b = 0; b < n; ++b) {
+          rte_mbuf* c = b + 1 == n ? m : pipe_.copy(ctx_, m);
+          if (c == nullptr) continue;
+          FlowKey k = key;
+          PacketLayout l = layout;
+          run_owned(c, k, l, g.buckets[b], g.last_output[b]);
+        }
+        return;
+      case of::GroupType::kIndirect:
+        pick = 0;
+        break;
+      case of::GroupType::kSelect:
+        if (g.select_any) pick = g.select[select_hash(key) & 0xff];
+        break;
+      case of::GroupType::kFastFailover:
+        for (size_t b = 0; b < n && pick == n; ++b) {
+          if (live(g.watch_slot[b])) pick = b;
+        }
+        break;
+    }
+    if (pick >= n) return pipe_.drop(ctx_, m, OutputDrop::kGroupNoLiveBucket);
+    FlowKey k = key;
+    PacketLayout l = layout;
+    run_owned(m, k, l, g.buckets[pick], g.last_output[pick]);
+  }
+
+  bool push_vlan(rte_mbuf* m, FlowKey& k, PacketLayout& l, uint16_t tpid) noexcept {
+    uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, RTE_VLAN_HLEN));
+    if (p == nullptr) return false;
+    std::memmove(p, p + RTE_VLAN_HLEN, 2 * RTE_ETHER_ADDR_LEN);
+    // The new tag copies the VID and PCP of the tag it covers, if there is one.
+    const uint16_t tci = l.tags > 0 ? rd16(p + 18) : 0;
+    wr16(p + 12, tpid);
+    wr16(p + 14, tci);
+    k.vlan_vid = static_cast<uint16_t>(of::kVidPresent | (tci & 0xfff));
+    ++l.tags;
+    l.l3 = static_cast<uint16_t>(l.l3 + RTE_VLAN_HLEN);
+    if (l.l4 != 0) l.l4 = static_cast<uint16_t>(l.l4 + RTE_VLAN_HLEN);
+    return true;
+  }
+
+  void pop_vlan(rte_mbuf* m, FlowKey& k, PacketLayout& l) noexcept {
+    if (l.tags == 0) return;
+    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+    std::memmove(p + RTE_VLAN_HLEN, p, 2 * RTE_ETHER_ADDR_LEN);
+    rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
+    p = rte_pktmbuf_mtod(m, uint8_t*);
+    --l.tags;
+    l.l3 = static_cast<uint16_t>(l.l3 - RTE_VLAN_HLEN);
+    if (l.l4 != 0) l.l4 = static_cast<uint16_t>(l.l4 - RTE_VLAN_HLEN);
+    k.vlan_vid = l.tags > 0 ? static_cast<uint16_t>(of::kVidPresent | (rd16(p + 14) & 0xfff)) : 0;
+  }
+
+  void set_field(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
+    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+    const bool ipv4 = k.eth_type == RTE_ETHER_TYPE_IPV4 && l.ihl_ok;
+    switch (op.field) {
+      case Field::kEthDst:
+        write_mac(p, op.value);
+        k.eth_dst = mac48(op.value);
+        return;
+      case Field::kEthSrc:
+        write_mac(p + 6, op.value);
+        k.eth_src = mac48(op.value);
+        return;
+      case Field::kVlanVid:
+        if ((k.vlan_vid & of::kVidPresent) == 0) return;  // no tag to rewrite
+        wr16(p + 14, static_cast<uint16_t>((rd16(p + 14) & 0xf000) | (op.value & 0xfff)));
+        k.vlan_vid = static_cast<uint16_t>(of::kVidPresent | (op.value & 0xfff));
+        return;
+      case Field::kIpv4Src:
+      case Field::kIpv4Dst: {
+        if (!ipv4) return;
+        const uint16_t at = op.field == Field::kIpv4Src ? 12 : 16;
+        uint8_t* ip = p + l.l3;
+        const uint32_t from = rd32(ip + at), to = static_cast<uint32_t>(op.value);
+        wr32(ip + at, to);
+        csum_replace32(ip + 10, from, to);
+        if (uint8_t* c = l4_checksum(p, k, l)) csum_replace32(c, from, to);
+        (op.field == Field::kIpv4Src ? k.ipv4_src : k.ipv4_dst) = to;
+        return;
+      }
+      case Field::kTcpSrc:
+      case Field::kTcpDst:
+      case Field::kUdpSrc:
+      case Field::kUdpDst: {
+        const bool tcp = op.field == Field::kTcpSrc || op.field == Field::kTcpDst;
+        if (!ipv4 || l.l4 == 0 || k.ip_proto != (tcp ? 6 : 17)) return;
+        const bool src = op.field == Field::kTcpSrc || op.field == Field::kUdpSrc;
+        uint8_t* port = p + l.l4 + (src ? 0 : 2);
+        const uint16_t from = rd16(port), to = static_cast<uint16_t>(op.value);
+        wr16(port, to);
+        if (uint8_t* c = l4_checksum(p, k, l)) csum_replace16(c, from, to);
+        (src ? k.l4_src : k.l4_dst) = to;
+        return;
+      }
+      case Field::kIcmpv4Type:
+      case Field::kIcmpv4Code: {
+        if (!ipv4 || l.l4 == 0 || k.ip_proto != 1) return;
+        uint8_t* icmp = p + l.l4;
+        const uint16_t from = rd16(icmp);
+        icmp[op.field == Field::kIcmpv4Type ? 0 : 1] = static_cast<uint8_t>(op.value);
+        csum_replace16(icmp + 2, from, rd16(icmp));
+        (op.field == Field::kIcmpv4Type ? k.l4_src : k.l4_dst) = static_cast<uint8_t>(op.value);
+        return;
+      }
+      case Field::kTunnelId:
+        k.tunnel_id = op.value;
+        return;
+      default:
+        return;
+    }
+  }
+
+  StageContext& ctx_;
+  const Tables& t_;
+  const OfProgram& prog_;
+  Pipeline& pipe_;
+  uint16_t in_slot_;
+  PacketState& st_;
+};
+
+OfDrop from_l2(L2Drop d) noexcept {
+  switch (d) {
+    case L2Drop::kNone: return OfDrop::kNone;
+    case L2Drop::kNoBridgeDomain: return OfDrop::kNoBridgeDomain;
+    case L2Drop::kInvalidSrcMac: return OfDrop::kInvalidSrcMac;
+    case L2Drop::kMacLimit: return OfDrop::kMacLimit;
+    case L2Drop::kStaticMacConflict: return OfDrop::kStaticMacConflict;
+    case L2Drop::kHairpin: return OfDrop::kHairpin;
+    case L2Drop::kCount: break;
+  }
+  return OfDrop::kNoOutput;
+}
+
+// A VID-0 (priority) tag carries no VLAN: remove it so the frame is plainly untagged.
+void strip_priority_tag(rte_mbuf* m) noexcept {
+  if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) return;
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint16_t type = rd16(p + 12);
+  if ((type != RTE_ETHER_TYPE_VLAN && type != RTE_ETHER_TYPE_QINQ) || (rd16(p + 14) & 0xfff) != 0) {
+    return;
+  }
+  std::memmove(p + RTE_VLAN_HLEN, p, 2 * RTE_ETHER_ADDR_LEN);
+  rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
+}
+
+}  // namespace
+
+void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
+  const Tables& t = *ctx.tables;
+  const OfProgram& prog = *t.program;
+  const uint16_t n = burst.count;
+  for (uint16_t i = 0; i < n; ++i) {
+    PacketState& st = state_[i];
+    st.set_present = 0;
+    st.table = 0;
+    st.sent = 0;
+    st.done = prog.tables.empty();
+    st.missed = st.done;
+    st.verdict = 0;
+    rte_mbuf* m = burst.pkts[i];
+    if (!t.ports[burst.meta[i].in_slot].admin_up) {
+      st.done = true;
+      st.verdict = static_cast<uint8_t>(OfDrop::kPortDown);
+      continue;
+    }
+    strip_priority_tag(m);
+    extract_key(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
+                t.ports[burst.meta[i].in_slot].of_port, 0, st.key, st.layout);
+  }
+
+  FlowCountBatch flows(ctx.counters->flows);
+  LearnRequest learn[kBurstSize];
+  uint32_t n_learn = 0;
+  for (size_t tid = 0; tid < prog.tables.size(); ++tid) {
+    const OfTable& table = prog.tables[tid];
+    uint32_t lookups = 0, matches = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      PacketState& st = state_[i];
+      if (st.done || st.table != tid) continue;
+      rte_mbuf* m = burst.pkts[i];
+      PacketMeta& meta = burst.meta[i];
+      Exec exec(ctx, prog, meta.in_slot, st);
+      ++lookups;
+      st.done = true;
+      if (table.learning) {
+        // The learning table: learn the source, forward to the known port or flood.
+        const uint16_t bd = static_cast<uint16_t>(st.key.metadata & 0xfff);
+        const BridgeDomain* d = t.bridge_domain(bd);
+        if (d == nullptr) {
+          st.verdict = static_cast<uint8_t>(OfDrop::kNoBridgeDomain);
+          continue;
+        }
+        ++matches;
+        meta.bd = bd;
+        meta.src_key = uint64_t{bd} << 48 | st.key.eth_src;
+        meta.dst_key = uint64_t{bd} << 48 | st.key.eth_dst;
+        if ((st.key.eth_src >> 40) & 1) {
+          st.verdict = static_cast<uint8_t>(OfDrop::kInvalidSrcMac);
+          continue;
+        }
+        const uint64_t keys[2] = {meta.src_key, meta.dst_key};
+        int32_t pos[2];
+        cache_.lookup(*ctx.macs, keys, 2, pos);
+        L2Drop drop = l2_check_source(ctx, meta, pos[0], learn, n_learn);
+        if (drop == L2Drop::kNone) drop = l2_choose_output(ctx, *d, meta, pos[1], flows);
+        if (drop != L2Drop::kNone) {
+          st.verdict = static_cast<uint8_t>(from_l2(drop));
+          continue;
+        }
+        const bool owned = st.set_present == 0;
+        if (meta.out_slot == kFloodSlot) {
+          exec.flood(m, *d, bd, owned);
+        } else {
+          rte_mbuf* c = owned ? m : ctx.pipeline->copy(ctx, m);
+          if (c != nullptr) exec.send_egress(c, meta.out_slot, bd);
+        }
+        ++st.sent;
+        if (owned) st.verdict = kConsumed;
+        continue;
+      }
+      const uint32_t idx = table.classifier.lookup(st.key);
+      if (idx == Classifier::kMiss) {
+        st.missed = true;
+        continue;
+      }
+      ++matches;
+      const CompiledFlow& f = table.flows[idx];
+      flows.add(f.counter, meta.len);
+      // Apply-actions. When nothing can follow them, the last sending op takes the packet.
+      const bool final = f.ends_pipeline && (st.set_present == 0 || f.clear_actions);
+      bool gone = false;
+      for (uint16_t k = 0; k < f.apply.count && !gone; ++k) {
+        const Op& op = *prog.op(f.apply.first + k);
+        if (is_send(op.code)) {
+          const bool take = final && k == f.last_output;
+          exec.send_op(m, st.key, st.layout, op, take);
+          if (take) st.verdict = kConsumed, gone = true;
+        } else if (!exec.modify(m, st.key, st.layout, op)) {
+          st.verdict = static_cast<uint8_t>(OfDrop::kNoTagRoom);
+          gone = true;
+        }
+      }
+      if (gone) continue;
+      if (f.clear_actions) st.set_present = 0;
+      for (uint16_t k = 0; k < f.write.count; ++k) {
+        const Op* op = prog.op(f.write.first + k);
+        const uint8_t s = set_slot_of(*op);
+        if (s >= kSetSlots) continue;
+        st.set[s] = op;
+        st.set_present |= 1u << s;
+      }
+      if (f.write_metadata) {
+        st.key.metadata = (st.key.metadata & ~f.metadata_mask) | (f.metadata & f.metadata_mask);
+      }
+      if (f.goto_table != kNoGoto) {
+        st.table = f.goto_table;
+        st.done = false;
+      }
+    }
+    if (lookups > 0) {
+      ctx.counters->table_lookups[tid].add(lookups);
+      ctx.counters->table_matches[tid].add(matches);
+    }
+  }
+  if (n_learn > 0) {
+    const uint32_t queued = ctx.learn->push(learn, n_learn);
+    ctx.counters->learn_queue_full.add(n_learn - queued);
+  }
+
+  // End of the pipeline: run each remaining packet's action set.
+  for (uint16_t i = 0; i < n; ++i) {
+    PacketState& st = state_[i];
+    if (!st.done) st.missed = true;  // went to a table past the last one in use: empty, a miss
+    if (st.verdict != 0) {
+      out.reason[i] = st.verdict;
+      continue;
+    }
+    rte_mbuf* m = burst.pkts[i];
+    Exec exec(ctx, prog, burst.meta[i].in_slot, st);
+    uint8_t verdict = kConsumed;
+    if (st.missed) {
+      // OpenFlow 1.3: a miss without a table-miss flow drops; the action set is discarded.
+      if (st.sent == 0) verdict = static_cast<uint8_t>(OfDrop::kTableMiss);
+      else rte_pktmbuf_free(m);
+      out.reason[i] = verdict;
+      continue;
+    }
+    bool gone = false;
+    for (uint8_t s = kSetPop; s < kSetGroup && !gone; ++s) {
+      if ((st.set_present & (1u << s)) == 0) continue;
+      if (!exec.modify(m, st.key, st.layout, *st.set[s])) {
+        verdict = static_cast<uint8_t>(OfDrop::kNoTagRoom);
+        gone = true;
+      }
+    }
+    if (!gone) {
+      const Op* last = (st.set_present & (1u << kSetGroup)) != 0    ? st.set[kSetGroup]
+                       : (st.set_present & (1u << kSetOutput)) != 0 ? st.set[kSetOutput]
+                                                                     : nullptr;
+      if (last != nullptr) {
+        exec.send_op(m, st.key, st.layout, *last, true);
+      } else if (st.sent == 0) {
+        verdict = static_cast<uint8_t>(OfDrop::kNoOutput);
+      } else {
+        rte_pktmbuf_free(m);  // it left as copies
+      }
+    }
+    out.reason[i] = verdict;
+  }
+}
+
+}  // namespace sluice::dp

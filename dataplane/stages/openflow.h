@@ -1,0 +1,73 @@
+// OpenFlowStage: the general OpenFlow 1.3 pipeline (Tables::general), after parse.
+//
+// For each packet: extract its FlowKey (a VID-0 priority tag is removed first, so such frames
+// are untagged everywhere), then walk the tables from 0. Goto only goes forward, so the burst
+// is processed table by table in ascending order. In each table the Classifier finds the flow;
+// its apply-actions run at once (push/pop VLAN and set-field rewrite the frame and the key,
+// outputs and groups send copies), then clear-actions, write-actions (into the packet's action
+// set), write-metadata and goto. When a packet's pipeline ends, its action set runs: pop, push,
+// set-fields, then group or else output. The last thing that sends a packet takes the
+// original instead of a copy. The learning table, if the pipeline reaches it, learns and
+// forwards like the L2 stage (bridge domain from metadata, egress from the flood group).
+//
+// Drops (stage "openflow"): port_down (the ingress port is administratively down), table_miss (no flow matched and nothing was sent), no_output (the
+// pipeline ended with nothing sent), no_tag_room (push_vlan without headroom), and the L2
+// drops of the learning table. Output-side drops are counted by the pipeline (unknown_port,
+// output_to_in_port, no_mbuf_for_copy, group_no_live_bucket, ...).
+// Counters: per flow, per table (lookups, matches).
+// Threading: one instance per worker.
+#pragma once
+
+#include <array>
+
+#include "dataplane/flow_key.h"
+#include "dataplane/mac_cache.h"
+#include "dataplane/of_program.h"
+#include "dataplane/stage.h"
+
+namespace sluice::dp {
+
+enum class OfDrop : uint8_t {
+  kNone = 0,
+  kPortDown,
+  kTableMiss,
+  kNoOutput,
+  kNoTagRoom,
+  kNoBridgeDomain,
+  kInvalidSrcMac,
+  kMacLimit,
+  kStaticMacConflict,
+  kHairpin,
+  kCount
+};
+inline constexpr std::array<const char*, 10> kOfDropNames = {
+    "none",          "port_down",  "table_miss", "no_output",           "no_tag_room", "no_bridge_domain",
+    "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin"};
+static_assert(kOfDropNames.size() == static_cast<size_t>(OfDrop::kCount));
+
+class OpenFlowStage final : public Stage {
+ public:
+  std::string_view name() const noexcept override { return "openflow"; }
+  std::span<const char* const> drop_reason_names() const noexcept override { return kOfDropNames; }
+  Path path() const noexcept override { return Path::kGeneral; }
+  void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
+
+  // A packet's state while it walks the tables.
+  struct PacketState {
+    FlowKey key;
+    PacketLayout layout;
+    std::array<const Op*, kSetSlots> set{};
+    uint32_t set_present = 0;  // bit per SetSlot
+    uint8_t table = 0;         // the next table to look up
+    uint8_t sent = 0;          // copies sent so far (saturating)
+    bool done = false;         // the walk is over (miss, or no goto)
+    bool missed = false;
+    uint8_t verdict = 0;       // kConsumed, or the drop reason once decided
+  };
+
+ private:
+  MacCache cache_;  // this worker's, for the learning table
+  std::array<PacketState, kBurstSize> state_;
+};
+
+}  // namespace sluice::dp

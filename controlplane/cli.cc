@@ -22,7 +22,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"validate", "validate FILE", "check a policy file; print every error as FILE:LINE:COL"},
-    {"run", "run --policy FILE", "the controller daemon: apply FILE, then follow changes"},
+    {"run", "run --policy FILE [--openflow-listen A:P]",
+     "the controller daemon: apply FILE, then follow changes; serve OpenFlow 1.3 over TCP"},
     {"apply", "apply --policy FILE [--dry-run [--offline]]",
      "apply FILE once, or print the messages it would send"},
     {"show", "show ports", "ports with state and rx/tx packets, bytes, drops, errors"},
@@ -70,15 +71,22 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
   po::positional_options_description positional;
   std::string file, policy, what;
   bool dry_run = false, offline = false;
-  int table = -1, poll_ms = 500;
+  int table = -1;
+  RunOptions run;
 
   if (command == "validate") {
     specific.add_options()("file", po::value(&file)->required(), "the policy file");
     positional.add("file", 1);
   } else if (command == "run") {
-    specific.add_options()("policy", po::value(&policy)->required(), "the policy file")(
-        "poll-ms", po::value(&poll_ms)->default_value(500),
-        "how often to check the policy file and the dataplane");
+    specific.add_options()("policy", po::value(&run.policy)->required(), "the policy file")(
+        "poll-ms", po::value(&run.poll_ms)->default_value(500),
+        "how often to check the policy file and the dataplane")(
+        "openflow-listen", po::value(&run.openflow_listen)->default_value(run.openflow_listen),
+        "where the OpenFlow 1.3 endpoint listens (ADDR:PORT, [IPV6]:PORT); ovs-ofctl -O "
+        "OpenFlow13 ... tcp:ADDR:PORT reads and programs the dataplane through it")(
+        "no-openflow", po::bool_switch(&run.no_openflow), "do not run the OpenFlow endpoint")(
+        "openflow-allow-remote", po::bool_switch(&run.openflow_allow_remote),
+        "allow a non-loopback --openflow-listen address (the endpoint has no authentication)");
   } else if (command == "apply") {
     specific.add_options()("policy", po::value(&policy)->required(), "the policy file")(
         "dry-run", po::bool_switch(&dry_run), "print the messages instead of sending them")(
@@ -115,7 +123,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
   }
 
   if (command == "validate") return cmd_validate(file);
-  if (command == "run") return cmd_run(common, policy, poll_ms);
+  if (command == "run") return cmd_run(common, run);
   if (command == "apply") return cmd_apply(common, policy, dry_run, offline);
   if (command == "show") {
     if (what != "ports") {

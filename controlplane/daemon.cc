@@ -176,9 +176,18 @@ class Daemon {
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
+  g_stop = false;  // a signal from an earlier run in this process (tests) is spent
+  g_reload = false;
   install_signal_handlers();
   log_info("sluicectl run: policy " + options.policy_path + ", channel '" + options.channel + "'");
-  return Daemon(options).run();
+  std::optional<OfEndpoint> endpoint;
+  if (options.openflow) {
+    endpoint.emplace(*options.openflow);
+    endpoint->start();
+  }
+  const int rc = Daemon(options).run();
+  if (endpoint) endpoint->stop();
+  return rc;
 }
 
 }  // namespace sluice::cp

@@ -7,10 +7,15 @@
 //   - the dataplane going away or restarting (new channel generation) reconnects and
 //     resyncs everything;
 //   - SIGINT / SIGTERM exit 0, leaving the installed state in the dataplane.
+// With 'openflow' set it also runs the OpenFlow 1.3 TCP endpoint (of_endpoint.h) on a thread
+// of its own, with a channel slot of its own.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+
+#include "controlplane/of_endpoint.h"
 
 namespace sluice::cp {
 
@@ -19,6 +24,7 @@ struct DaemonOptions {
   std::string channel = "sluice";
   std::chrono::milliseconds poll_interval{500};
   std::chrono::milliseconds connect_retry{1000};
+  std::optional<OfEndpointOptions> openflow;  // nothing: no OpenFlow endpoint
 };
 
 // Returns the process exit code.

@@ -103,4 +103,23 @@ ErrorMsg make_error(const OfError& err, std::span<const uint8_t> request);
 // A Sluice experimenter error whose data is the sentence 'text' (truncated to kMaxErrorData).
 ErrorMsg make_sluice_error(uint16_t code, std::string_view text);
 
+// ---- Roles (OFPT_ROLE_REQUEST / OFPT_ROLE_REPLY; codec_role.cc) --------------------------------
+// Kept in its own section so that additions elsewhere in this file merge cleanly.
+
+void encode_role_request(uint32_t xid, const RoleRequest& msg, Bytes& out);
+void encode_role_reply(uint32_t xid, const RoleRequest& msg, Bytes& out);
+// The body must be exactly 16 bytes (bad_request::kBadLen); a role other than NOCHANGE, EQUAL,
+// MASTER or SLAVE is OFPET_ROLE_REQUEST_FAILED/OFPRRFC_BAD_ROLE.
+Decoded<RoleRequest> decode_role_request(std::span<const uint8_t> msg);
+Decoded<RoleRequest> decode_role_reply(std::span<const uint8_t> msg);
+
+// ---- Hello version negotiation (codec_hello.cc) -----------------------------------------------
+
+// A HELLO (version kVersion) carrying one OFPHET_VERSIONBITMAP element with 'bitmap'.
+void encode_hello_versions(uint32_t xid, uint32_t bitmap, Bytes& out);
+// Reads a HELLO of any version (decode_hello() accepts only kVersion): the header must be a
+// HELLO whose length is msg.size() (bad_request::kBadLen otherwise), every element's length
+// must be at least 4 and fit (bad_request::kBadLen); unknown element types are skipped.
+Decoded<HelloVersions> decode_hello_versions(std::span<const uint8_t> msg);
+
 }  // namespace sluice::of

@@ -61,4 +61,12 @@ std::string_view msg_type_name(MsgType type);
 // Multipart replies put one entry per line after the first.
 std::string format_message(std::span<const uint8_t> msg);
 
+// ---- Roles (format_role.cc) --------------------------------------------------------------------
+// Kept in its own section so that additions elsewhere in this file merge cleanly.
+
+// "NOCHANGE", "EQUAL", "MASTER", "SLAVE"; unknown numbers as "ROLE_7".
+std::string role_name(ControllerRole role);
+// "role=MASTER generation_id=5"
+std::string format_role(const RoleRequest& r);
+
 }  // namespace sluice::of

@@ -440,4 +440,48 @@ static_assert(sizeof(Action) == 32);
 static_assert(sizeof(Match) == 112);
 static_assert(sizeof(PortAdd) == 536);
 
+// ---- Roles (OFPT_ROLE_REQUEST / OFPT_ROLE_REPLY, OpenFlow 1.3.5 §6.3.6 and §7.3.9) ------------
+// Kept in its own section so that additions elsewhere in this file merge cleanly.
+
+enum class ControllerRole : uint32_t {
+  kNoChange = 0,  // OFPCR_ROLE_NOCHANGE: only ask for the current role
+  kEqual = 1,     // OFPCR_ROLE_EQUAL: full access, the default
+  kMaster = 2,    // OFPCR_ROLE_MASTER: full access; at most one master
+  kSlave = 3,     // OFPCR_ROLE_SLAVE: read-only
+};
+
+// Codes of OFPET_ROLE_REQUEST_FAILED (ErrorType::kRoleRequestFailed).
+namespace role_request_failed {
+inline constexpr uint16_t kStale = 0, kUnsup = 1, kBadRole = 2;
+}
+
+// The body of ROLE_REQUEST and of ROLE_REPLY (ofp_role_request: u32 role, pad[4],
+// u64 generation_id).
+struct RoleRequest {
+  ControllerRole role = ControllerRole::kNoChange;
+  uint8_t pad_[4] = {};
+  uint64_t generation_id = 0;
+  friend bool operator==(const RoleRequest&, const RoleRequest&) = default;
+};
+static_assert(std::is_trivially_copyable_v<RoleRequest>);
+static_assert(sizeof(RoleRequest) == 16);
+
+// ---- Hello version negotiation (OpenFlow 1.3.5 §6.3.1, §7.5.1) -------------------------------
+
+// What a HELLO offers: the versions of its OFPHET_VERSIONBITMAP element if it has one (bit v
+// of 'bitmap' is version v; versions above 31 are not kept), otherwise every version up to
+// 'header_version'.
+struct HelloVersions {
+  uint8_t header_version = 0;
+  bool has_bitmap = false;
+  uint8_t pad_[2] = {};
+  uint32_t bitmap = 0;
+
+  bool offers(uint8_t version) const noexcept {
+    if (!has_bitmap) return version <= header_version;
+    return version < 32 && (bitmap >> version & 1u) != 0;
+  }
+  friend bool operator==(const HelloVersions&, const HelloVersions&) = default;
+};
+
 }  // namespace sluice::of

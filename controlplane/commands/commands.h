@@ -15,8 +15,16 @@ struct CommonOptions {
   int connect_wait_ms = 2000;
 };
 
+struct RunOptions {
+  std::string policy;
+  int poll_ms = 500;
+  std::string openflow_listen = "127.0.0.1:6653";  // the OpenFlow endpoint's ADDR:PORT
+  bool no_openflow = false;
+  bool openflow_allow_remote = false;  // accept a non-loopback --openflow-listen address
+};
+
 int cmd_validate(const std::string& file);
-int cmd_run(const CommonOptions& common, const std::string& policy, int poll_ms);
+int cmd_run(const CommonOptions& common, const RunOptions& run);
 int cmd_apply(const CommonOptions& common, const std::string& policy, bool dry_run, bool offline);
 int cmd_show_ports(const CommonOptions& common);
 int cmd_dump_flows(const CommonOptions& common, int table);

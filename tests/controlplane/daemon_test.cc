@@ -14,64 +14,18 @@
 #include "controlplane/commands/commands.h"
 #include "controlplane/policy_loader.h"
 #include "controlplane/sync.h"
-#include "tests/controlplane/fake_switch.h"
+#include "openflow/l2_contract.h"
+#include "tests/controlplane/fake_dataplane.h"
+#include "tests/controlplane/of_test_client.h"
 
 namespace sluice::cp {
 namespace {
 
+using testing::FakeDataplane;
 using testing::FakeSwitch;
+using testing::OfTestClient;
+using testing::type_of;
 using namespace std::chrono_literals;
-
-// Serves one channel from a thread until destroyed; every message goes through FakeSwitch.
-class FakeDataplane {
- public:
-  explicit FakeDataplane(std::string name) : name_(std::move(name)) {
-    auto server = of::ChannelServer::create(name_, of::ChannelServer::Options{});
-    EXPECT_TRUE(server) << (server ? "" : server.error().message);
-    if (!server) return;
-    server_.emplace(std::move(*server));
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeDataplane() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  // A copy of the switch state, taken under the lock.
-  size_t flows() {
-    std::lock_guard lock(mu_);
-    return state_.flows.size();
-  }
-  size_t ports() {
-    std::lock_guard lock(mu_);
-    return state_.ports.size();
-  }
-
- private:
-  void serve() {
-    FakeSwitch fake(&state_);
-    std::vector<uint8_t> msg;
-    while (!stop_) {
-      server_->tick();
-      for (uint32_t slot = 0; slot < server_->slot_count(); ++slot) {
-        while (server_->receive(slot, msg)) {
-          std::lock_guard lock(mu_);
-          (void)fake.send(msg);
-          std::vector<uint8_t> reply;
-          while (*fake.receive(reply, 0ms)) server_->send(slot, reply);
-        }
-      }
-      server_->flush();
-      std::this_thread::sleep_for(1ms);
-    }
-  }
-
-  std::string name_;
-  std::optional<of::ChannelServer> server_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  FakeSwitch::State state_;
-};
 
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
@@ -143,6 +97,78 @@ TEST(OverChannel, DaemonAppliesReloadsAndStops) {
   daemon.join();
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(dp.flows(), 4u);  // state stays in the dataplane
+}
+
+// A port nobody listens on right now (the endpoint inside run_daemon needs a fixed one).
+uint16_t free_port() {
+  auto addr = parse_listen_address("127.0.0.1:0");
+  auto fd = open_listener(*addr);
+  const uint16_t port = local_port(*fd);
+  ::close(*fd);
+  return port;
+}
+
+// `sluicectl run` with its OpenFlow endpoint: a flow added over TCP with a cookie of its own
+// survives a policy reload that rewrites the policy flows around it.
+TEST(OverChannel, DaemonEndpointFlowsSurviveAReload) {
+  const std::string name = channel_name("runof");
+  const std::string file = ::testing::TempDir() + "/runof.yaml";
+  write_file(file, kTwoPorts);
+  FakeDataplane dp(name);
+  DaemonOptions options;
+  options.policy_path = file;
+  options.channel = name;
+  options.poll_interval = 50ms;
+  OfEndpointOptions of;
+  of.channel = name;
+  of.listen.port = free_port();
+  options.openflow = of;
+  std::atomic<int> rc{-1};
+  std::thread daemon([&] { rc = run_daemon(options); });
+  struct StopDaemon {
+    std::thread& t;
+    ~StopDaemon() {
+      if (!t.joinable()) return;
+      std::raise(SIGTERM);
+      t.join();
+    }
+  } stop_daemon{daemon};
+  EXPECT_TRUE(eventually([&] { return dp.flows() == 3; }));
+
+  std::unique_ptr<OfTestClient> c;
+  ASSERT_TRUE(eventually([&] {
+    c = std::make_unique<OfTestClient>(of.listen.port);
+    return c->connected() && c->handshake();
+  }));
+  of::FlowMod fm =
+      of::l2::static_mac_flow(100, {0x02, 0, 0, 0, 0, 0x99}, of::l2::egress_actions(2));
+  fm.cookie = 0x1234;
+  of::Bytes bytes;
+  of::encode_flow_mod(1, fm, bytes);
+  of::encode_barrier_request(2, bytes);
+  c->send(bytes);
+  auto reply = c->recv();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(type_of(*reply), of::MsgType::kBarrierReply);
+  EXPECT_EQ(dp.flows(), 4u);
+
+  // Port b moves to VLAN 200: its policy flows are replaced; the foreign flow stays.
+  std::string text = kTwoPorts;
+  text.replace(text.find("web, vlan: 100}]"), 16, "web, vlan: 100}, {name: red, vlan: 200}]");
+  text.replace(text.find("tb, vlan: {mode: access, id: 100}"), 33,
+               "tb, vlan: {mode: access, id: 200}");
+  write_file(file, text);
+  EXPECT_TRUE(eventually(
+      [&] { return dp.with_state([](FakeSwitch::State& s) { return s.groups.size() == 2; }); }));
+  const size_t foreign = dp.with_state([](FakeSwitch::State& s) {
+    return std::count_if(s.flows.begin(), s.flows.end(),
+                         [](const of::FlowStats& fs) { return fs.cookie == 0x1234; });
+  });
+  EXPECT_EQ(foreign, 1u);
+
+  std::raise(SIGTERM);
+  daemon.join();
+  EXPECT_EQ(rc, 0);
 }
 
 }  // namespace

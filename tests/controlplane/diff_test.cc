@@ -242,6 +242,48 @@ TEST(Diff, LeavesForeignFlowsAndGroupsAlone) {
   EXPECT_TRUE(diff(d, s, &d).messages.empty());
 }
 
+// Flows someone else installed (e.g. with ovs-ofctl through sluicectl's OpenFlow endpoint) in
+// the contract's own tables and shapes, with cookies outside the policy space, survive a
+// reload that removes the policy flows right next to them.
+TEST(Diff, ForeignFlowsInThePolicyTablesSurviveAReload) {
+  const DesiredState before = compile_text(kDemo);
+  InstalledState s = installed_from(before);
+  const of::MacAddr mac = {0x02, 0, 0, 0, 0, 0x99};
+  of::FlowMod static_mac = of::l2::static_mac_flow(200, mac, of::l2::egress_actions(3));
+  static_mac.cookie = 0x1234;
+  of::FlowMod ingress = of::l2::ingress_untagged(9, 200);
+  ingress.cookie = 0x5c01000000000000;  // close to, but outside, the policy space
+  for (const of::FlowMod* fm : {&static_mac, &ingress}) {
+    of::FlowStats fs;
+    fs.table_id = fm->table_id;
+    fs.priority = fm->priority;
+    fs.cookie = fm->cookie;
+    fs.match = fm->match;
+    fs.instructions = fm->instructions;
+    s.flows.push_back(fs);
+  }
+  // Drop vm3 and VLAN 200: every policy flow of VLAN 200 goes.
+  const DesiredState after = compile_text(R"(version: 1
+networks:
+  - {name: blue, vlan: 100}
+ports:
+  - {name: vm1, type: af_packet, iface: vm1-sw, vlan: {mode: access, id: 100}}
+  - {name: vm2, type: af_packet, iface: vm2-sw, vlan: {mode: access, id: 100}}
+)");
+  const DiffResult r = diff(after, s, &before);
+  ASSERT_EQ(r.summary.flows_removed, 2u);
+  for (const Message& m : r.messages) {
+    const auto* fm = std::get_if<of::FlowMod>(&m);
+    if (fm == nullptr || fm->command == of::FlowModCommand::kAdd) continue;
+    EXPECT_EQ(fm->command, of::FlowModCommand::kDeleteStrict) << describe(m);
+    EXPECT_EQ(fm->cookie, of::l2::kPolicyCookie) << describe(m);
+    EXPECT_EQ(fm->cookie_mask, ~uint64_t{0}) << "a delete must not reach other cookies";
+  }
+  EXPECT_TRUE(is_policy_cookie(0x5c00000000000001));
+  EXPECT_FALSE(is_policy_cookie(0x5c01000000000000));
+  EXPECT_FALSE(is_policy_cookie(0x1234));
+}
+
 TEST(Diff, StalePolicyFlowIsDeleted) {
   const DesiredState d = compile_text(kDemo);
   InstalledState s = installed_from(d);

@@ -107,18 +107,40 @@ void FakeSwitch::flow_mod(uint32_t xid, std::span<const uint8_t> msg) {
     return error(xid, of::make_error(
                           of::OfError{of::ErrorType::kBadMatch, of::bad_match::kBadField, 0}, msg));
   }
-  auto same = [&](const of::FlowStats& fs) {
-    return fs.table_id == fm.table_id && fs.priority == fm.priority && fs.match == fm.match;
+  const bool strict = fm.command == of::FlowModCommand::kDeleteStrict ||
+                      fm.command == of::FlowModCommand::kModifyStrict;
+  // Like the dataplane's FlowStore: table (0xff: all) and cookie under cookie_mask select; a
+  // strict command also needs the same priority and match, a loose one an empty or equal match.
+  auto selected = [&](const of::FlowStats& fs) {
+    if (fm.table_id != of::kTableAll && fs.table_id != fm.table_id) return false;
+    if ((fs.cookie & fm.cookie_mask) != (fm.cookie & fm.cookie_mask)) return false;
+    if (strict) return fs.priority == fm.priority && fs.match == fm.match;
+    return fm.match == of::Match{} || fs.match == fm.match;
   };
-  std::erase_if(s_->flows, same);
-  if (fm.command == of::FlowModCommand::kAdd) {
-    of::FlowStats fs;
-    fs.table_id = fm.table_id;
-    fs.priority = fm.priority;
-    fs.cookie = fm.cookie;
-    fs.match = fm.match;
-    fs.instructions = fm.instructions;
-    s_->flows.push_back(fs);
+  switch (fm.command) {
+    case of::FlowModCommand::kAdd: {
+      std::erase_if(s_->flows, [&](const of::FlowStats& fs) {
+        return fs.table_id == fm.table_id && fs.priority == fm.priority && fs.match == fm.match;
+      });
+      of::FlowStats fs;
+      fs.table_id = fm.table_id;
+      fs.priority = fm.priority;
+      fs.cookie = fm.cookie;
+      fs.match = fm.match;
+      fs.instructions = fm.instructions;
+      s_->flows.push_back(fs);
+      return;
+    }
+    case of::FlowModCommand::kModify:
+    case of::FlowModCommand::kModifyStrict:
+      for (of::FlowStats& fs : s_->flows) {
+        if (selected(fs)) fs.instructions = fm.instructions;
+      }
+      return;
+    case of::FlowModCommand::kDelete:
+    case of::FlowModCommand::kDeleteStrict:
+      std::erase_if(s_->flows, selected);
+      return;
   }
 }
 

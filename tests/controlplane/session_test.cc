@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "controlplane/sync.h"
+#include "openflow/l2_contract.h"
 #include "tests/controlplane/fake_switch.h"
 #include "tests/controlplane/test_policy.h"
 
@@ -88,6 +89,41 @@ TEST_F(Fixture, ErrorsAreMatchedToTheirRequests) {
   ASSERT_EQ(r->errors.size(), 4u);  // one per table-0 flow
   EXPECT_THAT(r->errors[0], ::testing::HasSubstr("FLOW_MOD #"));
   EXPECT_THAT(r->errors[0], ::testing::HasSubstr("in_port=1"));
+}
+
+// Over the real codec and a switch that honours cookie masks: a reload that removes policy
+// flows keeps a flow with another cookie in the same table.
+TEST_F(Fixture, ReloadKeepsFlowsWithOtherCookies) {
+  const DesiredState d = compile(valid_policy(kDemo));
+  ASSERT_TRUE(apply_policy(session, d, nullptr));
+  of::FlowStats foreign;
+  foreign.table_id = 1;
+  foreign.priority = 200;
+  foreign.cookie = 0x1234;
+  foreign.match = of::l2::match_bd_dst(200, {0x02, 0, 0, 0, 0, 0x99});
+  foreign.instructions.present = of::instr::kApplyActions;
+  foreign.instructions.apply_actions = of::l2::egress_actions(3, 200);
+  state.flows.push_back(foreign);
+  const DesiredState fewer = compile(valid_policy(R"(version: 1
+networks:
+  - {name: blue, vlan: 100}
+ports:
+  - {name: vm1, type: af_packet, iface: vm1-sw, vlan: {mode: access, id: 100}}
+  - {name: vm2, type: af_packet, iface: vm2-sw, vlan: {mode: access, id: 100}}
+)"));
+  auto r = apply_policy(session, fewer, &d);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_GT(r->summary.flows_removed, 0u);
+  size_t foreign_left = 0;
+  for (const of::FlowStats& fs : state.flows) {
+    if (fs.cookie == 0x1234) {
+      ++foreign_left;
+    } else {
+      EXPECT_EQ(fs.cookie, of::l2::kPolicyCookie);
+    }
+  }
+  EXPECT_EQ(foreign_left, 1u);
+  EXPECT_EQ(state.flows.size(), fewer.flows.size() + 1);
 }
 
 TEST_F(Fixture, RemovingEverythingEmptiesTheSwitch) {

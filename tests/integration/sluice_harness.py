@@ -586,13 +586,17 @@ class Switch:
         return self.policy_path
 
     def start_controller(self, policy: dict | str | None = None,
-                         wait_ports: Iterable[str] = (), timeout: float = 30) -> Process:
+                         wait_ports: Iterable[str] = (), timeout: float = 30,
+                         extra_args: Iterable[str] = ()) -> Process:
+        """Starts `sluicectl run`; 'extra_args' go after the run command's own options
+        (e.g. ["--openflow-listen", "127.0.0.1:PORT"])."""
         if policy is not None:
             self.write_policy(policy)
         self._controllers += 1
         self.controller = Process(
             self.res, f"sluicectl-{self._controllers}",
-            [SLUICECTL, "--channel", self.channel, "run", "--policy", self.policy_path],
+            [SLUICECTL, "--channel", self.channel, "run", "--policy", self.policy_path,
+             *extra_args],
         )
         names = list(wait_ports)
         if names:

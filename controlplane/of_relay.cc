@@ -1,0 +1,128 @@
+#include "controlplane/of_relay.h"
+
+#include "controlplane/log.h"
+#include "controlplane/of_roles.h"
+#include "openflow/codec.h"
+#include "openflow/format.h"
+
+namespace sluice::cp {
+
+namespace {
+
+uint32_t get_xid(std::span<const uint8_t> b, size_t at = 0) {
+  return uint32_t{b[at + 4]} << 24 | uint32_t{b[at + 5]} << 16 | uint32_t{b[at + 6]} << 8 |
+         b[at + 7];
+}
+
+void put_xid(std::span<uint8_t> b, uint32_t xid, size_t at = 0) {
+  b[at + 4] = static_cast<uint8_t>(xid >> 24);
+  b[at + 5] = static_cast<uint8_t>(xid >> 16);
+  b[at + 6] = static_cast<uint8_t>(xid >> 8);
+  b[at + 7] = static_cast<uint8_t>(xid);
+}
+
+// The last message for its request: anything but a multipart part flagged "more".
+bool is_final(std::span<const uint8_t> msg) {
+  if (msg[1] != static_cast<uint8_t>(of::MsgType::kMultipartReply) || msg.size() < 16) return true;
+  return (msg[11] & of::kMultipartMore) == 0;
+}
+
+// An ERROR carries the start of the request it answers (OpenFlow 1.3.5 §7.4.4): the
+// standard error's data starts at byte 12, an experimenter error's at 16. If that copy has the
+// relay xid, put the client's back.
+void restore_error_data_xid(std::span<uint8_t> msg, uint32_t relay_xid, uint32_t client_xid) {
+  if (msg.size() < 12) return;
+  const bool experimenter = msg[8] == 0xff && msg[9] == 0xff;
+  const size_t data = experimenter ? 16 : 12;
+  if (msg.size() >= data + of::kHeaderSize && get_xid(msg, data) == relay_xid) {
+    put_xid(msg, client_xid, data);
+  }
+}
+
+}  // namespace
+
+Result<void> OfRelay::connect(std::chrono::milliseconds wait) {
+  auto c = of::ChannelClient::connect(channel_, wait);
+  if (!c) return std::unexpected(c.error());
+  client_.emplace(std::move(*c));
+  xids_.clear();
+  barrier_xid_.reset();
+  std::vector<uint8_t> hello;
+  of::encode_hello(0, hello);
+  if (auto r = send_own(hello); !r) {
+    disconnect();
+    return r;
+  }
+  return {};
+}
+
+void OfRelay::disconnect() {
+  client_.reset();
+  xids_.clear();
+  barrier_xid_.reset();
+}
+
+Result<void> OfRelay::send_own(std::vector<uint8_t>& msg) {
+  put_xid(msg, xids_.assign(XidMap::kEndpoint, 0));
+  return client_->send(msg);
+}
+
+Result<void> OfRelay::forward(uint64_t client, std::span<uint8_t> msg) {
+  if (!client_) return fail("not connected to the dataplane");
+  put_xid(msg, xids_.assign(client, get_xid(msg)));
+  last_forward_ = Clock::now();
+  return client_->send(msg);
+}
+
+Result<size_t> OfRelay::receive(const Sink& sink, size_t max) {
+  if (!client_) return fail("not connected to the dataplane");
+  size_t n = 0;
+  while (n < max) {
+    auto got = client_->receive(in_, std::chrono::milliseconds(0));
+    if (!got) return std::unexpected(got.error());
+    if (!*got) break;
+    ++n;
+    if (in_.size() >= of::kHeaderSize) deliver(sink, in_);
+  }
+  return n;
+}
+
+void OfRelay::deliver(const Sink& sink, std::vector<uint8_t>& msg) {
+  const auto type = static_cast<of::MsgType>(msg[1]);
+  if (is_async(type)) return sink(kEveryone, msg);
+  const uint32_t relay_xid = get_xid(msg);
+  auto route = xids_.route(relay_xid, is_final(msg));
+  if (!route) {
+    ++unmatched_;
+    log_debug("openflow: dropping a reply nobody waits for: " + of::format_message(msg));
+    return;
+  }
+  if (route->client == XidMap::kEndpoint) {
+    if (barrier_xid_ == relay_xid) barrier_xid_.reset();
+    if (type == of::MsgType::kError) {
+      log_warn("openflow: the dataplane refused the endpoint's own request: " +
+               of::format_message(msg));
+    }
+    return;
+  }
+  put_xid(msg, route->client_xid);
+  if (type == of::MsgType::kError) restore_error_data_xid(msg, relay_xid, route->client_xid);
+  sink(route->client, msg);
+}
+
+Result<void> OfRelay::tick() {
+  if (!client_) return fail("not connected to the dataplane");
+  client_->heartbeat();
+  if (!client_->server_alive()) return fail("the dataplane stopped answering");
+  // Requests that are silent on success (FLOW_MOD ...) leave entries behind; a barrier's reply
+  // clears them (see XidMap).
+  if (!barrier_xid_ && xids_.size() > 0 && Clock::now() - last_forward_ >= kBarrierAfter) {
+    std::vector<uint8_t> barrier;
+    of::encode_barrier_request(0, barrier);
+    if (auto r = send_own(barrier); !r) return r;
+    barrier_xid_ = get_xid(barrier);
+  }
+  return {};
+}
+
+}  // namespace sluice::cp

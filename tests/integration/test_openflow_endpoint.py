@@ -140,7 +140,7 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         r = self.ofctl_run("show", check=False)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("OFPT_FEATURES_REPLY (OF1.3)", r.stdout)
-        self.assertIn("n_tables:2", r.stdout)
+        self.assertIn("n_tables:64", r.stdout)
         self.assertRegex(r.stdout, r"1\(n1\): addr:")
         self.assertRegex(r.stdout, r"2\(n2\): addr:")
 
@@ -203,11 +203,11 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         self.assertIn("cookie=0x5c00000000000000", out)
 
     def test_refused_flow_reports_the_dataplane_error(self):
-        r = self.ofctl_run("add-flow", "table=5,priority=1,actions=output:1", check=False)
+        r = self.ofctl_run("add-flow", "table=70,priority=1,actions=output:1", check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("OFPFMFC_BAD_TABLE_ID", r.stderr)
         # The request ovs-ofctl prints back came through with its own xid.
-        self.assertRegex(r.stderr, r"OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x[0-9a-f]+\): ADD table:5")
+        self.assertRegex(r.stderr, r"OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x[0-9a-f]+\): ADD table:70")
 
     def test_groups(self):
         self.ofctl("add-group", "group_id=5000,type=all,bucket=output:1,bucket=output:2")

@@ -17,6 +17,7 @@ constexpr uint64_t kAgingMs = 1000;
 constexpr uint64_t kExpiryMs = 250;  // flow timeouts are in seconds; check four times as often
 constexpr uint32_t kLearnBatch = 256;
 constexpr uint32_t kMaxMessagesPerSlot = 4096;  // per poll, so one client cannot starve others
+constexpr uint64_t kMaxUnpublishedMs = 50;
 
 uint64_t ms_to_tsc(uint64_t ms) { return rte_get_tsc_hz() / 1000 * ms; }
 
@@ -69,13 +70,20 @@ void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::OfError&
 
 bool ControlService::poll() {
   bool busy = false;
+  bool more = false;  // a slot still has messages after this round's share
   for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
-    for (uint32_t n = 0; n < kMaxMessagesPerSlot && env_.channel->receive(s, in_); ++n) {
+    uint32_t n = 0;
+    for (; n < kMaxMessagesPerSlot && env_.channel->receive(s, in_); ++n) {
       handle(s, in_);
       busy = true;
     }
+    more |= n == kMaxMessagesPerSlot;
   }
-  republish_if_dirty();
+  // While a controller streams modifications, compiling after every round would rebuild the
+  // tables many times over; publish when the stream pauses, at a barrier, or at the latest
+  // kMaxUnpublishedMs after the first unpublished change.
+  const uint64_t now = rte_get_tsc_cycles();
+  if (!more || now - first_unpublished_ >= ms_to_tsc(kMaxUnpublishedMs)) republish_if_dirty();
   drain_learning();
   periodic();
   env_.channel->flush();
@@ -124,7 +132,7 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
       auto ok = of::decode_flow_mod(msg, fm);
       if (ok) ok = env_.flows->apply(fm);
       if (!ok) return reply_error(slot, h.xid, ok.error(), msg), false;
-      dirty_ = true;
+      note_change();
       return true;
     }
     case of::MsgType::kGroupMod: {
@@ -132,7 +140,7 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
       auto ok = of::decode_group_mod(msg, *gm);
       if (ok) ok = env_.flows->apply(*gm);
       if (!ok) return reply_error(slot, h.xid, ok.error(), msg), false;
-      dirty_ = true;
+      note_change();
       return true;
     }
     case of::MsgType::kMultipartRequest:
@@ -332,6 +340,11 @@ void ControlService::republish_if_dirty() {
   if (!dirty_ && !store_changed) return;
   dirty_ = false;
   republish();
+}
+
+void ControlService::note_change() {
+  if (!dirty_) first_unpublished_ = rte_get_tsc_cycles();
+  dirty_ = true;
 }
 
 void ControlService::republish() {

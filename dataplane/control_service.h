@@ -59,6 +59,7 @@ class ControlService {
   void send(uint32_t slot, const of::Bytes& bytes);
   void broadcast(const of::Bytes& bytes);
   void republish_if_dirty();
+  void note_change();  // something the tables depend on changed (publish soon)
   void republish();
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
   void drain_learning();
@@ -76,6 +77,7 @@ class ControlService {
   uint64_t next_link_poll_ = 0;
   uint64_t next_aging_ = 0;
   uint64_t next_expiry_ = 0;
+  uint64_t first_unpublished_ = 0;  // TSC of the oldest change not yet published
   uint64_t next_tick_ = 0;
 };
 

@@ -170,7 +170,7 @@ class ProgramBuilder {
   void group(const GroupEntry& g, CompiledGroup& c) {
     c.type = g.type;
     c.group_id = g.group_id;
-    c.counter = kNoFlowCounter;
+    c.counter = g.counters.empty() ? kNoFlowCounter : g.counters[0];
     std::vector<uint16_t> weights;
     for (const of::Bucket& b : g.buckets) {
       uint16_t last = 0xffff;
@@ -179,6 +179,8 @@ class ProgramBuilder {
       auto watch = b.watch_port == of::port_no::kAny ? std::nullopt : slots_.find(b.watch_port);
       c.watch_slot.push_back(watch ? *watch : kNoSlot);
       weights.push_back(b.weight);
+      const size_t k = c.bucket_counters.size() + 1;
+      c.bucket_counters.push_back(k < g.counters.size() ? g.counters[k] : kNoFlowCounter);
     }
     if (g.type == of::GroupType::kSelect) build_select_table(c, weights);
   }

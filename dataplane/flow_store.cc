@@ -356,11 +356,16 @@ of::Decoded<void> FlowStore::apply(const of::GroupMod& gm) {
   const auto now = std::chrono::steady_clock::now();
   if (gm.command == of::GroupModCommand::kDelete) {
     if (g.group_id == of::group_id::kAll) {
-      for (const auto& [id, _] : groups_) remove_flows_using_group(id, now);
+      for (auto& [id, e] : groups_) {
+        remove_flows_using_group(id, now);
+        release_group_counters(e);
+      }
       groups_.clear();
       dirty_ = true;
-    } else if (groups_.erase(g.group_id) > 0) {
+    } else if (auto it = groups_.find(g.group_id); it != groups_.end()) {
       remove_flows_using_group(g.group_id, now);
+      release_group_counters(it->second);
+      groups_.erase(it);
       dirty_ = true;
     }
     return {};
@@ -384,13 +389,52 @@ of::Decoded<void> FlowStore::apply(const of::GroupMod& gm) {
       }
     }
   }
+  // Counters first: running out refuses the change and keeps the old group as it was.
+  GroupEntry next;
+  if (!take_group_counters(next, g.n_buckets)) {
+    return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kOutOfGroups);
+  }
   GroupEntry& e = groups_[g.group_id];
+  if (exists) {
+    // A modified group keeps its own counter and age; its buckets start from zero.
+    std::swap(next.counters[0], e.counters[0]);
+    std::swap(next.baselines[0], e.baselines[0]);
+    release_group_counters(e);
+  } else {
+    e.installed = now;
+  }
+  e.counters = std::move(next.counters);
+  e.baselines = std::move(next.baselines);
   e.type = g.type;
   e.group_id = g.group_id;
   e.buckets.assign(g.buckets.begin(), g.buckets.begin() + g.n_buckets);
-  if (!exists) e.installed = now;
   dirty_ = true;
   return {};
+}
+
+bool FlowStore::take_group_counters(GroupEntry& g, size_t n_buckets) {
+  if (free_counters_.size() < n_buckets + 1) return false;
+  for (size_t i = 0; i <= n_buckets; ++i) {
+    g.counters.push_back(free_counters_.back());
+    free_counters_.pop_back();
+    g.baselines.push_back(reader_(g.counters.back()));
+  }
+  return true;
+}
+
+void FlowStore::release_group_counters(GroupEntry& g) {
+  free_counters_.insert(free_counters_.end(), g.counters.begin(), g.counters.end());
+  g.counters.clear();
+  g.baselines.clear();
+}
+
+std::vector<FlowTotals> FlowStore::group_totals(const GroupEntry& g) const {
+  std::vector<FlowTotals> out;
+  for (size_t i = 0; i < g.counters.size(); ++i) {
+    const FlowTotals now = reader_(g.counters[i]);
+    out.push_back({now.packets - g.baselines[i].packets, now.bytes - g.baselines[i].bytes});
+  }
+  return out;
 }
 
 std::vector<of::FlowStats> FlowStore::stats(const of::FlowStatsRequest& req) const {

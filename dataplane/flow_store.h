@@ -65,6 +65,10 @@ struct GroupEntry {
   uint32_t group_id = 0;
   std::vector<of::Bucket> buckets;
   SteadyTime installed;
+  // Counter slots (from the flows' pool): the group's, then one per bucket, with the values
+  // they held when given to this group.
+  std::vector<uint32_t> counters;
+  std::vector<FlowTotals> baselines;
 };
 
 struct AggregateStats {
@@ -100,6 +104,9 @@ class FlowStore {
   std::array<uint32_t, kNumTables> active_counts() const;
   // How many flows name 'group_id' in an action (GROUP statistics' ref_count).
   uint32_t group_ref_count(uint32_t group_id) const;
+  // The group's counters since it was added (index 0) and each bucket's since the group was
+  // last added or modified (index 1 + bucket).
+  std::vector<FlowTotals> group_totals(const GroupEntry& g) const;
   // True when something changed since the last call (the tables need recompiling).
   bool take_dirty() noexcept { return std::exchange(dirty_, false); }
   FlowTotals totals(const FlowEntry& f) const;
@@ -126,6 +133,9 @@ class FlowStore {
   void remove_if(Pick pick, SteadyTime now);
   void remove_flows_using_group(uint32_t group_id, SteadyTime now);
   bool overlaps_existing(const of::FlowMod& fm) const;
+  // Gives 'g' one counter slot for itself and one per bucket; false if the pool is short.
+  bool take_group_counters(GroupEntry& g, size_t n_buckets);
+  void release_group_counters(GroupEntry& g);
 
   std::vector<FlowEntry> flows_;
   std::unordered_map<StrictKey, uint32_t, StrictHash> index_;  // → position in flows_

@@ -74,6 +74,7 @@ struct CompiledGroup {
   of::GroupType type = of::GroupType::kAll;
   uint32_t group_id = 0;
   uint32_t counter = 0;  // group counter slot (packets, bytes)
+  std::vector<uint32_t> bucket_counters;
   std::vector<OpRange> buckets;
   std::vector<uint16_t> last_output;  // per bucket, as in CompiledFlow
   std::vector<uint16_t> watch_slot;   // FAST_FAILOVER: the watched port's slot, or kNoSlot

@@ -186,10 +186,19 @@ class Exec {
     return slot < kMaxPorts && t_.ports[slot].active && t_.ports[slot].admin_up && ctx_.link_up(slot);
   }
 
+  void count(uint32_t counter, uint32_t bytes) noexcept {
+    if (counter >= kMaxFlowCounters) return;
+    FlowCounter& c = ctx_.counters->flows[counter];
+    c.packets.add(1);
+    c.bytes.add(bytes);
+  }
+
   // Runs group 'gi' on 'm', which it owns.
   void group(rte_mbuf* m, const FlowKey& key, const PacketLayout& layout, uint32_t gi) noexcept {
     const CompiledGroup& g = prog_.groups[gi];
     const size_t n = g.buckets.size();
+    const uint32_t len = rte_pktmbuf_pkt_len(m);
+    count(g.counter, len);
     size_t pick = n;
     switch (g.type) {
       case of::GroupType::kAll:
@@ -197,6 +206,7 @@ class Exec {
         for (size_t b = 0; b < n; ++b) {
           rte_mbuf* c = b + 1 == n ? m : pipe_.copy(ctx_, m);
           if (c == nullptr) continue;
+          count(g.bucket_counters[b], len);
           FlowKey k = key;
           PacketLayout l = layout;
           run_owned(c, k, l, g.buckets[b], g.last_output[b]);
@@ -215,6 +225,7 @@ class Exec {
         break;
     }
     if (pick >= n) return pipe_.drop(ctx_, m, OutputDrop::kGroupNoLiveBucket);
+    count(g.bucket_counters[pick], len);
     FlowKey k = key;
     PacketLayout l = layout;
     run_owned(m, k, l, g.buckets[pick], g.last_output[pick]);

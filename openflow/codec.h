@@ -74,8 +74,9 @@ Decoded<void> decode_group_mod(std::span<const uint8_t> msg, GroupMod& out);
 Decoded<PortStatus> decode_port_status(std::span<const uint8_t> msg);
 
 Decoded<MultipartHeader> decode_multipart_header(std::span<const uint8_t> msg);
-// Only PORT_DESC, PORT_STATS, FLOW and GROUP_DESC are supported; any other multipart type is
-// bad_request::kBadMultipart.
+// Supported: DESC, FLOW, AGGREGATE, TABLE, PORT_STATS, GROUP, GROUP_DESC, TABLE_FEATURES and
+// PORT_DESC (DESC, AGGREGATE, TABLE, GROUP and TABLE_FEATURES: see "Statistics" below); any
+// other multipart type is bad_request::kBadMultipart.
 // Requests (read by the dataplane).
 Decoded<void> decode_port_desc_request(std::span<const uint8_t> msg);
 Decoded<void> decode_group_desc_request(std::span<const uint8_t> msg);
@@ -121,5 +122,79 @@ void encode_hello_versions(uint32_t xid, uint32_t bitmap, Bytes& out);
 // HELLO whose length is msg.size() (bad_request::kBadLen otherwise), every element's length
 // must be at least 4 and fit (bad_request::kBadLen); unknown element types are skipped.
 Decoded<HelloVersions> decode_hello_versions(std::span<const uint8_t> msg);
+
+// ---- Packet I/O, flow removal, switch configuration (codec_packet.cc, codec_config.cc) ------
+//
+// The frame of PACKET_IN / PACKET_OUT is passed beside the struct (see messages.h): encoders
+// take it as 'data'; decoders return it as a view into 'msg'. The encoders abort if the
+// message would not fit in 65535 bytes (a caller bug: truncate to max_len first).
+
+void encode_flow_removed(uint32_t xid, const FlowRemoved& msg, Bytes& out);
+Decoded<FlowRemoved> decode_flow_removed(std::span<const uint8_t> msg);
+void encode_packet_in(uint32_t xid, const PacketIn& msg, std::span<const uint8_t> data, Bytes& out);
+// Returns the frame (a view into 'msg'); 'out' gets the rest.
+Decoded<std::span<const uint8_t>> decode_packet_in(std::span<const uint8_t> msg, PacketIn& out);
+void encode_packet_out(uint32_t xid, const PacketOut& msg, std::span<const uint8_t> data,
+                       Bytes& out);
+// Returns the frame to send (a view into 'msg'); 'out' gets the rest. Read by the dataplane:
+// does not allocate.
+Decoded<std::span<const uint8_t>> decode_packet_out(std::span<const uint8_t> msg, PacketOut& out);
+
+// GET_CONFIG_REQUEST is only a header: decode it with decode_empty(msg,
+// MsgType::kGetConfigRequest).
+void encode_get_config_request(uint32_t xid, Bytes& out);
+void encode_get_config_reply(uint32_t xid, const OfSwitchConfig& msg, Bytes& out);
+void encode_set_config(uint32_t xid, const OfSwitchConfig& msg, Bytes& out);
+Decoded<OfSwitchConfig> decode_get_config_reply(std::span<const uint8_t> msg);
+Decoded<OfSwitchConfig> decode_set_config(std::span<const uint8_t> msg);
+
+// ---- Statistics: DESC, AGGREGATE, TABLE, GROUP, TABLE_FEATURES (codec_stats.cc) -----------
+
+void encode_desc_request(uint32_t xid, Bytes& out);
+void encode_desc_reply(uint32_t xid, const Desc& desc, Bytes& out);
+void encode_aggregate_request(uint32_t xid, const FlowStatsRequest& req, Bytes& out);
+void encode_aggregate_reply(uint32_t xid, const AggregateStats& stats, Bytes& out);
+void encode_table_stats_request(uint32_t xid, Bytes& out);
+void encode_table_stats_reply(uint32_t xid, std::span<const TableStats> stats, Bytes& out);
+// 'group' is a group id or group_id::kAll.
+void encode_group_stats_request(uint32_t xid, uint32_t group, Bytes& out);
+void encode_group_stats_reply(uint32_t xid, std::span<const GroupStats> stats, Bytes& out);
+// An empty TABLE_FEATURES request ("report your tables"), as ovs-ofctl sends it.
+void encode_table_features_request(uint32_t xid, Bytes& out);
+
+// Requests (read by the dataplane; no allocation).
+Decoded<void> decode_desc_request(std::span<const uint8_t> msg);
+Decoded<FlowStatsRequest> decode_aggregate_request(std::span<const uint8_t> msg);
+Decoded<void> decode_table_stats_request(std::span<const uint8_t> msg);
+Decoded<uint32_t> decode_group_stats_request(std::span<const uint8_t> msg);
+// Only the empty form is accepted; a request with a body asks to reconfigure the tables,
+// which Sluice refuses with OFPET_TABLE_FEATURES_FAILED/OFPTFFC_EPERM.
+Decoded<void> decode_table_features_request(std::span<const uint8_t> msg);
+// Replies (read by the controller). DESC and AGGREGATE replies are single bodies; the list
+// decoders append this message's entries to 'out' (nothing on error).
+Decoded<Desc> decode_desc_reply(std::span<const uint8_t> msg);
+Decoded<AggregateStats> decode_aggregate_reply(std::span<const uint8_t> msg);
+Decoded<void> decode_table_stats_reply(std::span<const uint8_t> msg, std::vector<TableStats>& out);
+Decoded<void> decode_group_stats_reply(std::span<const uint8_t> msg, std::vector<GroupStats>& out);
+
+// ---- Experimenter dispatch and bundles (codec_bundle.cc) ----------------------------------
+
+// The experimenter id and exp_type of any OFPT_EXPERIMENTER message (BAD_LEN if cut short).
+Decoded<ExperimenterHeader> decode_experimenter_header(std::span<const uint8_t> msg);
+// Which ONF message this is (bad_request::kBadExperimenter if not ONF's,
+// bad_request::kBadExpType if the type is not a bundle message).
+Decoded<OnfMsgType> decode_onf_type(std::span<const uint8_t> msg);
+void encode_bundle_ctrl(uint32_t xid, const BundleCtrl& msg, Bytes& out);
+Decoded<BundleCtrl> decode_bundle_ctrl(std::span<const uint8_t> msg);
+// Wraps the whole message 'message' (a FLOW_MOD or GROUP_MOD, as encoded by its encoder) in a
+// BUNDLE_ADD_MESSAGE. The extension wants the inner and outer xid equal: both become 'xid'.
+// Aborts if 'message' is shorter than a header or the result exceeds 65535 bytes (caller
+// bugs).
+void encode_bundle_add(uint32_t xid, const BundleAdd& msg, std::span<const uint8_t> message,
+                       Bytes& out);
+// Returns the embedded message (a view into 'msg', exactly its own length; its header is
+// checked, its body is left to the decoder of its type); 'out' gets the rest. Read by the
+// dataplane: does not allocate.
+Decoded<std::span<const uint8_t>> decode_bundle_add(std::span<const uint8_t> msg, BundleAdd& out);
 
 }  // namespace sluice::of

@@ -1,5 +1,6 @@
-// OFPT_MULTIPART_REQUEST / OFPT_MULTIPART_REPLY (spec 7.3.5) for the four kinds Sluice
-// serves: PORT_DESC, PORT_STATS, FLOW and GROUP_DESC.
+// OFPT_MULTIPART_REQUEST / OFPT_MULTIPART_REPLY (spec 7.3.5): the multipart header and the
+// kinds PORT_DESC, PORT_STATS, FLOW and GROUP_DESC (DESC, AGGREGATE, TABLE, GROUP and
+// TABLE_FEATURES are in codec_stats.cc).
 //
 //   multipart header   header(8), u16 type, u16 flags, pad[4]          -- 16 bytes
 //   PORT_DESC          request: empty; reply: ofp_port (64 bytes) each
@@ -20,96 +21,41 @@
 // Reply encoders start a new message whenever the next entry would push the current one past
 // 65535 bytes, and flag every message but the last with OFPMPF_REPLY_MORE. A single entry that
 // cannot fit in one message is a caller bug (see WireWriter::finish_message).
-// Other multipart types are rejected with OFPET_BAD_REQUEST/OFPBRC_BAD_MULTIPART. Reply
-// decoders append nothing if the message is bad.
-#include "openflow/codec_internal.h"
+// Other multipart types (QUEUE, GROUP_FEATURES, the meter kinds, EXPERIMENTER) are rejected
+// with OFPET_BAD_REQUEST/OFPBRC_BAD_MULTIPART. Reply decoders append nothing if the message is
+// bad.
+#include "openflow/codec_multipart_internal.h"
 
 namespace sluice::of {
 namespace {
 
 using detail::bad_len;
+using detail::begin_multipart;
+using detail::decode_reply;
+using detail::encode_empty_request;
+using detail::encode_reply;
+using detail::open_multipart;
+using detail::split_entry;
 
-inline constexpr size_t kMultipartHeaderSize = 16;
 inline constexpr size_t kPortStatsSize = 112;
 inline constexpr size_t kFlowStatsFixed = 48;
 inline constexpr size_t kGroupDescFixed = 8;
 
 bool supported(MultipartType t) noexcept {
-  return t == MultipartType::kFlow || t == MultipartType::kPortStats ||
-         t == MultipartType::kGroupDesc || t == MultipartType::kPortDesc;
-}
-
-size_t begin_multipart(WireWriter& w, MsgType msg, uint32_t xid, MultipartType type) {
-  const size_t start = w.begin_message(msg, xid);
-  w.u16(static_cast<uint16_t>(type));
-  w.u16(0);  // flags, set by encode_reply when more follow
-  w.zeros(4);
-  return start;
-}
-
-// Checks the headers of a 'msg' multipart message of kind 'type'; returns a reader over its
-// body.
-Decoded<WireReader> open_multipart(std::span<const uint8_t> bytes, MsgType msg,
-                                   MultipartType type) noexcept {
-  auto mp = decode_multipart_header(bytes);
-  if (!mp) return std::unexpected(mp.error());
-  auto r = detail::open_message(bytes, msg);
-  if (!r) return std::unexpected(r.error());
-  if (mp->type != type) return detail::fail(ErrorType::kBadRequest, bad_request::kBadMultipart);
-  r->skip(kMultipartHeaderSize - kHeaderSize);
-  return r;
-}
-
-// Encodes 'items' into as many replies as needed (see the file comment).
-template <class T, class EncodeEntry>
-void encode_reply(uint32_t xid, MultipartType type, std::span<const T> items,
-                  EncodeEntry encode_entry, Bytes& out) {
-  WireWriter w(out);
-  size_t start = begin_multipart(w, MsgType::kMultipartReply, xid, type);
-  Bytes entry;
-  for (const T& item : items) {
-    entry.clear();
-    WireWriter ew(entry);
-    encode_entry(item, ew);
-    const size_t current = w.size() - start;
-    if (current > kMultipartHeaderSize && current + entry.size() > kMaxMessageSize) {
-      w.patch_u16(start + 10, kMultipartMore);
-      w.finish_message(start);
-      start = begin_multipart(w, MsgType::kMultipartReply, xid, type);
-    }
-    w.bytes(entry);
+  switch (t) {
+    case MultipartType::kDesc:
+    case MultipartType::kFlow:
+    case MultipartType::kAggregate:
+    case MultipartType::kTable:
+    case MultipartType::kPortStats:
+    case MultipartType::kGroup:
+    case MultipartType::kGroupDesc:
+    case MultipartType::kTableFeatures:
+    case MultipartType::kPortDesc:
+      return true;
+    default:
+      return false;
   }
-  w.finish_message(start);
-}
-
-void encode_empty_request(uint32_t xid, MultipartType type, Bytes& out) {
-  WireWriter w(out);
-  w.finish_message(begin_multipart(w, MsgType::kMultipartRequest, xid, type));
-}
-
-// Decodes every entry of a reply into 'out', or appends nothing on error.
-template <class T, class DecodeEntry>
-Decoded<void> decode_reply(std::span<const uint8_t> msg, MultipartType type, std::vector<T>& out,
-                           DecodeEntry decode_entry) {
-  auto r = open_multipart(msg, MsgType::kMultipartReply, type);
-  if (!r) return std::unexpected(r.error());
-  const size_t before = out.size();
-  while (!r->empty()) {
-    out.emplace_back();
-    if (auto ok = decode_entry(*r, out.back()); !ok) {
-      out.resize(before);
-      return ok;
-    }
-  }
-  return {};
-}
-
-// Reads a u16 length-prefixed entry of at least 'fixed' bytes; 'body' gets the bytes after
-// the length field.
-Decoded<void> split_entry(WireReader& r, size_t fixed, WireReader& body) noexcept {
-  uint16_t len = 0;
-  if (!r.u16(len) || len < fixed || len % 8 != 0 || !r.sub(len - 2u, body)) return bad_len();
-  return {};
 }
 
 void encode_port_stats(const PortStats& s, WireWriter& w) {
@@ -202,6 +148,36 @@ Decoded<void> decode_group_desc(WireReader& r, GroupDesc& g) noexcept {
 
 }  // namespace
 
+namespace detail {
+
+void encode_flow_stats_request_body(const FlowStatsRequest& req, WireWriter& w) {
+  w.u8(req.table_id);
+  w.zeros(3);
+  w.u32(req.out_port);
+  w.u32(req.out_group);
+  w.zeros(4);
+  w.u64(req.cookie);
+  w.u64(req.cookie_mask);
+  encode_match(req.match, w);
+}
+
+Decoded<FlowStatsRequest> decode_flow_stats_request_body(WireReader& r) noexcept {
+  FlowStatsRequest req;
+  if (r.remaining() < 32) return bad_len();
+  r.u8(req.table_id);
+  r.skip(3);
+  r.u32(req.out_port);
+  r.u32(req.out_group);
+  r.skip(4);
+  r.u64(req.cookie);
+  r.u64(req.cookie_mask);
+  if (auto ok = decode_match(r, req.match); !ok) return std::unexpected(ok.error());
+  if (!r.empty()) return bad_len();
+  return req;
+}
+
+}  // namespace detail
+
 Decoded<MultipartHeader> decode_multipart_header(std::span<const uint8_t> msg) {
   auto header = decode_header(msg);
   if (!header) return std::unexpected(header.error());
@@ -237,29 +213,16 @@ void encode_port_stats_request(uint32_t xid, uint32_t port_no, Bytes& out) {
 void encode_flow_stats_request(uint32_t xid, const FlowStatsRequest& req, Bytes& out) {
   WireWriter w(out);
   const size_t start = begin_multipart(w, MsgType::kMultipartRequest, xid, MultipartType::kFlow);
-  w.u8(req.table_id);
-  w.zeros(3);
-  w.u32(req.out_port);
-  w.u32(req.out_group);
-  w.zeros(4);
-  w.u64(req.cookie);
-  w.u64(req.cookie_mask);
-  detail::encode_match(req.match, w);
+  detail::encode_flow_stats_request_body(req, w);
   w.finish_message(start);
 }
 
 Decoded<void> decode_port_desc_request(std::span<const uint8_t> msg) {
-  auto r = open_multipart(msg, MsgType::kMultipartRequest, MultipartType::kPortDesc);
-  if (!r) return std::unexpected(r.error());
-  if (!r->empty()) return bad_len();
-  return {};
+  return detail::decode_empty_request(msg, MultipartType::kPortDesc);
 }
 
 Decoded<void> decode_group_desc_request(std::span<const uint8_t> msg) {
-  auto r = open_multipart(msg, MsgType::kMultipartRequest, MultipartType::kGroupDesc);
-  if (!r) return std::unexpected(r.error());
-  if (!r->empty()) return bad_len();
-  return {};
+  return detail::decode_empty_request(msg, MultipartType::kGroupDesc);
 }
 
 Decoded<uint32_t> decode_port_stats_request(std::span<const uint8_t> msg) {
@@ -274,18 +237,7 @@ Decoded<uint32_t> decode_port_stats_request(std::span<const uint8_t> msg) {
 Decoded<FlowStatsRequest> decode_flow_stats_request(std::span<const uint8_t> msg) {
   auto r = open_multipart(msg, MsgType::kMultipartRequest, MultipartType::kFlow);
   if (!r) return std::unexpected(r.error());
-  FlowStatsRequest req;
-  if (r->remaining() < 32) return bad_len();
-  r->u8(req.table_id);
-  r->skip(3);
-  r->u32(req.out_port);
-  r->u32(req.out_group);
-  r->skip(4);
-  r->u64(req.cookie);
-  r->u64(req.cookie_mask);
-  if (auto ok = detail::decode_match(*r, req.match); !ok) return std::unexpected(ok.error());
-  if (!r->empty()) return bad_len();
-  return req;
+  return detail::decode_flow_stats_request_body(*r);
 }
 
 void encode_port_desc_reply(uint32_t xid, std::span<const Port> ports, Bytes& out) {

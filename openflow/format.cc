@@ -81,10 +81,6 @@ std::string bits_text(uint32_t bits, std::span<const std::string_view> names) {
   return out.empty() ? "0" : out;
 }
 
-std::string duration_text(uint32_t sec, uint32_t nsec) {
-  return text::fmt("%u.%03us", sec, nsec / 1000000);
-}
-
 }  // namespace
 
 std::string format_flow_mod(const FlowMod& fm) {
@@ -129,7 +125,7 @@ std::string format_group_mod(const GroupMod& gm) {
 
 std::string format_flow_stats(const FlowStats& fs) {
   std::string out = text::cat("cookie=", text::hex(fs.cookie),
-                              ", duration=", duration_text(fs.duration_sec, fs.duration_nsec),
+                              ", duration=", text::duration(fs.duration_sec, fs.duration_nsec),
                               ", table=", std::to_string(fs.table_id),
                               ", n_packets=", std::to_string(fs.packet_count),
                               ", n_bytes=", std::to_string(fs.byte_count), ", ");
@@ -173,7 +169,7 @@ std::string format_port_stats(const PortStats& s) {
       text::port(s.port_no).c_str(), n(s.rx_packets), n(s.rx_bytes), n(s.rx_dropped),
       n(s.rx_errors), n(s.rx_frame_err), n(s.rx_over_err), n(s.rx_crc_err), n(s.tx_packets),
       n(s.tx_bytes), n(s.tx_dropped), n(s.tx_errors), n(s.collisions),
-      duration_text(s.duration_sec, s.duration_nsec).c_str());
+      text::duration(s.duration_sec, s.duration_nsec).c_str());
 }
 
 }  // namespace sluice::of

@@ -3,6 +3,7 @@
 // so operators can read it without learning a new notation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -68,5 +69,41 @@ std::string format_message(std::span<const uint8_t> msg);
 std::string role_name(ControllerRole role);
 // "role=MASTER generation_id=5"
 std::string format_role(const RoleRequest& r);
+
+// ---- Packet I/O, configuration, statistics, bundles -----------------------------------------
+// (format_packet.cc, format_stats.cc, format_bundle.cc; names of errors in format_errors.cc)
+
+// "priority=100,in_port=1 reason=idle table_id=1 cookie:0x5 duration1.500s idle10 hard30
+// pkts10 bytes1000" (ovs-ofctl's FLOW_REMOVED line; cookie and hard left out when 0).
+std::string format_flow_removed(const FlowRemoved& fr);
+// "table_id=1 cookie=0x5 total_len=60 in_port=1 (via action) data_len=60 (unbuffered)"
+// (table_id left out when 0, cookie when all-ones, as ovs-ofctl does; "buffer=0x.." when
+// buffered).
+std::string format_packet_in(const PacketIn& pi, size_t data_len);
+// "in_port=CONTROLLER actions=output:1 data_len=60" ("buffer=0x.." instead of data_len when
+// buffered).
+std::string format_packet_out(const PacketOut& po, size_t data_len);
+// "frags=normal miss_send_len=128" (frags: normal, drop, reassemble; miss_send_len NO_BUFFER
+// for 0xffff).
+std::string format_of_switch_config(const OfSwitchConfig& c);
+// Five lines: "Manufacturer: ...", "Hardware: ...", "Software: ...", "Serial Num: ...",
+// "DP Description: ...", separated by '\n'.
+std::string format_desc(const Desc& d);
+// "packet_count=10 byte_count=1000 flow_count=2"
+std::string format_aggregate(const AggregateStats& a);
+// "table 0: active=1, lookup=10, matched=5"
+std::string format_table_stats(const TableStats& s);
+// "group_id=1,duration=1.500s,ref_count=2,packet_count=10,byte_count=1000,
+// bucket0:packet_count=4,byte_count=400,bucket1:..." (ovs-ofctl dump-group-stats)
+std::string format_group_stats(const GroupStats& s);
+// "BUNDLE_CONTROL bundle_id=0x1 type=OPEN_REQUEST flags=atomic,ordered" (flags=0 when none)
+std::string format_bundle_ctrl(const BundleCtrl& b);
+// "BUNDLE_ADD bundle_id=0x1 flags=atomic,ordered" then, on the next line indented by one
+// space, the embedded message as format_message prints it.
+std::string format_bundle_add(const BundleAdd& b, std::span<const uint8_t> message);
+// The name of a decode error, telling experimenters apart: "OFPET_BAD_MATCH/OFPBMC_BAD_PREREQ",
+// "SLUICE/PORT_EXISTS" (Sluice's), "ONF/OFPBFC_MSG_BAD_XID" (ONF's bundle and property codes),
+// "EXPERIMENTER(0x00002320)/5" (anyone else's).
+std::string error_name(const OfError& e);
 
 }  // namespace sluice::of

@@ -4,6 +4,7 @@
 //   error_type_name(kExperimenter, kPortExists)    "SLUICE/PORT_EXISTS" (Sluice's codes)
 //   an unknown code                                "OFPET_BAD_MATCH/99"
 //   an unknown type                                "OFPET_9/3"
+//   error_name(ONF's kExperimenter, 2309)          "ONF/OFPBFC_MSG_BAD_XID"
 #include <array>
 #include <span>
 
@@ -70,6 +71,24 @@ constexpr std::string_view kSwitchConfigFailed[] = {"OFPSCFC_BAD_FLAGS", "OFPSCF
                                                     "OFPSCFC_EPERM"};
 constexpr std::string_view kRoleRequestFailed[] = {"OFPRRFC_STALE", "OFPRRFC_UNSUP",
                                                    "OFPRRFC_BAD_ROLE"};
+constexpr std::string_view kTableFeaturesFailed[] = {"OFPTFFC_BAD_TABLE",    "OFPTFFC_BAD_METADATA",
+                                                     "OFPTFFC_BAD_TYPE",     "OFPTFFC_BAD_LEN",
+                                                     "OFPTFFC_BAD_ARGUMENT", "OFPTFFC_EPERM"};
+// ONF experimenter codes (ofp.h): bundle errors from 2300, property errors from 4443.
+constexpr std::string_view kOnfBundle[] = {
+    "OFPBFC_UNKNOWN",           "OFPBFC_EPERM",         "OFPBFC_BAD_ID",
+    "OFPBFC_BUNDLE_EXIST",      "OFPBFC_BUNDLE_CLOSED", "OFPBFC_OUT_OF_BUNDLES",
+    "OFPBFC_BAD_TYPE",          "OFPBFC_BAD_FLAGS",     "OFPBFC_MSG_BAD_LEN",
+    "OFPBFC_MSG_BAD_XID",       "OFPBFC_MSG_UNSUP",     "OFPBFC_MSG_CONFLICT",
+    "OFPBFC_MSG_TOO_MANY",      "OFPBFC_MSG_FAILED",    "OFPBFC_TIMEOUT",
+    "OFPBFC_BUNDLE_IN_PROGRESS"};
+constexpr std::string_view kOnfProperty[] = {"OFPBPC_TOO_MANY",         "OFPBPC_DUP_TYPE",
+                                             "OFPBPC_BAD_EXPERIMENTER", "OFPBPC_BAD_EXP_TYPE",
+                                             "OFPBPC_BAD_EXP_VALUE",    "OFPBPC_EPERM"};
+static_assert(std::size(kTableFeaturesFailed) == table_features_failed::kEperm + 1);
+static_assert(std::size(kOnfBundle) ==
+              bundle_failed::kBundleInProgress - bundle_failed::kUnknown + 1);
+static_assert(std::size(kOnfProperty) == bad_property::kEperm - bad_property::kTooMany + 1);
 // Sluice's codes start at 1; index 0 is unused.
 constexpr std::string_view kSluice[] = {"",
                                         "PORT_EXISTS",
@@ -114,13 +133,47 @@ TypeNames names_of(ErrorType type) {
       return {"OFPET_SWITCH_CONFIG_FAILED", kSwitchConfigFailed};
     case ErrorType::kRoleRequestFailed:
       return {"OFPET_ROLE_REQUEST_FAILED", kRoleRequestFailed};
+    case ErrorType::kTableFeaturesFailed:
+      return {"OFPET_TABLE_FEATURES_FAILED", kTableFeaturesFailed};
     case ErrorType::kExperimenter:
       return {"SLUICE", kSluice};
   }
   return {};
 }
 
+// "ONF/OFPBFC_BAD_ID"; unknown ONF codes as numbers.
+std::string onf_error_name(uint16_t code) {
+  std::string_view name;
+  if (code >= bundle_failed::kUnknown && code <= bundle_failed::kBundleInProgress) {
+    name = kOnfBundle[code - bundle_failed::kUnknown];
+  } else if (code >= bad_property::kTooMany && code <= bad_property::kEperm) {
+    name = kOnfProperty[code - bad_property::kTooMany];
+  }
+  return text::cat("ONF/", name.empty() ? std::to_string(code) : std::string(name));
+}
+
+// ", request OFPT_FLOW_MOD xid=0x5 (64 bytes of it)" for data that starts with a header.
+std::string request_text(const ErrorMsg& e) {
+  if (e.data_len >= kHeaderSize) {
+    const uint32_t xid = (uint32_t{e.data[4]} << 24) | (uint32_t{e.data[5]} << 16) |
+                         (uint32_t{e.data[6]} << 8) | e.data[7];
+    return text::fmt(", request %s xid=0x%x (%u bytes of it)",
+                     std::string(msg_type_name(static_cast<MsgType>(e.data[1]))).c_str(), xid,
+                     e.data_len);
+  }
+  if (e.data_len > 0) return text::fmt(", %u bytes of data", e.data_len);
+  return "";
+}
+
 }  // namespace
+
+std::string error_name(const OfError& e) {
+  if (e.type != ErrorType::kExperimenter || e.experimenter == kSluiceExperimenter) {
+    return error_type_name(e.type, e.code);
+  }
+  if (e.experimenter == kOnfExperimenter) return onf_error_name(e.code);
+  return text::fmt("EXPERIMENTER(0x%08x)/%u", e.experimenter, e.code);
+}
 
 std::string error_type_name(ErrorType type, uint16_t code) {
   const TypeNames names = names_of(type);
@@ -138,6 +191,9 @@ std::string error_type_name(ErrorType type, uint16_t code) {
 
 std::string format_error(const ErrorMsg& e) {
   const std::string_view data(reinterpret_cast<const char*>(e.data.data()), e.data_len);
+  if (e.type == ErrorType::kExperimenter && e.experimenter == kOnfExperimenter) {
+    return onf_error_name(e.code) + request_text(e);
+  }
   if (e.type == ErrorType::kExperimenter) {
     if (e.experimenter != kSluiceExperimenter) {
       return text::fmt("OFPET_EXPERIMENTER/experimenter=0x%08x,exp_code=%u, %u bytes of data",
@@ -147,17 +203,7 @@ std::string format_error(const ErrorMsg& e) {
     if (!data.empty()) out += text::cat(": ", text::printable(data));
     return out;
   }
-  std::string out = error_type_name(e.type, e.code);
-  if (e.data_len >= kHeaderSize) {
-    const uint32_t xid = (uint32_t{e.data[4]} << 24) | (uint32_t{e.data[5]} << 16) |
-                         (uint32_t{e.data[6]} << 8) | e.data[7];
-    out += text::fmt(", request %s xid=0x%x (%u bytes of it)",
-                     std::string(msg_type_name(static_cast<MsgType>(e.data[1]))).c_str(), xid,
-                     e.data_len);
-  } else if (e.data_len > 0) {
-    out += text::fmt(", %u bytes of data", e.data_len);
-  }
-  return out;
+  return error_type_name(e.type, e.code) + request_text(e);
 }
 
 }  // namespace sluice::of

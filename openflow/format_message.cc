@@ -1,9 +1,11 @@
 // format_message: any whole message as "OFPT_<TYPE> (xid=0x..)[: <body>]".
 //
 // Each type is decoded with its strict decoder; a decode failure prints as
-// "(malformed: <error name>)" in place of the body. Types Sluice does not decode (PACKET_IN,
+// "(malformed: <error name>)" in place of the body. Types Sluice does not decode (PORT_MOD,
 // ROLE_REQUEST, ...) print "(not decoded, N bytes)". Multipart replies put each entry on its
-// own line, indented by one space, after the header line.
+// own line, indented by one space, after the header line; so do DESC replies (one line per
+// field) and BUNDLE_ADD messages (the embedded message).
+#include <algorithm>
 #include <memory>
 
 #include "openflow/codec.h"
@@ -40,8 +42,18 @@ constexpr std::string_view kTypeNames[] = {"OFPT_HELLO",
                                            "OFPT_ROLE_REQUEST",
                                            "OFPT_ROLE_REPLY"};
 
-std::string malformed(const OfError& e) {
-  return text::cat("(malformed: ", error_type_name(e.type, e.code), ")");
+std::string malformed(const OfError& e) { return text::cat("(malformed: ", error_name(e), ")"); }
+
+// Each line of 'lines' on its own line, indented by one space.
+std::string indented(std::string_view lines) {
+  std::string out;
+  size_t from = 0;
+  while (from <= lines.size()) {
+    const size_t to = std::min(lines.find('\n', from), lines.size());
+    out += text::cat("\n ", lines.substr(from, to - from));
+    from = to + 1;
+  }
+  return out;
 }
 
 // Formats the decoded value with 'fmt', or names the decode error.
@@ -52,8 +64,28 @@ std::string or_malformed(const Decoded<T>& d, Fmt fmt) {
 
 std::string or_malformed(const Decoded<void>& d) { return d ? "" : malformed(d.error()); }
 
+// Text that follows a name: what 'fmt' makes of the value (starting with its own separator),
+// or " (malformed: ...)".
+template <class T, class Fmt>
+std::string suffix_or_malformed(const Decoded<T>& d, Fmt fmt) {
+  return d ? fmt(*d) : text::cat(" ", malformed(d.error()));
+}
+std::string suffix_or_malformed(const Decoded<void>& d) {
+  return d ? "" : text::cat(" ", malformed(d.error()));
+}
+
 std::string_view multipart_name(MultipartType t) {
   switch (t) {
+    case MultipartType::kDesc:
+      return "OFPMP_DESC";
+    case MultipartType::kAggregate:
+      return "OFPMP_AGGREGATE";
+    case MultipartType::kTable:
+      return "OFPMP_TABLE";
+    case MultipartType::kGroup:
+      return "OFPMP_GROUP";
+    case MultipartType::kTableFeatures:
+      return "OFPMP_TABLE_FEATURES";
     case MultipartType::kFlow:
       return "OFPMP_FLOW";
     case MultipartType::kPortStats:
@@ -72,16 +104,33 @@ std::string multipart_request(std::span<const uint8_t> msg, const MultipartHeade
   if ((mp.flags & kMultipartMore) != 0) out += " flags=more";
   switch (mp.type) {
     case MultipartType::kPortStats:
-      return out + or_malformed(decode_port_stats_request(msg),
-                                [](uint32_t p) { return text::cat(" port=", text::port(p)); });
+      return out + suffix_or_malformed(decode_port_stats_request(msg), [](uint32_t p) {
+               return text::cat(" port=", text::port(p));
+             });
     case MultipartType::kFlow:
-      return out + or_malformed(decode_flow_stats_request(msg), [](const FlowStatsRequest& r) {
+      return out +
+             suffix_or_malformed(decode_flow_stats_request(msg), [](const FlowStatsRequest& r) {
                return text::cat(" ", format_flow_stats_request(r));
              });
     case MultipartType::kPortDesc:
-      return out + or_malformed(decode_port_desc_request(msg));
+      return out + suffix_or_malformed(decode_port_desc_request(msg));
     case MultipartType::kGroupDesc:
-      return out + or_malformed(decode_group_desc_request(msg));
+      return out + suffix_or_malformed(decode_group_desc_request(msg));
+    case MultipartType::kDesc:
+      return out + suffix_or_malformed(decode_desc_request(msg));
+    case MultipartType::kTable:
+      return out + suffix_or_malformed(decode_table_stats_request(msg));
+    case MultipartType::kTableFeatures:
+      return out + suffix_or_malformed(decode_table_features_request(msg));
+    case MultipartType::kAggregate:
+      return out +
+             suffix_or_malformed(decode_aggregate_request(msg), [](const FlowStatsRequest& r) {
+               return text::cat(" ", format_flow_stats_request(r));
+             });
+    case MultipartType::kGroup:
+      return out + suffix_or_malformed(decode_group_stats_request(msg), [](uint32_t g) {
+               return text::cat(" group_id=", text::group(g));
+             });
     default:
       return out;
   }
@@ -109,12 +158,40 @@ std::string multipart_reply(std::span<const uint8_t> msg, const MultipartHeader&
       return out + entries<FlowStats>(msg, decode_flow_stats_reply, format_flow_stats);
     case MultipartType::kGroupDesc:
       return out + entries<GroupDesc>(msg, decode_group_desc_reply, format_group);
+    case MultipartType::kTable:
+      return out + entries<TableStats>(msg, decode_table_stats_reply, format_table_stats);
+    case MultipartType::kGroup:
+      return out + entries<GroupStats>(msg, decode_group_stats_reply, format_group_stats);
+    case MultipartType::kDesc:
+      return out + suffix_or_malformed(decode_desc_reply(msg),
+                                       [](const Desc& d) { return indented(format_desc(d)); });
+    case MultipartType::kAggregate:
+      return out + suffix_or_malformed(decode_aggregate_reply(msg), [](const AggregateStats& a) {
+               return indented(format_aggregate(a));
+             });
     default:
       return out;
   }
 }
 
+std::string bundle(std::span<const uint8_t> msg) {
+  auto type = decode_onf_type(msg);
+  if (!type) return malformed(type.error());
+  switch (*type) {
+    case OnfMsgType::kBundleControl:
+      return or_malformed(decode_bundle_ctrl(msg), format_bundle_ctrl);
+    case OnfMsgType::kBundleAddMessage: {
+      BundleAdd add;
+      auto inner = decode_bundle_add(msg, add);
+      return inner ? format_bundle_add(add, *inner) : malformed(inner.error());
+    }
+  }
+  return malformed(OfError{ErrorType::kBadRequest, bad_request::kBadExpType, 0});
+}
+
 std::string experimenter(std::span<const uint8_t> msg) {
+  auto header = decode_experimenter_header(msg);
+  if (header && header->experimenter == kOnfExperimenter) return bundle(msg);
   auto type = decode_sluice_type(msg);
   if (!type) return malformed(type.error());
   switch (*type) {
@@ -154,9 +231,26 @@ std::string body(std::span<const uint8_t> msg, MsgType type) {
         return std::to_string(p.size()) + " bytes of payload";
       });
     case MsgType::kFeaturesRequest:
+    case MsgType::kGetConfigRequest:
     case MsgType::kBarrierRequest:
     case MsgType::kBarrierReply:
       return or_malformed(decode_empty(msg, type));
+    case MsgType::kGetConfigReply:
+      return or_malformed(decode_get_config_reply(msg), format_of_switch_config);
+    case MsgType::kSetConfig:
+      return or_malformed(decode_set_config(msg), format_of_switch_config);
+    case MsgType::kFlowRemoved:
+      return or_malformed(decode_flow_removed(msg), format_flow_removed);
+    case MsgType::kPacketIn: {
+      PacketIn pi;
+      auto data = decode_packet_in(msg, pi);
+      return data ? format_packet_in(pi, data->size()) : malformed(data.error());
+    }
+    case MsgType::kPacketOut: {
+      PacketOut po;
+      auto data = decode_packet_out(msg, po);
+      return data ? format_packet_out(po, data->size()) : malformed(data.error());
+    }
     case MsgType::kFeaturesReply:
       return or_malformed(decode_features_reply(msg), features_reply);
     case MsgType::kFlowMod: {

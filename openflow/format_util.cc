@@ -72,4 +72,17 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+std::string duration(uint32_t sec, uint32_t nsec) { return fmt("%u.%03us", sec, nsec / 1000000); }
+
+std::string group(uint32_t id) {
+  switch (id) {
+    case group_id::kAll:
+      return "all";
+    case group_id::kAny:
+      return "any";
+    default:
+      return std::to_string(id);
+  }
+}
+
 }  // namespace sluice::of::text

@@ -20,6 +20,10 @@ std::string port(uint32_t port_no);
 int prefix_len(uint32_t mask);
 // Printable characters as is, anything else as '.'.
 std::string printable(std::string_view s);
+// A duration as seconds with milliseconds, as ovs-ofctl prints it: "1.500s".
+std::string duration(uint32_t sec, uint32_t nsec);
+// A group id, or the reserved group's name ("all", "any").
+std::string group(uint32_t id);
 
 // Concatenates strings and string views by appending (GCC 12 reports false -Wrestrict
 // warnings for "literal" + std::string, so the formatter builds text with this instead).

@@ -484,4 +484,183 @@ struct HelloVersions {
   friend bool operator==(const HelloVersions&, const HelloVersions&) = default;
 };
 
+
+// ---- Packet I/O, flow removal, switch configuration -----------------------------------------
+//
+// PACKET_IN and PACKET_OUT carry a frame of any length. The structs hold only the fixed part;
+// the frame travels beside them as a std::span: the encoders take it as an argument, and the
+// decoders return it as a view into the decoded message (valid as long as the message's
+// bytes are), so that neither side copies or allocates for it.
+
+enum class FlowRemovedReason : uint8_t {
+  kIdleTimeout = 0,
+  kHardTimeout = 1,
+  kDelete = 2,
+  kGroupDelete = 3,
+};
+
+struct FlowRemoved {
+  uint64_t cookie = 0;
+  uint16_t priority = 0;
+  FlowRemovedReason reason = FlowRemovedReason::kIdleTimeout;
+  uint8_t table_id = 0;
+  uint32_t duration_sec = 0;
+  uint32_t duration_nsec = 0;
+  uint16_t idle_timeout = 0;
+  uint16_t hard_timeout = 0;
+  uint64_t packet_count = 0;
+  uint64_t byte_count = 0;
+  Match match;
+  friend bool operator==(const FlowRemoved&, const FlowRemoved&) = default;
+};
+
+enum class PacketInReason : uint8_t { kNoMatch = 0, kAction = 1, kInvalidTtl = 2 };
+
+// PACKET_IN without its frame (see above). 'match' holds the pipeline fields: in_port always,
+// metadata and tunnel_id when set.
+struct PacketIn {
+  uint32_t buffer_id = kNoBuffer;
+  uint16_t total_len = 0;  // the frame's full length; the data may be a prefix of it
+  PacketInReason reason = PacketInReason::kNoMatch;
+  uint8_t table_id = 0;
+  uint64_t cookie = 0;
+  Match match;
+  friend bool operator==(const PacketIn&, const PacketIn&) = default;
+};
+
+// PACKET_OUT without its frame (see above).
+struct PacketOut {
+  uint32_t buffer_id = kNoBuffer;  // Sluice buffers nothing: always kNoBuffer when decoded
+  uint32_t in_port = port_no::kController;
+  ActionList actions;
+  friend bool operator==(const PacketOut&, const PacketOut&) = default;
+};
+
+// ofp_switch_config: the body of GET_CONFIG_REPLY and SET_CONFIG (not to be confused with
+// Sluice's own SwitchConfig experimenter message).
+struct OfSwitchConfig {
+  uint16_t flags = config_flags::kFragNormal;
+  uint16_t miss_send_len = kDefaultMissSendLen;
+  friend bool operator==(const OfSwitchConfig&, const OfSwitchConfig&) = default;
+};
+
+// ---- Statistics (multipart DESC, AGGREGATE, TABLE, GROUP) -----------------------------------
+
+// OFPMP_DESC reply (ofp_desc).
+struct Desc {
+  FixedString<256> mfr_desc;
+  FixedString<256> hw_desc;
+  FixedString<256> sw_desc;
+  FixedString<32> serial_num;
+  FixedString<256> dp_desc;
+  friend bool operator==(const Desc&, const Desc&) = default;
+};
+
+// OFPMP_AGGREGATE reply (ofp_aggregate_stats_reply). The request is a FlowStatsRequest.
+struct AggregateStats {
+  uint64_t packet_count = 0;
+  uint64_t byte_count = 0;
+  uint32_t flow_count = 0;
+  uint8_t pad_[4] = {};
+  friend bool operator==(const AggregateStats&, const AggregateStats&) = default;
+};
+
+// One OFPMP_TABLE reply entry (ofp_table_stats).
+struct TableStats {
+  uint8_t table_id = 0;
+  uint8_t pad_[3] = {};
+  uint32_t active_count = 0;
+  uint64_t lookup_count = 0;
+  uint64_t matched_count = 0;
+  friend bool operator==(const TableStats&, const TableStats&) = default;
+};
+
+struct BucketCounter {
+  uint64_t packet_count = 0;
+  uint64_t byte_count = 0;
+  friend bool operator==(const BucketCounter&, const BucketCounter&) = default;
+};
+
+// One OFPMP_GROUP reply entry (ofp_group_stats), with one counter per bucket.
+struct GroupStats {
+  uint32_t group_id = 0;
+  uint32_t ref_count = 0;
+  uint64_t packet_count = 0;
+  uint64_t byte_count = 0;
+  uint32_t duration_sec = 0;
+  uint32_t duration_nsec = 0;
+  uint16_t n_buckets = 0;
+  uint8_t pad_[6] = {};
+  std::array<BucketCounter, kMaxBuckets> buckets{};
+
+  std::span<const BucketCounter> view() const noexcept { return {buckets.data(), n_buckets}; }
+  friend bool operator==(const GroupStats& a, const GroupStats& b) noexcept {
+    if (a.group_id != b.group_id || a.ref_count != b.ref_count ||
+        a.packet_count != b.packet_count || a.byte_count != b.byte_count ||
+        a.duration_sec != b.duration_sec || a.duration_nsec != b.duration_nsec ||
+        a.n_buckets != b.n_buckets) {
+      return false;
+    }
+    for (size_t i = 0; i < a.n_buckets; ++i) {
+      if (!(a.buckets[i] == b.buckets[i])) return false;
+    }
+    return true;
+  }
+};
+
+// ---- Bundles (ONF extension EXT-230: OpenFlow 1.4 bundles carried in 1.3) -----------------
+
+// OFPT_EXPERIMENTER's own header: which experimenter, which of its messages.
+struct ExperimenterHeader {
+  uint32_t experimenter = 0;
+  uint32_t exp_type = 0;
+  friend bool operator==(const ExperimenterHeader&, const ExperimenterHeader&) = default;
+};
+
+// exp_type of the ONF experimenter messages this codec knows.
+enum class OnfMsgType : uint32_t {
+  kBundleControl = 2300,     // ONFT_BUNDLE_CONTROL
+  kBundleAddMessage = 2301,  // ONFT_BUNDLE_ADD_MESSAGE
+};
+
+enum class BundleCtrlType : uint16_t {
+  kOpenRequest = 0,
+  kOpenReply = 1,
+  kCloseRequest = 2,
+  kCloseReply = 3,
+  kCommitRequest = 4,
+  kCommitReply = 5,
+  kDiscardRequest = 6,
+  kDiscardReply = 7,
+};
+
+struct BundleCtrl {
+  uint32_t bundle_id = 0;
+  BundleCtrlType type = BundleCtrlType::kOpenRequest;
+  uint16_t flags = 0;  // bundle_flags::
+  friend bool operator==(const BundleCtrl&, const BundleCtrl&) = default;
+};
+
+// BUNDLE_ADD_MESSAGE without the embedded message, which the decoder returns as a view into
+// the decoded bytes (a whole message: decode it with the decoder of its type).
+struct BundleAdd {
+  uint32_t bundle_id = 0;
+  uint16_t flags = 0;  // bundle_flags::
+  uint8_t pad_[2] = {};
+  friend bool operator==(const BundleAdd&, const BundleAdd&) = default;
+};
+
+static_assert(std::is_trivially_copyable_v<FlowRemoved>);
+static_assert(std::is_trivially_copyable_v<PacketIn>);
+static_assert(std::is_trivially_copyable_v<PacketOut>);
+static_assert(std::is_trivially_copyable_v<Desc>);
+static_assert(std::is_trivially_copyable_v<GroupStats>);
+static_assert(std::is_trivially_copyable_v<BundleCtrl>);
+static_assert(sizeof(OfSwitchConfig) == 4);
+static_assert(sizeof(Desc) == 1056);
+static_assert(sizeof(AggregateStats) == 24);
+static_assert(sizeof(TableStats) == 24);
+static_assert(sizeof(BundleCtrl) == 8);
+static_assert(sizeof(BundleAdd) == 8);
+
 }  // namespace sluice::of

@@ -2,6 +2,7 @@
 // Sluice experimenter's own numbers. Plain constants only: no logic lives here.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace sluice::of {
@@ -52,6 +53,7 @@ enum class ErrorType : uint16_t {
   kTableModFailed = 8,
   kSwitchConfigFailed = 10,
   kRoleRequestFailed = 11,
+  kTableFeaturesFailed = 13,  // in 1.3 also the type of some property errors (see below)
   kExperimenter = 0xffff,
 };
 
@@ -152,5 +154,60 @@ enum class MultipartType : uint16_t {
   kExperimenter = 0xffff,
 };
 inline constexpr uint16_t kMultipartMore = 1;  // OFPMPF_REQ_MORE / OFPMPF_REPLY_MORE
+
+// ---- Packet I/O, switch configuration, statistics, bundles ---------------------------------
+
+// Experimenter id of the ONF extensions OpenFlow 1.3 borrows from 1.4 ("ONF\0"); bundles are
+// EXT-230 (see codec_bundle.cc).
+inline constexpr uint32_t kOnfExperimenter = 0x4f4e4600;
+
+// The largest frame a PACKET_OUT may carry: a 9000-byte MTU jumbo frame with an Ethernet
+// header and two VLAN tags fits. The smallest is an Ethernet header.
+inline constexpr size_t kMaxFrameLen = 9216;
+inline constexpr size_t kMinFrameLen = 14;
+
+// ofp_switch_config flags (OFPC_FRAG_*: how IP fragments are handled) and miss_send_len
+// limits (ofp_controller_max_len).
+namespace config_flags {
+inline constexpr uint16_t kFragNormal = 0, kFragDrop = 1, kFragReasm = 2, kFragMask = 3;
+}
+inline constexpr uint16_t kDefaultMissSendLen = 128;     // OFP_DEFAULT_MISS_SEND_LEN
+inline constexpr uint16_t kControllerMaxLen = 0xffe5;    // OFPCML_MAX
+inline constexpr uint16_t kControllerNoBuffer = 0xffff;  // OFPCML_NO_BUFFER
+
+namespace switch_config_failed {
+inline constexpr uint16_t kBadFlags = 0, kBadLen = 1, kEperm = 2;
+}
+namespace table_features_failed {
+inline constexpr uint16_t kBadTable = 0, kBadMetadata = 1, kBadType = 2, kBadLen = 3,
+                          kBadArgument = 4, kEperm = 5;
+}
+
+// Bundle errors. OpenFlow 1.4 has OFPET_BUNDLE_FAILED (17); in 1.3 Open vSwitch sends the same
+// errors as ErrorType::kExperimenter with experimenter kOnfExperimenter and these exp_codes
+// (OFPBFC_* = 2300 + the 1.4 code), and this codec does the same.
+namespace bundle_failed {
+inline constexpr uint16_t kUnknown = 2300, kEperm = 2301, kBadId = 2302, kBundleExist = 2303,
+                          kBundleClosed = 2304, kOutOfBundles = 2305, kBadType = 2306,
+                          kBadFlags = 2307, kMsgBadLen = 2308, kMsgBadXid = 2309, kMsgUnsup = 2310,
+                          kMsgConflict = 2311, kMsgTooMany = 2312, kMsgFailed = 2313,
+                          kTimeout = 2314, kBundleInProgress = 2315;
+}
+// Property errors (1.4's OFPET_BAD_PROPERTY, 14) as Open vSwitch encodes them in 1.3: BAD_TYPE,
+// BAD_LEN and BAD_VALUE borrow OFPET_TABLE_FEATURES_FAILED's codes 2..4 (the 1.3 names
+// OFPTFFC_BAD_TYPE / _BAD_LEN / _BAD_ARGUMENT); the rest are ONF experimenter errors.
+namespace bad_property {
+inline constexpr uint16_t kBadType = table_features_failed::kBadType,
+                          kBadLen = table_features_failed::kBadLen,
+                          kBadValue = table_features_failed::kBadArgument;
+// ErrorType::kExperimenter, experimenter kOnfExperimenter:
+inline constexpr uint16_t kTooMany = 4443, kDupType = 4444, kBadExperimenter = 4445,
+                          kBadExpType = 4446, kBadExpValue = 4447, kEperm = 4448;
+}  // namespace bad_property
+
+// Bundle flags (ofp_bundle_flags).
+namespace bundle_flags {
+inline constexpr uint16_t kAtomic = 1 << 0, kOrdered = 1 << 1;
+}
 
 }  // namespace sluice::of

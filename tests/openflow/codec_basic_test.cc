@@ -238,7 +238,9 @@ TEST(FormatMessage, NamesUndecodableInput) {
   EXPECT_EQ(format_message(hex("01 0e 00 08 00 00 00 05")),
             "(malformed: OFPET_BAD_REQUEST/OFPBRC_BAD_VERSION)");
   EXPECT_EQ(format_message(hex("04 0a 00 0c 00 00 00 05 01 02 03 04")),
-            "OFPT_PACKET_IN (xid=0x5): (not decoded, 12 bytes)");
+            "OFPT_PACKET_IN (xid=0x5): (malformed: OFPET_BAD_REQUEST/OFPBRC_BAD_LEN)");
+  EXPECT_EQ(format_message(hex("04 10 00 0c 00 00 00 05 01 02 03 04")),
+            "OFPT_PORT_MOD (xid=0x5): (not decoded, 12 bytes)");
 }
 
 }  // namespace

@@ -67,9 +67,30 @@ Result<void> OfRelay::send_own(std::vector<uint8_t>& msg) {
   return client_->send(msg);
 }
 
+namespace {
+// A bundled message carries its own xid, which the bundle extension wants equal to the
+// BUNDLE_ADD's (ONF EXT-230): it must follow the outer one's rewriting.
+constexpr size_t kMaxBundled = 1u << 20;
+
+bool is_bundle_add(std::span<const uint8_t> msg) {
+  constexpr size_t kInner = 24;  // header, experimenter, exp_type, bundle_id, pad, flags
+  return msg.size() >= kInner + of::kHeaderSize &&
+         msg[1] == static_cast<uint8_t>(of::MsgType::kExperimenter) &&
+         get_xid(msg, 4) == of::kOnfExperimenter &&  // the experimenter id (bytes 8..11)
+         get_xid(msg, 8) == static_cast<uint32_t>(of::OnfMsgType::kBundleAddMessage);
+}
+}  // namespace
+
 Result<void> OfRelay::forward(uint64_t client, std::span<uint8_t> msg) {
   if (!client_) return fail("not connected to the dataplane");
-  put_xid(msg, xids_.assign(client, get_xid(msg)));
+  const uint32_t client_xid = get_xid(msg);
+  const uint32_t relay_xid = xids_.assign(client, client_xid);
+  put_xid(msg, relay_xid);
+  if (is_bundle_add(msg) && get_xid(msg, 24) == client_xid) {
+    put_xid(msg, relay_xid, 24);
+    bundled_[relay_xid] = XidMap::Route{client, client_xid};
+    if (bundled_.size() > kMaxBundled) bundled_.erase(bundled_.begin());
+  }
   last_forward_ = Clock::now();
   return client_->send(msg);
 }
@@ -92,6 +113,13 @@ void OfRelay::deliver(const Sink& sink, std::vector<uint8_t>& msg) {
   if (is_async(type)) return sink(kEveryone, msg);
   const uint32_t relay_xid = get_xid(msg);
   auto route = xids_.route(relay_xid, is_final(msg));
+  if (!route && type == of::MsgType::kError) {
+    if (auto it = bundled_.find(relay_xid); it != bundled_.end()) route = it->second;
+  }
+  if (route && type == of::MsgType::kExperimenter) {
+    // A bundle control reply: the client's bundled messages can no longer be named.
+    std::erase_if(bundled_, [&](const auto& e) { return e.second.client == route->client; });
+  }
   if (!route) {
     ++unmatched_;
     log_debug("openflow: dropping a reply nobody waits for: " + of::format_message(msg));

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,6 +69,10 @@ class OfRelay {
   std::string channel_;
   std::optional<of::ChannelClient> client_;
   XidMap xids_;
+  // Messages inside open bundles: the dataplane names one in an ERROR only at commit time,
+  // long after XidMap forgot it. Kept until the client's bundle is committed or discarded
+  // (then an ERROR or reply to its BUNDLE_CONTROL passes), bounded by kMaxBundled.
+  std::map<uint32_t, XidMap::Route> bundled_;
   std::vector<uint8_t> in_;
   Clock::time_point last_forward_{};
   std::optional<uint32_t> barrier_xid_;  // our housekeeping barrier, while it is in flight

@@ -84,6 +84,7 @@ bool ControlService::poll() {
   // kMaxUnpublishedMs after the first unpublished change.
   const uint64_t now = rte_get_tsc_cycles();
   if (!more || now - first_unpublished_ >= ms_to_tsc(kMaxUnpublishedMs)) republish_if_dirty();
+  send_flow_removed();
   drain_learning();
   periodic();
   env_.channel->flush();
@@ -119,9 +120,22 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
       of::FeaturesReply f;
       f.datapath_id = env_.datapath_id;
       f.n_tables = FlowStore::kNumTables;
-      f.capabilities = 1 /*FLOW_STATS*/ | 4 /*PORT_STATS*/ | 8 /*GROUP_STATS*/;
+      f.capabilities = 1 /*FLOW_STATS*/ | 2 /*TABLE_STATS*/ | 4 /*PORT_STATS*/ | 8 /*GROUP_STATS*/;
       of::encode_features_reply(h.xid, f, out_);
       break;
+    }
+    case of::MsgType::kGetConfigRequest: {
+      if (auto ok = of::decode_empty(msg, of::MsgType::kGetConfigRequest); !ok) {
+        return reply_error(slot, h.xid, ok.error(), msg), false;
+      }
+      of::encode_get_config_reply(h.xid, of_config_, out_);
+      break;
+    }
+    case of::MsgType::kSetConfig: {
+      auto cfg = of::decode_set_config(msg);
+      if (!cfg) return reply_error(slot, h.xid, cfg.error(), msg), false;
+      of_config_ = *cfg;  // kept and reported; Sluice handles fragments normally either way
+      return true;
     }
     case of::MsgType::kBarrierRequest:
       republish_if_dirty();  // everything before the barrier is live when the reply leaves
@@ -238,7 +252,33 @@ void ControlService::handle_multipart(uint32_t slot, const of::Header& h,
       }
       break;
     }
+    case of::MultipartType::kDesc: {
+      if (auto ok = of::decode_desc_request(msg); !ok) return reply_error(slot, h.xid, ok.error(), msg);
+      reply_desc(h.xid);
+      break;
+    }
+    case of::MultipartType::kAggregate: {
+      auto req = of::decode_aggregate_request(msg);
+      if (!req) return reply_error(slot, h.xid, req.error(), msg);
+      const AggregateStats a = env_.flows->aggregate(*req);
+      of::encode_aggregate_reply(h.xid, of::AggregateStats{a.packets, a.bytes, a.flows, {}}, out_);
+      break;
+    }
+    case of::MultipartType::kTable: {
+      if (auto ok = of::decode_table_stats_request(msg); !ok) {
+        return reply_error(slot, h.xid, ok.error(), msg);
+      }
+      reply_table_stats(h.xid);
+      break;
+    }
+    case of::MultipartType::kGroup: {
+      auto group = of::decode_group_stats_request(msg);
+      if (!group) return reply_error(slot, h.xid, group.error(), msg);
+      reply_group_stats(h.xid, *group);
+      break;
+    }
     default:
+      // TABLE_FEATURES among others: not answered yet (ovs-ofctl needs --no-names).
       return reply_error(slot, h.xid,
                          of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadMultipart, 0},
                          msg);
@@ -248,6 +288,8 @@ void ControlService::handle_multipart(uint32_t slot, const of::Header& h,
 
 void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
                                          std::span<const uint8_t> msg) {
+  auto exp = of::decode_experimenter_header(msg);
+  if (exp && exp->experimenter == of::kOnfExperimenter) return handle_onf(slot, h, msg);
   auto type = of::decode_sluice_type(msg);
   if (!type) return reply_error(slot, h.xid, type.error(), msg);
   switch (*type) {
@@ -375,12 +417,6 @@ void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {
     }
   }
   statics_ = wanted;
-}
-
-void ControlService::send_flow_removed() {
-  for (const RemovedFlow& r : env_.flows->take_removed()) {
-    (void)r;  // FLOW_REMOVED goes out once the codec has it (see the issue notes)
-  }
 }
 
 void ControlService::drain_learning() {

@@ -64,6 +64,22 @@ class ControlService {
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
   void drain_learning();
   void send_flow_removed();
+  // control_openflow.cc
+  struct Bundle {
+    uint16_t flags = 0;
+    bool closed = false;
+    std::vector<std::vector<uint8_t>> messages;  // FLOW_MODs and GROUP_MODs, checked, in order
+  };
+  struct SlotBundles {
+    uint64_t session = 0;  // the client they belong to
+    std::map<uint32_t, Bundle> open;
+  };
+  void reply_desc(uint32_t xid);
+  void reply_table_stats(uint32_t xid);
+  void reply_group_stats(uint32_t xid, uint32_t group);
+  void handle_onf(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg);
+  SlotBundles& bundles_of(uint32_t slot);
+  bool commit(uint32_t slot, const Bundle& bundle);
   void periodic();
   of::PortStats port_stats(uint16_t slot) const;
 
@@ -77,7 +93,9 @@ class ControlService {
   uint64_t next_link_poll_ = 0;
   uint64_t next_aging_ = 0;
   uint64_t next_expiry_ = 0;
-  uint64_t first_unpublished_ = 0;  // TSC of the oldest change not yet published
+  uint64_t first_unpublished_ = 0;
+  std::map<uint32_t, SlotBundles> bundles_;  // per channel slot
+  of::OfSwitchConfig of_config_;              // GET_CONFIG / SET_CONFIG  // TSC of the oldest change not yet published
   uint64_t next_tick_ = 0;
 };
 

@@ -14,6 +14,9 @@ struct ControlStats {
   std::array<std::atomic<uint64_t>, kTypes> rejected{};
   std::atomic<uint64_t> undecodable{0};  // frames whose header could not be read at all
   std::atomic<uint64_t> publishes{0};    // table versions published
+  std::atomic<uint64_t> flow_removed_sent{0};
+  std::atomic<uint64_t> bundles_committed{0};
+  std::atomic<uint64_t> bundles_failed{0};  // commits refused (the store was left unchanged)
 
   void count(uint8_t type, bool ok) noexcept {
     auto& c = ok ? applied : rejected;

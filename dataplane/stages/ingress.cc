@@ -41,9 +41,15 @@ IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta,
 void IngressStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;
   FlowCountBatch flows(ctx.counters->flows);
+  uint32_t matched = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {
-    out.reason[i] = static_cast<uint8_t>(classify(t, burst.pkts[i], burst.meta[i], flows));
+    const IngressDrop d = classify(t, burst.pkts[i], burst.meta[i], flows);
+    out.reason[i] = static_cast<uint8_t>(d);
+    matched += d == IngressDrop::kNone;
   }
+  // Table 0's statistics (OFPMP_TABLE), as the general pipeline counts them.
+  ctx.counters->table_lookups[0].add(burst.count);
+  ctx.counters->table_matches[0].add(matched);
 }
 
 }  // namespace sluice::dp

@@ -105,6 +105,10 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     }
     out.reason[i] = static_cast<uint8_t>(drop);
   }
+  uint32_t matched = 0;
+  for (uint16_t i = 0; i < n; ++i) matched += bds[i] != nullptr;
+  ctx.counters->table_lookups[1].add(n);  // table 1's statistics (OFPMP_TABLE)
+  ctx.counters->table_matches[1].add(matched);
   if (n_learn > 0) {
     uint32_t queued = ctx.learn->push(learn, n_learn);
     ctx.counters->learn_queue_full.add(n_learn - queued);

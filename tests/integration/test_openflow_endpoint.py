@@ -57,6 +57,7 @@ POLICY_RELOADED = policy([{"mac": "02:00:00:00:00:01", "port": "n1"},
 
 OFPT_HELLO, OFPT_ERROR, OFPT_FLOW_MOD, OFPT_BARRIER_REQUEST, OFPT_BARRIER_REPLY = 0, 1, 14, 20, 21
 OFPT_ROLE_REQUEST, OFPT_ROLE_REPLY = 24, 25
+OFPT_FLOW_REMOVED, OFPFF_SEND_FLOW_REM, OFPRR_HARD_TIMEOUT = 11, 1, 1
 OFPCR_ROLE_SLAVE = 3
 OFPET_BAD_REQUEST, OFPBRC_IS_SLAVE = 1, 10
 
@@ -65,10 +66,11 @@ def of_msg(msg_type: int, xid: int, body: bytes = b"") -> bytes:
     return struct.pack("!BBHI", 4, msg_type, 8 + len(body), xid) + body
 
 
-def flow_mod_add(xid: int, cookie: int, table: int, priority: int) -> bytes:
+def flow_mod_add(xid: int, cookie: int, table: int, priority: int, hard_timeout: int = 0,
+                 flags: int = 0) -> bytes:
     """FLOW_MOD ADD with an empty match and no instructions."""
-    body = struct.pack("!QQBBHHHIIIH2x", cookie, 0, table, 0, 0, 0, priority,
-                       0xffffffff, 0xffffffff, 0xffffffff, 0)
+    body = struct.pack("!QQBBHHHIIIH2x", cookie, 0, table, 0, 0, hard_timeout, priority,
+                       0xffffffff, 0xffffffff, 0xffffffff, flags)
     body += struct.pack("!HH4x", 1, 4)  # ofp_match: OXM, no fields, padded to 8
     return of_msg(OFPT_FLOW_MOD, xid, body)
 
@@ -217,6 +219,70 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         out = self.ofctl("dump-groups")
         self.assertNotIn("group_id=5000", out)
         self.assertIn("group_id=100,type=all", out)
+
+    # -- statistics, bundles, FLOW_REMOVED
+
+    def test_dump_tables_counts_flows_and_lookups(self):
+        out = self.ofctl("dump-tables")
+        self.assertIn("OFPST_TABLE reply (OF1.3)", out)
+        # Table 0 holds one ingress flow per port; table 1 the flood flow and the static MAC.
+        self.assertRegex(out, r"table 0:\s+active=2, lookup=\d+, matched=\d+")
+        self.assertRegex(out, r"table 1:\s+active=\d+, lookup=\d+, matched=\d+")
+        self.assertRegex(out, r"tables? [0-9.]*63")  # all 64 tables are reported
+
+    def test_dump_aggregate(self):
+        out = self.ofctl("dump-aggregate", "cookie=0x5c00000000000000/-1")
+        m = re.search(r"flow_count=(\d+)", out)
+        self.assertIsNotNone(m, out)
+        self.assertGreaterEqual(int(m.group(1)), 4, out)
+
+    def test_group_stats(self):
+        self.ofctl("add-group", "group_id=5100,type=select,bucket=weight:1,actions=output:1,"
+                                "bucket=weight:2,actions=output:2")
+        try:
+            out = self.ofctl("dump-group-stats", "group_id=5100")
+            self.assertRegex(out, r"group_id=5100,.*ref_count=0,packet_count=0,byte_count=0,"
+                                  r"bucket0:packet_count=0,byte_count=0,"
+                                  r"bucket1:packet_count=0,byte_count=0")
+        finally:
+            self.ofctl("del-groups", "group_id=5100")
+
+    def test_bundle_is_all_or_nothing(self):
+        path = f"{self.res.tmpdir}/bundle.txt"
+        good = [f"cookie=0x3001,table=4,priority={p},ip,nw_dst=10.9.{p}.0/24,actions=output:1"
+                for p in range(1, 101)]
+        with open(path, "w") as f:
+            f.write("\n".join(good + ["cookie=0x3001,table=70,priority=1,actions=output:1"]) + "\n")
+        r = h.run([OFCTL, "-O", "OpenFlow13", "--no-names", "--bundle", "add-flows",
+                   self.target, path], check=False, timeout=30)
+        self.assertNotEqual(r.returncode, 0, "a bundle with a bad flow was committed")
+        self.assertIn("OFPFMFC_BAD_TABLE_ID", r.stderr)
+        self.assertNotIn("cookie=0x3001", self.dump_flows("cookie=0x3001/-1"))
+        with open(path, "w") as f:
+            f.write("\n".join(good) + "\n")
+        h.run([OFCTL, "-O", "OpenFlow13", "--no-names", "--bundle", "add-flows", self.target, path],
+              timeout=30)
+        self.assertEqual(self.dump_flows("cookie=0x3001/-1").count("cookie=0x3001"), 100)
+        self.ofctl("del-flows", "cookie=0x3001/-1")
+
+    def test_flow_removed_reaches_the_controller(self):
+        client = RawClient(self.of_port)
+        self.addCleanup(client.close)
+        client.hello()
+        client.send(flow_mod_add(21, cookie=0x4001, table=5, priority=7, hard_timeout=1,
+                                 flags=OFPFF_SEND_FLOW_REM))
+        client.send(of_msg(OFPT_BARRIER_REQUEST, 22))
+        seen = []
+        while True:  # the barrier reply, then (about a second later) FLOW_REMOVED
+            msg_type, xid, body = client.recv()
+            seen.append(msg_type)
+            if msg_type == OFPT_FLOW_REMOVED:
+                break
+            self.assertLess(len(seen), 50, f"no FLOW_REMOVED among {seen}")
+        self.assertIn(OFPT_BARRIER_REPLY, seen)
+        cookie, priority, reason, table = struct.unpack("!QHBB", body[:12])
+        self.assertEqual((cookie, priority, reason, table), (0x4001, 7, OFPRR_HARD_TIMEOUT, 5))
+        self.assertNotIn("cookie=0x4001", self.dump_flows())
 
     def test_policy_reload_keeps_flows_added_over_openflow(self):
         self.ofctl("add-flow", "cookie=0x2001,table=1,priority=200,metadata=0x64/0xfff,"

@@ -156,6 +156,8 @@ class ProgramBuilder {
     const of::Instructions& ins = f.instructions;
     CompiledFlow c;
     c.counter = f.counter;
+    c.cookie = f.cookie;
+    c.table_miss = f.priority == 0 && f.match.present == 0;
     if ((ins.present & of::instr::kGotoTable) != 0) c.goto_table = ins.goto_table;
     c.clear_actions = (ins.present & of::instr::kClearActions) != 0;
     c.write_metadata = (ins.present & of::instr::kWriteMetadata) != 0;

@@ -1,6 +1,10 @@
 // ControlService, continued: the OpenFlow requests beyond flows, groups and ports —
 // statistics (DESC, AGGREGATE, TABLE, GROUP), FLOW_REMOVED, switch configuration, and bundles
 // (the OpenFlow 1.4 semantics carried in 1.3 as the ONF extension, as Open vSwitch does).
+#include <algorithm>
+#include <cstring>
+
+#include <rte_mbuf.h>
 #include <rte_version.h>
 
 #include "dataplane/control_service.h"
@@ -90,6 +94,39 @@ void ControlService::send_flow_removed() {
     of::encode_flow_removed(0, m, out_);
     broadcast(out_);
     env_.stats->flow_removed_sent.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void ControlService::send_packet_ins() {
+  if (env_.packet_in == nullptr) return;
+  PacketInRecord recs[64];
+  std::vector<uint8_t> frame;
+  uint32_t n;
+  while ((n = env_.packet_in->pop(recs, 64)) > 0) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const PacketInRecord& r = recs[i];
+      const uint32_t len = rte_pktmbuf_pkt_len(r.m);
+      const uint32_t take = r.max_len == of::kControllerNoBuffer ? len : std::min<uint32_t>(len, r.max_len);
+      frame.resize(take);
+      const void* p = rte_pktmbuf_read(r.m, 0, take, frame.data());
+      if (p != frame.data()) std::memcpy(frame.data(), p, take);
+      rte_pktmbuf_free(r.m);
+      of::PacketIn m;
+      m.total_len = static_cast<uint16_t>(std::min<uint32_t>(len, 0xffff));
+      m.reason = static_cast<of::PacketInReason>(r.reason);
+      m.table_id = r.table_id;
+      m.cookie = r.cookie;
+      m.match.present = of::field_bit(of::Field::kInPort);
+      m.match.in_port = r.in_port;
+      if (r.metadata != 0) {
+        m.match.present |= of::field_bit(of::Field::kMetadata);
+        m.match.metadata = r.metadata;
+      }
+      out_.clear();
+      of::encode_packet_in(0, m, frame, out_);
+      broadcast(out_);
+      env_.stats->packet_in_sent.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 }
 

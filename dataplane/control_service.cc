@@ -85,6 +85,7 @@ bool ControlService::poll() {
   const uint64_t now = rte_get_tsc_cycles();
   if (!more || now - first_unpublished_ >= ms_to_tsc(kMaxUnpublishedMs)) republish_if_dirty();
   send_flow_removed();
+  send_packet_ins();
   drain_learning();
   periodic();
   env_.channel->flush();

@@ -33,6 +33,7 @@ struct ControlEnv {
   PortManager* ports = nullptr;
   MacTable* macs = nullptr;
   LearnQueue* learn = nullptr;
+  PacketInQueue* packet_in = nullptr;
   TablesHandle* tables = nullptr;
   FlowStore* flows = nullptr;
   ControlStats* stats = nullptr;
@@ -64,6 +65,7 @@ class ControlService {
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
   void drain_learning();
   void send_flow_removed();
+  void send_packet_ins();
   // control_openflow.cc
   struct Bundle {
     uint16_t flags = 0;

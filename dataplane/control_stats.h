@@ -15,6 +15,7 @@ struct ControlStats {
   std::atomic<uint64_t> undecodable{0};  // frames whose header could not be read at all
   std::atomic<uint64_t> publishes{0};    // table versions published
   std::atomic<uint64_t> flow_removed_sent{0};
+  std::atomic<uint64_t> packet_in_sent{0};
   std::atomic<uint64_t> bundles_committed{0};
   std::atomic<uint64_t> bundles_failed{0};  // commits refused (the store was left unchanged)
 

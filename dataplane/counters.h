@@ -94,7 +94,9 @@ enum class OutputDrop : uint8_t {
   kUnknownPort,        // output to a port number that is not there
   kOutputToInPort,     // output:P with P the ingress port (OpenFlow skips it; use IN_PORT)
   kNoMbufForCopy,      // a copy for an output or group bucket found the pool empty
-  kPacketInUnavailable,
+  kPacketInUnavailable,   // output:CONTROLLER with no PACKET_IN queue
+  kPacketInRateLimited,   // over the per-worker PACKET_IN rate
+  kPacketInQueueFull,     // the control lcore did not keep up
   kGroupNoLiveBucket,  // FAST_FAILOVER with no live bucket, or a group without buckets
   kBucketWithoutOutput,
   kCount,
@@ -103,7 +105,8 @@ inline constexpr std::array<const char*, static_cast<size_t>(OutputDrop::kCount)
     kOutputDropNames = {"none",          "port_down",   "tx_queue_full",
                         "egress_vlan_not_allowed", "mtu_exceeded", "no_mbuf_for_flood",
                         "no_tag_room",   "flood_no_members", "unknown_port", "output_to_in_port",
-                        "no_mbuf_for_copy", "packet_in_unavailable", "group_no_live_bucket",
+                        "no_mbuf_for_copy", "packet_in_unavailable", "packet_in_rate_limited",
+                        "packet_in_queue_full", "group_no_live_bucket",
                         "bucket_without_output"};
 
 // Everything one worker counts. Allocated once per worker, cache aligned, never freed while

@@ -35,6 +35,7 @@ struct Daemon::Parts {
   std::vector<WorkerCounters*> counter_ptrs;
   std::unique_ptr<MacTable> macs;
   std::unique_ptr<LearnQueue> learn;
+  std::unique_ptr<PacketInQueue> packet_in;
   std::unique_ptr<TablesHandle> tables;
   std::unique_ptr<FlowStore> flows;
   std::unique_ptr<PortManager> ports;
@@ -55,6 +56,12 @@ struct Daemon::Parts {
     tables.reset();
     macs.reset();
     learn.reset();
+    if (packet_in) {
+      // Frames still waiting for the control lcore go back to the pool before it is freed.
+      PacketInRecord r;
+      while (packet_in->pop(&r, 1) == 1) rte_pktmbuf_free(r.m);
+      packet_in.reset();
+    }
     if (pool != nullptr) rte_mempool_free(pool);
     rte_free(qsv);
     stop_eal();
@@ -103,6 +110,9 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
   auto learn = LearnQueue::create("sluice_learn", 8192);
   if (!learn) return std::unexpected(learn.error());
   p->learn = std::move(*learn);
+  auto packet_in = PacketInQueue::create("sluice_pktin", 4096);
+  if (!packet_in) return std::unexpected(packet_in.error());
+  p->packet_in = std::move(*packet_in);
   p->tables = std::make_unique<TablesHandle>(p->qsv);
   std::span<WorkerCounters* const> workers(p->counter_ptrs);
   p->flows = std::make_unique<FlowStore>(kMaxFlowCounters, [workers](uint32_t c) {
@@ -118,6 +128,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
   env.ports = p->ports.get();
   env.macs = p->macs.get();
   env.learn = p->learn.get();
+  env.packet_in = p->packet_in.get();
   env.tables = p->tables.get();
   env.flows = p->flows.get();
   env.stats = &p->control_stats;
@@ -133,6 +144,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
     we.tables = p->tables.get();
     we.macs = p->macs.get();
     we.learn = p->learn.get();
+    we.packet_in = p->packet_in.get();
     we.counters = p->counter_ptrs[i];
     we.link_state = p->link_state.data();
     we.qsv = p->qsv;

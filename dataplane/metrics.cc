@@ -189,6 +189,8 @@ class Collector final : public prometheus::Collectable {
               static_cast<double>(src_.control->undecodable.load()));
     f.counter("sluice_tables_published_total", "Table versions published to the workers.", {},
               static_cast<double>(src_.control->publishes.load()));
+    f.counter("sluice_packet_in_sent_total", "PACKET_IN messages sent to the controllers.", {},
+              static_cast<double>(src_.control->packet_in_sent.load()));
     f.counter("sluice_flow_removed_sent_total", "FLOW_REMOVED messages sent (flows with SEND_FLOW_REM).",
               {}, static_cast<double>(src_.control->flow_removed_sent.load()));
     f.counter("sluice_bundles_total", "OpenFlow bundles committed or refused (nothing applied).",

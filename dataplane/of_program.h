@@ -59,6 +59,8 @@ inline constexpr uint8_t kNoGoto = 0xff;
 
 struct CompiledFlow {
   uint32_t counter = 0;
+  uint64_t cookie = 0;      // for PACKET_IN
+  bool table_miss = false;  // priority 0, empty match: PACKET_INs it sends say NO_MATCH
   uint8_t goto_table = kNoGoto;
   bool clear_actions = false;
   bool write_metadata = false;

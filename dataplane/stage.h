@@ -10,12 +10,12 @@
 
 #include "dataplane/burst.h"
 #include "dataplane/counters.h"
+#include "dataplane/learn_queue.h"
 
 namespace sluice::dp {
 
 struct Tables;
 class MacTable;
-class LearnQueue;
 class Pipeline;
 
 // What a stage may read or use besides the burst. Built by the worker once per burst.
@@ -25,6 +25,7 @@ struct StageContext {
   const Tables* tables = nullptr;  // the published version, stable for this burst
   MacTable* macs = nullptr;
   LearnQueue* learn = nullptr;
+  PacketInQueue* packet_in = nullptr;  // frames for the controllers (nullptr: none)
   WorkerCounters* counters = nullptr;
   const std::atomic<uint8_t>* link_state = nullptr;  // per port slot, written by the control lcore
   Pipeline* pipeline = nullptr;  // for stages that send packets themselves (the openflow stage)

@@ -21,6 +21,7 @@ uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
   ctx.tables = &t;
   ctx.macs = env_.macs;
   ctx.learn = env_.learn;
+  ctx.packet_in = env_.packet_in;
   ctx.counters = env_.counters;
   ctx.link_state = env_.link_state;
   uint32_t received = 0;

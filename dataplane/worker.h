@@ -28,6 +28,7 @@ struct WorkerEnv {
   const TablesHandle* tables = nullptr;
   MacTable* macs = nullptr;
   LearnQueue* learn = nullptr;
+  PacketInQueue* packet_in = nullptr;
   WorkerCounters* counters = nullptr;
   const std::atomic<uint8_t>* link_state = nullptr;
   rte_rcu_qsbr* qsv = nullptr;

@@ -1,7 +1,9 @@
 #include "dataplane/stages/openflow.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -75,8 +77,10 @@ void write_mac(uint8_t* p, uint64_t v) noexcept {
 // whether a call may consume the mbuf it is given.
 class Exec {
  public:
-  Exec(StageContext& ctx, const OfProgram& prog, uint16_t in_slot, PacketState& st)
-      : ctx_(ctx), t_(*ctx.tables), prog_(prog), pipe_(*ctx.pipeline), in_slot_(in_slot), st_(st) {}
+  Exec(StageContext& ctx, const OfProgram& prog, uint16_t in_slot, PacketState& st,
+       uint64_t& pin_tokens)
+      : ctx_(ctx), t_(*ctx.tables), prog_(prog), pipe_(*ctx.pipeline), in_slot_(in_slot), st_(st),
+        pin_tokens_(pin_tokens) {}
 
   // Rewrites the frame and the key. False when the frame must be dropped (no headroom).
   bool modify(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
@@ -100,7 +104,7 @@ class Exec {
       case OpCode::kOutputAll:
         return send_all(m, owned);
       case OpCode::kController:
-        return discard(m, owned, OutputDrop::kPacketInUnavailable);
+        return to_controller(m, k, owned, static_cast<uint16_t>(op.arg));
       case OpCode::kGroup: {
         if (owned) return group(m, k, l, op.arg);
         rte_mbuf* c = pipe_.copy(ctx_, m);
@@ -165,6 +169,23 @@ class Exec {
  private:
   void discard(rte_mbuf* m, bool owned, OutputDrop why) noexcept {
     pipe_.drop(ctx_, owned ? m : nullptr, why);
+  }
+
+  // PACKET_IN: the frame goes to the control lcore, within this worker's rate.
+  void to_controller(rte_mbuf* m, const FlowKey& k, bool owned, uint16_t max_len) noexcept {
+    if (ctx_.packet_in == nullptr) return discard(m, owned, OutputDrop::kPacketInUnavailable);
+    if (pin_tokens_ == 0) return discard(m, owned, OutputDrop::kPacketInRateLimited);
+    rte_mbuf* c = owned ? m : pipe_.copy(ctx_, m);
+    if (c == nullptr) return;
+    --pin_tokens_;
+    const PacketInRecord r{c,
+                           st_.hit_cookie,
+                           k.metadata,
+                           t_.ports[in_slot_].of_port,
+                           max_len,
+                           static_cast<uint8_t>(st_.hit_table_miss ? 0 : 1),  // NO_MATCH : ACTION
+                           st_.hit_table};
+    if (ctx_.packet_in->push(&r, 1) == 0) pipe_.drop(ctx_, c, OutputDrop::kPacketInQueueFull);
   }
 
   void send_to(rte_mbuf* m, uint16_t slot, bool owned) noexcept {
@@ -325,6 +346,7 @@ class Exec {
   Pipeline& pipe_;
   uint16_t in_slot_;
   PacketState& st_;
+  uint64_t& pin_tokens_;
 };
 
 OfDrop from_l2(L2Drop d) noexcept {
@@ -358,6 +380,14 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
   const Tables& t = *ctx.tables;
   const OfProgram& prog = *t.program;
   const uint16_t n = burst.count;
+  // Refill the PACKET_IN budget for the time since the last burst.
+  const uint64_t now = rte_get_tsc_cycles();
+  const uint64_t per_token = rte_get_tsc_hz() / kPacketInPerSecond;
+  if (pin_refill_tsc_ == 0) pin_refill_tsc_ = now;
+  if (const uint64_t earned = (now - pin_refill_tsc_) / per_token; earned > 0) {
+    pin_tokens_ = std::min<uint64_t>(kPacketInPerSecond, pin_tokens_ + earned);
+    pin_refill_tsc_ += earned * per_token;
+  }
   for (uint16_t i = 0; i < n; ++i) {
     PacketState& st = state_[i];
     st.set_present = 0;
@@ -388,7 +418,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       if (st.done || st.table != tid) continue;
       rte_mbuf* m = burst.pkts[i];
       PacketMeta& meta = burst.meta[i];
-      Exec exec(ctx, prog, meta.in_slot, st);
+      Exec exec(ctx, prog, meta.in_slot, st, pin_tokens_);
       ++lookups;
       st.done = true;
       if (table.learning) {
@@ -435,6 +465,9 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       ++matches;
       const CompiledFlow& f = table.flows[idx];
       flows.add(f.counter, meta.len);
+      st.hit_table = static_cast<uint8_t>(tid);
+      st.hit_table_miss = f.table_miss;
+      st.hit_cookie = f.cookie;
       // Apply-actions. When nothing can follow them, the last sending op takes the packet.
       const bool final = f.ends_pipeline && (st.set_present == 0 || f.clear_actions);
       bool gone = false;
@@ -485,7 +518,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       continue;
     }
     rte_mbuf* m = burst.pkts[i];
-    Exec exec(ctx, prog, burst.meta[i].in_slot, st);
+    Exec exec(ctx, prog, burst.meta[i].in_slot, st, pin_tokens_);
     uint8_t verdict = kConsumed;
     if (st.missed) {
       // OpenFlow 1.3: a miss without a table-miss flow drops; the action set is discarded.

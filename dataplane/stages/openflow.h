@@ -63,10 +63,19 @@ class OpenFlowStage final : public Stage {
     bool done = false;         // the walk is over (miss, or no goto)
     bool missed = false;
     uint8_t verdict = 0;       // kConsumed, or the drop reason once decided
+    // The last flow that matched, for PACKET_IN.
+    uint8_t hit_table = 0;
+    bool hit_table_miss = false;
+    uint64_t hit_cookie = 0;
   };
+
+  // PACKET_INs each worker may send per second (a token bucket of that depth).
+  static constexpr uint32_t kPacketInPerSecond = 1000;
 
  private:
   MacCache cache_;  // this worker's, for the learning table
+  uint64_t pin_tokens_ = kPacketInPerSecond;  // PACKET_INs this worker may still send
+  uint64_t pin_refill_tsc_ = 0;
   std::array<PacketState, kBurstSize> state_;
 };
 

@@ -12,9 +12,14 @@ ovs-ofctl runs with --no-names (see test_openflow_endpoint.py).
 
 import re
 import shutil
+import socket
+import struct
 import unittest
 
 import sluice_harness as h
+from test_openflow_endpoint import RawClient
+
+OFPT_PACKET_IN, OFPR_ACTION = 10, 1
 
 OFCTL = shutil.which("ovs-ofctl")
 COOKIE = "0x7701"
@@ -115,6 +120,31 @@ class OpenFlowTrafficTest(h.SluiceTestCase):
         self.assertNotIn("table=3", self.ofctl("dump-flows", f"cookie={COOKIE}/-1"))
         result = self.vm1.ping(self.vm2.addr, count=5, interval=0.1, wait=1)
         self.assertEqual(result.received, 0, f"IPv4 crossed an empty table 3: {result}")
+
+    def test_packet_in_reaches_a_controller(self):
+        client = RawClient(self.of_port)
+        self.addCleanup(client.close)
+        client.hello()
+        self.ofctl("add-flow", f"cookie={COOKIE},table=0,priority=500,icmp,in_port=1,"
+                               "actions=CONTROLLER:128")
+        self.vm1.ping(self.vm2.addr, count=2, interval=0.2, wait=1)
+        body = b""
+        for _ in range(100):
+            msg_type, _xid, body = client.recv()
+            if msg_type == OFPT_PACKET_IN:
+                break
+        else:
+            self.fail("no PACKET_IN")
+        buffer_id, total_len, reason, table, cookie = struct.unpack("!IHBBQ", body[:16])
+        self.assertEqual((buffer_id, reason, table, cookie), (0xffffffff, OFPR_ACTION, 0, 0x7701))
+        match_len = struct.unpack("!H", body[18:20])[0]
+        data = body[16 + (match_len + 7) // 8 * 8 + 2:]
+        self.assertLessEqual(len(data), 128)
+        self.assertGreater(total_len, 0)
+        # The frame: vm1's ICMP echo request to vm2.
+        self.assertEqual(data[12:14], b"\x08\x00")
+        self.assertEqual(data[14 + 12:14 + 20],
+                         socket.inet_aton(self.vm1.addr) + socket.inet_aton(self.vm2.addr))
 
 
 if __name__ == "__main__":

@@ -58,11 +58,6 @@ bool fits_l2_fast_path(const FlowStore& store) {
   return true;
 }
 
-bool is_output_op(OpCode c) {
-  return c == OpCode::kOutput || c == OpCode::kOutputInPort || c == OpCode::kOutputAll ||
-         c == OpCode::kController || c == OpCode::kGroup || c == OpCode::kUnknownPort;
-}
-
 class ProgramBuilder {
  public:
   ProgramBuilder(const FlowStore& store, const SlotMap& slots) : store_(store), slots_(slots) {}
@@ -96,47 +91,13 @@ class ProgramBuilder {
 
  private:
   Op op(const of::Action& a) const {
-    Op o;
-    switch (a.type) {
-      case of::ActionType::kOutput:
-        switch (a.port) {
-          case of::port_no::kInPort: o.code = OpCode::kOutputInPort; break;
-          case of::port_no::kAll:
-          case of::port_no::kFlood: o.code = OpCode::kOutputAll; break;
-          case of::port_no::kController:
-            o.code = OpCode::kController;
-            o.arg = a.max_len;
-            break;
-          default:
-            if (auto slot = slots_.find(a.port)) {
-              o.code = OpCode::kOutput;
-              o.slot = *slot;
-            } else {
-              o.code = OpCode::kUnknownPort;
-              o.arg = a.port;
-            }
-        }
-        break;
-      case of::ActionType::kGroup:
-        o.code = OpCode::kGroup;
-        o.arg = group_index_.at(a.group_id);
-        break;
-      case of::ActionType::kPushVlan:
-        o.code = OpCode::kPushVlan;
-        o.arg = a.ethertype;
-        break;
-      case of::ActionType::kPopVlan:
-        o.code = OpCode::kPopVlan;
-        break;
-      case of::ActionType::kSetField:
-        o.code = OpCode::kSetField;
-        o.field = a.field;
-        o.value = a.value;
-        break;
-      case of::ActionType::kExperimenter:
-        break;  // refused when the flow was added
-    }
-    return o;
+    return make_op(
+        a, [this](uint32_t port) { return slots_.find(port); },
+        [this](uint32_t id) -> std::optional<uint32_t> {
+          auto it = group_index_.find(id);
+          if (it == group_index_.end()) return std::nullopt;
+          return it->second;
+        });
   }
 
   // Appends 'list' to the program's ops; 'last_output' gets the index (within the range) of
@@ -146,7 +107,7 @@ class ProgramBuilder {
     uint16_t last = 0xffff;
     for (uint16_t i = 0; i < list.count; ++i) {
       p_->ops.push_back(op(list.items[i]));
-      if (is_output_op(p_->ops.back().code)) last = i;
+      if (is_send_op(p_->ops.back().code)) last = i;
     }
     if (last_output != nullptr) *last_output = last;
     return r;
@@ -267,11 +228,9 @@ Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts
   }
   const SlotMap slots(ports);
   t.general = !fits_l2_fast_path(store);
-  if (t.general) {
-    t.program = ProgramBuilder(store, slots).build();
-  } else {
-    compile_ingress(store, slots, t);
-  }
+  // The program is built either way: PACKET_OUT runs its actions (groups included) with it.
+  t.program = ProgramBuilder(store, slots).build();
+  if (!t.general) compile_ingress(store, slots, t);
   compile_bridge_domains(store, slots, t);
   out.statics = compile_statics(store, slots);
   return out;

@@ -8,6 +8,7 @@
 #include <rte_version.h>
 
 #include "dataplane/control_service.h"
+#include "dataplane/flow_checks.h"
 #include "dataplane/log.h"
 #include "dataplane/stats.h"
 #include "openflow/codec.h"
@@ -128,6 +129,70 @@ void ControlService::send_packet_ins() {
       env_.stats->packet_in_sent.fetch_add(1, std::memory_order_relaxed);
     }
   }
+}
+
+// ---- PACKET_OUT ----------------------------------------------------------------------------
+
+bool ControlService::packet_out(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg) {
+  of::PacketOut po;
+  auto frame = of::decode_packet_out(msg, po);
+  if (!frame) return reply_error(slot, h.xid, frame.error(), msg), false;
+  auto refuse = [&](of::ErrorType type, uint16_t code) {
+    reply_error(slot, h.xid, of::OfError{type, code, 0}, msg);
+    return false;
+  };
+  // output:TABLE (alone: the frame then meets the tables as if received on in_port); every other
+  // action as in a flow, groups included.
+  const auto acts = po.actions.view();
+  const bool to_table = acts.size() == 1 && acts[0].type == of::ActionType::kOutput &&
+                        acts[0].port == of::port_no::kTable;
+  if (!to_table) {
+    for (const of::Action& a : acts) {
+      if (a.type == of::ActionType::kOutput && a.port == of::port_no::kTable) {
+        return refuse(of::ErrorType::kBadAction, of::bad_action::kBadOutPort);
+      }
+      if (a.type == of::ActionType::kGroup) {
+        if (!env_.flows->groups().contains(a.group_id)) {
+          return refuse(of::ErrorType::kBadAction, of::bad_action::kBadOutGroup);
+        }
+        continue;
+      }
+      of::ActionList one;
+      one.push(a);
+      if (auto ok = check_actions(one, nullptr, env_.flows->groups()); !ok) {
+        return reply_error(slot, h.xid, ok.error(), msg), false;
+      }
+    }
+  }
+  uint16_t in_slot = kNoSlot;
+  if (po.in_port >= 1 && po.in_port <= of::port_no::kMax) {
+    auto s = env_.ports->find(po.in_port);
+    if (!s) return refuse(of::ErrorType::kBadRequest, of::bad_request::kBadPort);
+    in_slot = *s;
+  } else if (to_table) {
+    return refuse(of::ErrorType::kBadRequest, of::bad_request::kBadPort);  // TABLE needs a port
+  }
+  rte_mbuf* m = env_.pool != nullptr ? rte_pktmbuf_alloc(env_.pool) : nullptr;
+  if (m == nullptr) return refuse(of::ErrorType::kBadRequest, of::bad_request::kBufferEmpty);
+  char* data = rte_pktmbuf_append(m, static_cast<uint16_t>(frame->size()));
+  if (data == nullptr) {
+    rte_pktmbuf_free(m);
+    return refuse(of::ErrorType::kBadRequest, of::bad_request::kBadPacket);  // bigger than an mbuf
+  }
+  std::memcpy(data, frame->data(), frame->size());
+  PacketOutJob* job = env_.packet_out != nullptr ? env_.packet_out->take_free() : nullptr;
+  if (job == nullptr) {
+    rte_pktmbuf_free(m);
+    reply_error(slot, h.xid, of::make_sluice_error(of::sluice_error::kPortCreateFailed,
+                                                   "packet-out queue full: the worker is behind"));
+    return false;
+  }
+  job->m = m;
+  job->in_slot = in_slot;
+  job->to_table = to_table;
+  job->actions = po.actions;
+  env_.packet_out->submit(job);  // cannot fail: the pool holds no more jobs than the ring
+  return true;
 }
 
 // ---- Bundles --------------------------------------------------------------------------------

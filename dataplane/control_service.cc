@@ -138,6 +138,8 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
       of_config_ = *cfg;  // kept and reported; Sluice handles fragments normally either way
       return true;
     }
+    case of::MsgType::kPacketOut:
+      return packet_out(slot, h, msg);
     case of::MsgType::kBarrierRequest:
       republish_if_dirty();  // everything before the barrier is live when the reply leaves
       of::encode_barrier_reply(h.xid, out_);

@@ -22,9 +22,12 @@
 #include "dataplane/flow_store.h"
 #include "dataplane/learn_queue.h"
 #include "dataplane/mac_table.h"
+#include "dataplane/packet_out.h"
 #include "dataplane/ports.h"
 #include "dataplane/tables.h"
 #include "openflow/channel/channel.h"
+
+struct rte_mempool;
 
 namespace sluice::dp {
 
@@ -34,6 +37,8 @@ struct ControlEnv {
   MacTable* macs = nullptr;
   LearnQueue* learn = nullptr;
   PacketInQueue* packet_in = nullptr;
+  PacketOutQueue* packet_out = nullptr;
+  rte_mempool* pool = nullptr;  // for PACKET_OUT frames
   TablesHandle* tables = nullptr;
   FlowStore* flows = nullptr;
   ControlStats* stats = nullptr;
@@ -77,6 +82,7 @@ class ControlService {
     std::map<uint32_t, Bundle> open;
   };
   void reply_desc(uint32_t xid);
+  bool packet_out(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg);
   void reply_table_stats(uint32_t xid);
   void reply_group_stats(uint32_t xid, uint32_t group);
   void handle_onf(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg);

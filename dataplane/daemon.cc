@@ -13,6 +13,7 @@
 #include "dataplane/control_service.h"
 #include "dataplane/eal.h"
 #include "dataplane/learn_queue.h"
+#include "dataplane/packet_out.h"
 #include "dataplane/log.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/metrics.h"
@@ -36,6 +37,7 @@ struct Daemon::Parts {
   std::unique_ptr<MacTable> macs;
   std::unique_ptr<LearnQueue> learn;
   std::unique_ptr<PacketInQueue> packet_in;
+  std::unique_ptr<PacketOutQueue> packet_out;
   std::unique_ptr<TablesHandle> tables;
   std::unique_ptr<FlowStore> flows;
   std::unique_ptr<PortManager> ports;
@@ -56,6 +58,7 @@ struct Daemon::Parts {
     tables.reset();
     macs.reset();
     learn.reset();
+    packet_out.reset();  // frees the frames of jobs never run
     if (packet_in) {
       // Frames still waiting for the control lcore go back to the pool before it is freed.
       PacketInRecord r;
@@ -113,6 +116,9 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
   auto packet_in = PacketInQueue::create("sluice_pktin", 4096);
   if (!packet_in) return std::unexpected(packet_in.error());
   p->packet_in = std::move(*packet_in);
+  auto packet_out = PacketOutQueue::create("sluice_pktout");
+  if (!packet_out) return std::unexpected(packet_out.error());
+  p->packet_out = std::move(*packet_out);
   p->tables = std::make_unique<TablesHandle>(p->qsv);
   std::span<WorkerCounters* const> workers(p->counter_ptrs);
   p->flows = std::make_unique<FlowStore>(kMaxFlowCounters, [workers](uint32_t c) {
@@ -129,6 +135,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
   env.macs = p->macs.get();
   env.learn = p->learn.get();
   env.packet_in = p->packet_in.get();
+  env.packet_out = p->packet_out.get();
+  env.pool = p->pool;
   env.tables = p->tables.get();
   env.flows = p->flows.get();
   env.stats = &p->control_stats;
@@ -145,6 +153,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
     we.macs = p->macs.get();
     we.learn = p->learn.get();
     we.packet_in = p->packet_in.get();
+    we.packet_out = i == 0 ? p->packet_out.get() : nullptr;
     we.counters = p->counter_ptrs[i];
     we.link_state = p->link_state.data();
     we.qsv = p->qsv;

@@ -23,6 +23,11 @@ uint8_t set_field_slot(of::Field f) noexcept {
   }
 }
 
+bool is_send_op(OpCode c) noexcept {
+  return c == OpCode::kOutput || c == OpCode::kOutputInPort || c == OpCode::kOutputAll ||
+         c == OpCode::kController || c == OpCode::kGroup || c == OpCode::kUnknownPort;
+}
+
 uint32_t select_hash(const FlowKey& k) noexcept {
   uint64_t h = 0x2545f4914f6cdd1dULL;
   for (uint64_t w : {k.eth_dst, k.eth_src, uint64_t{k.eth_type} << 16 | k.vlan_vid,

@@ -98,6 +98,59 @@ struct OfProgram {
   const Op* op(uint32_t i) const noexcept { return ops.data() + i; }
 };
 
+bool is_send_op(OpCode c) noexcept;
+
+// One OpenFlow action as an Op: 'slot_of(port)' gives a port's slot (or nothing: the port is
+// not there), 'group_of(id)' a group's index (or nothing: counted as an unknown port).
+template <class SlotOf, class GroupOf>
+Op make_op(const of::Action& a, SlotOf slot_of, GroupOf group_of) {
+  Op o;
+  switch (a.type) {
+    case of::ActionType::kOutput:
+      switch (a.port) {
+        case of::port_no::kInPort: o.code = OpCode::kOutputInPort; break;
+        case of::port_no::kAll:
+        case of::port_no::kFlood: o.code = OpCode::kOutputAll; break;
+        case of::port_no::kController:
+          o.code = OpCode::kController;
+          o.arg = a.max_len;
+          break;
+        default:
+          if (auto slot = slot_of(a.port)) {
+            o.code = OpCode::kOutput;
+            o.slot = *slot;
+          } else {
+            o.code = OpCode::kUnknownPort;
+            o.arg = a.port;
+          }
+      }
+      break;
+    case of::ActionType::kGroup:
+      if (auto index = group_of(a.group_id)) {
+        o.code = OpCode::kGroup;
+        o.arg = *index;
+      } else {
+        o.code = OpCode::kUnknownPort;
+      }
+      break;
+    case of::ActionType::kPushVlan:
+      o.code = OpCode::kPushVlan;
+      o.arg = a.ethertype;
+      break;
+    case of::ActionType::kPopVlan:
+      o.code = OpCode::kPopVlan;
+      break;
+    case of::ActionType::kSetField:
+      o.code = OpCode::kSetField;
+      o.field = a.field;
+      o.value = a.value;
+      break;
+    case of::ActionType::kExperimenter:
+      break;  // refused before it gets here
+  }
+  return o;
+}
+
 // The hash SELECT groups choose a bucket by: the packet's L2-L4 header fields (not in_port,
 // not metadata), so one connection always takes one bucket.
 uint32_t select_hash(const FlowKey& key) noexcept;

@@ -37,6 +37,8 @@ class Pipeline {
   void send(StageContext& ctx, rte_mbuf* m, uint16_t slot) noexcept;
   rte_mbuf* copy(StageContext& ctx, rte_mbuf* m) noexcept;
   void drop(StageContext& ctx, rte_mbuf* m, OutputDrop why, uint16_t slot = kNoSlot) noexcept;
+  // Transmits what send() queued (run() does this itself at its end).
+  void flush(StageContext& ctx) noexcept { transmit(ctx); }
 
  private:
   void drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,

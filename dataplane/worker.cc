@@ -8,6 +8,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dataplane/clock.h"
+#include "dataplane/packet_out.h"
+#include "dataplane/stages/openflow.h"
 #include "dataplane/tables.h"
 
 namespace sluice::dp {
@@ -24,6 +26,8 @@ uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
   ctx.packet_in = env_.packet_in;
   ctx.counters = env_.counters;
   ctx.link_state = env_.link_state;
+  // PACKET_OUTs are not received traffic: they count as sent only.
+  if (env_.packet_out != nullptr) packet_outs(ctx);
   uint32_t received = 0;
   for (uint16_t slot : t.active_slots) {
     const uint16_t n =
@@ -44,6 +48,28 @@ uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
     received += n;
   }
   return received;
+}
+
+uint32_t Worker::packet_outs(StageContext& ctx) noexcept {
+  PacketOutJob* jobs[kBurstSize];
+  const uint32_t n = env_.packet_out->receive(jobs, kBurstSize);
+  if (n == 0) return 0;
+  ctx.pipeline = &pipeline_;
+  for (uint32_t i = 0; i < n; ++i) {
+    PacketOutJob& job = *jobs[i];
+    if (job.to_table) {
+      // output:TABLE: the frame goes through the tables as if it arrived on in_slot.
+      burst_.count = 1;
+      burst_.pkts[0] = job.m;
+      burst_.meta[0].in_slot = job.in_slot;
+      pipeline_.run(ctx, burst_);
+    } else {
+      run_packet_out(ctx, job.m, job.in_slot, job.actions);
+    }
+    env_.packet_out->release(&job);
+  }
+  pipeline_.flush(ctx);
+  return n;
 }
 
 void Worker::back_off(uint32_t& sleep_us) noexcept {

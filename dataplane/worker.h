@@ -21,6 +21,7 @@ struct rte_rcu_qsbr;
 namespace sluice::dp {
 
 class TablesHandle;
+class PacketOutQueue;
 
 struct WorkerEnv {
   uint16_t index = 0;
@@ -29,6 +30,7 @@ struct WorkerEnv {
   MacTable* macs = nullptr;
   LearnQueue* learn = nullptr;
   PacketInQueue* packet_in = nullptr;
+  PacketOutQueue* packet_out = nullptr;  // worker 0 only: PACKET_OUT frames to send
   WorkerCounters* counters = nullptr;
   const std::atomic<uint8_t>* link_state = nullptr;
   rte_rcu_qsbr* qsv = nullptr;
@@ -47,6 +49,8 @@ class Worker {
  private:
   uint32_t poll_once(const Tables& t, uint32_t now) noexcept;
   void back_off(uint32_t& sleep_us) noexcept;
+  // Worker 0: sends the PACKET_OUTs the control lcore queued. Returns how many.
+  uint32_t packet_outs(StageContext& ctx) noexcept;
 
   WorkerEnv env_;
   Pipeline pipeline_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
@@ -53,10 +54,7 @@ uint8_t* l4_checksum(uint8_t* frame, const FlowKey& k, const PacketLayout& l) no
   return nullptr;
 }
 
-bool is_send(OpCode c) noexcept {
-  return c == OpCode::kOutput || c == OpCode::kOutputInPort || c == OpCode::kOutputAll ||
-         c == OpCode::kController || c == OpCode::kGroup || c == OpCode::kUnknownPort;
-}
+bool is_send(OpCode c) noexcept { return is_send_op(c); }
 
 uint8_t set_slot_of(const Op& op) noexcept {
   switch (op.code) {
@@ -121,8 +119,12 @@ class Exec {
   // Runs a bucket's (or a final apply list's) ops on 'm', which it owns: the op at 'last'
   // takes it; a list that never sends frees it (counted).
   void run_owned(rte_mbuf* m, FlowKey& k, PacketLayout& l, OpRange r, uint16_t last) noexcept {
-    for (uint16_t i = 0; i < r.count; ++i) {
-      const Op& op = *prog_.op(r.first + i);
+    run_ops(m, k, l, prog_.op(r.first), r.count, last);
+  }
+  void run_ops(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op* ops, uint16_t count,
+               uint16_t last) noexcept {
+    for (uint16_t i = 0; i < count; ++i) {
+      const Op& op = ops[i];
       if (is_send(op.code)) {
         send_op(m, k, l, op, i == last);
         if (i == last) return;
@@ -181,7 +183,7 @@ class Exec {
     const PacketInRecord r{c,
                            st_.hit_cookie,
                            k.metadata,
-                           t_.ports[in_slot_].of_port,
+                           in_slot_ < kMaxPorts ? t_.ports[in_slot_].of_port : of::port_no::kController,
                            max_len,
                            static_cast<uint8_t>(st_.hit_table_miss ? 0 : 1),  // NO_MATCH : ACTION
                            st_.hit_table};
@@ -375,6 +377,39 @@ void strip_priority_tag(rte_mbuf* m) noexcept {
 }
 
 }  // namespace
+
+void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
+                    const of::ActionList& actions) noexcept {
+  const Tables& t = *ctx.tables;
+  const OfProgram& prog = *t.program;
+  Op ops[of::kMaxActions];
+  uint16_t n = 0, last = 0xffff;
+  for (const of::Action& a : actions.view()) {
+    ops[n] = make_op(
+        a,
+        [&t](uint32_t port) -> std::optional<uint16_t> {
+          for (uint16_t s : t.active_slots) {
+            if (t.ports[s].of_port == port) return s;
+          }
+          return std::nullopt;
+        },
+        [&prog](uint32_t id) -> std::optional<uint32_t> {
+          auto it = std::lower_bound(prog.groups.begin(), prog.groups.end(), id,
+                                     [](const CompiledGroup& g, uint32_t v) { return g.group_id < v; });
+          if (it == prog.groups.end() || it->group_id != id) return std::nullopt;
+          return static_cast<uint32_t>(it - prog.groups.begin());
+        });
+    if (is_send(ops[n].code)) last = n;
+    ++n;
+  }
+  OpenFlowStage::PacketState st;
+  uint64_t tokens = 1;
+  FlowKey key;
+  PacketLayout layout;
+  const uint32_t in_port = in_slot < kMaxPorts ? t.ports[in_slot].of_port : of::port_no::kController;
+  extract_key(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in_port, 0, key, layout);
+  Exec(ctx, prog, in_slot, st, tokens).run_ops(m, key, layout, ops, n, last);
+}
 
 void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;

@@ -45,6 +45,11 @@ inline constexpr std::array<const char*, 10> kOfDropNames = {
     "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin"};
 static_assert(kOfDropNames.size() == static_cast<size_t>(OfDrop::kCount));
 
+// PACKET_OUT: runs 'actions' (no output:TABLE) on 'm', which it takes, as a frame from
+// 'in_slot' (kNoSlot: from the controller). ctx.pipeline sends; the caller flushes it.
+void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
+                    const of::ActionList& actions) noexcept;
+
 class OpenFlowStage final : public Stage {
  public:
   std::string_view name() const noexcept override { return "openflow"; }

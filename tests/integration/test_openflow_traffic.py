@@ -146,6 +146,34 @@ class OpenFlowTrafficTest(h.SluiceTestCase):
         self.assertEqual(data[14 + 12:14 + 20],
                          socket.inet_aton(self.vm1.addr) + socket.inet_aton(self.vm2.addr))
 
+    def tx(self, port: str) -> float:
+        return self.switch.metrics().port("sluice_port_tx_packets_total", port)
+
+    def test_packet_out_with_actions_and_through_the_tables(self):
+        # An ICMP echo request from vm1 to vm2, built here.
+        frame = (bytes.fromhex(self.vm2.mac().replace(":", "")) +
+                 bytes.fromhex(self.vm1.mac().replace(":", "")) + b"\x08\x00")
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 1, 0, 64, 1, 0,
+                         socket.inet_aton(self.vm1.addr), socket.inet_aton(self.vm2.addr))
+        total = sum(struct.unpack("!10H", ip))
+        total = (total & 0xffff) + (total >> 16)
+        ip = ip[:10] + struct.pack("!H", ~total & 0xffff) + ip[12:]
+        packet = (frame + ip + bytes.fromhex("0800f7fe00010000")).hex()
+
+        before = self.tx("vm2")
+        self.ofctl("packet-out", f"in_port=controller,packet={packet},actions=output:2")
+        h.wait_for("the PACKET_OUT on vm2's port", lambda: self.tx("vm2") >= before + 1, 5)
+
+        # output:TABLE from port 1: the policy's flows forward it to vm2 (its MAC is learned).
+        before = self.tx("vm2")
+        self.ofctl("packet-out", f"in_port=1,packet={packet},actions=TABLE")
+        h.wait_for("the PACKET_OUT through the tables", lambda: self.tx("vm2") >= before + 1, 5)
+
+        r = self.ofctl_run("packet-out", f"in_port=controller,packet={packet},actions=group:77",
+                           check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("OFPBAC_BAD_OUT_GROUP", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -280,8 +280,14 @@ void ControlService::handle_multipart(uint32_t slot, const of::Header& h,
       reply_group_stats(h.xid, *group);
       break;
     }
+    case of::MultipartType::kTableFeatures: {
+      if (auto ok = of::decode_table_features_request(msg); !ok) {
+        return reply_error(slot, h.xid, ok.error(), msg);
+      }
+      of::encode_table_features_reply(h.xid, FlowStore::kNumTables, kMaxFlowCounters, out_);
+      break;
+    }
     default:
-      // TABLE_FEATURES among others: not answered yet (ovs-ofctl needs --no-names).
       return reply_error(slot, h.xid,
                          of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadMultipart, 0},
                          msg);

@@ -167,6 +167,10 @@ Decoded<void> decode_desc_request(std::span<const uint8_t> msg);
 Decoded<FlowStatsRequest> decode_aggregate_request(std::span<const uint8_t> msg);
 Decoded<void> decode_table_stats_request(std::span<const uint8_t> msg);
 Decoded<uint32_t> decode_group_stats_request(std::span<const uint8_t> msg);
+// Sluice's answer to an empty TABLE_FEATURES request: 'n_tables' alike, each matching every
+// field it knows (masks where the spec allows), with every instruction, action and settable
+// field it supports, goto to any later table, and room for 'max_entries' flows.
+void encode_table_features_reply(uint32_t xid, uint8_t n_tables, uint32_t max_entries, Bytes& out);
 // Only the empty form is accepted; a request with a body asks to reconfigure the tables,
 // which Sluice refuses with OFPET_TABLE_FEATURES_FAILED/OFPTFFC_EPERM.
 Decoded<void> decode_table_features_request(std::span<const uint8_t> msg);

@@ -7,7 +7,7 @@ to table 0 makes the dataplane switch to the general OpenFlow pipeline (the lear
 learning there), and deleting them brings the fast path back. Each step is checked on pings
 between the hosts and on the flows' own packet counters (dump-flows n_packets).
 
-ovs-ofctl runs with --no-names (see test_openflow_endpoint.py).
+ovs-ofctl runs with --no-names (one round trip less; see test_openflow_endpoint.py).
 """
 
 import re

@@ -8,6 +8,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "bench/flowmod/flow_set.h"
+
 namespace sluice::bench {
 namespace {
 
@@ -26,7 +28,8 @@ std::string mac_text(uint32_t role, uint32_t index) {
   return buf;
 }
 
-FlowMix::FlowMix(const FlowMixSpec& spec) : len_(spec.frame_len), vlan_(spec.vlan) {
+FlowMix::FlowMix(const FlowMixSpec& spec)
+    : len_(spec.frame_len), vlan_(spec.vlan), dst_ips_(spec.dst_ips) {
   const uint32_t n = spec.macs;
   const uint32_t flows = spec.flows == 0 ? n : spec.flows;
   frames_.resize(flows);
@@ -59,7 +62,9 @@ void FlowMix::build(Frame& f, uint32_t flow, uint32_t src, uint32_t dst) const {
   ip.time_to_live = 64;
   ip.next_proto_id = IPPROTO_UDP;
   ip.src_addr = rte_cpu_to_be_32(0x0a000000u | (flow & 0x7fffff));
-  ip.dst_addr = rte_cpu_to_be_32(0x0a800000u | (flow & 0x7fffff));
+  const uint32_t dst_ip = dst_ips_ == 0 ? 0x0a800000u | (flow & 0x7fffff)
+                                        : wildcard_address(flow % dst_ips_, flow / dst_ips_);
+  ip.dst_addr = rte_cpu_to_be_32(dst_ip);
   ip.hdr_checksum = rte_ipv4_cksum(&ip);
   std::memcpy(p, &ip, sizeof ip);
   p += sizeof ip;

@@ -6,6 +6,9 @@
 // destination and F > N walks further pairs; IPv4 and UDP fields differ per flow (10.0.0.0/9 →
 // 10.128.0.0/9, UDP source port per flow), so every flow is a distinct microflow for a cache.
 // The optional 802.1Q tag (VID 1..4094) sits in every frame; the frame length stays as given.
+// With dst_ips = D > 0, flow k's IPv4 destination is instead an address inside wildcard flow
+// k mod D of bench/flowmod/flow_set.h (host part (k / D) mod the prefix's size), so the frames
+// spread over D of those flows, each hit by every D-th frame.
 //
 // learn_frames(): one frame per source (source i → destination i), sent before the
 // measurement so a learning switch knows every source.
@@ -29,6 +32,7 @@ struct FlowMixSpec {
   uint32_t flows = 0;  // 0 = macs
   uint16_t vlan = 0;   // 0 = untagged
   uint32_t frame_len = 64;
+  uint32_t dst_ips = 0;  // 0 = 10.128.0.0/9 by flow; D = inside wildcard flows 0..D-1
 };
 
 // MAC address i of a role (0 = source, 1 = destination), as "02:5c:0r:xx:xx:xx".
@@ -46,6 +50,7 @@ class FlowMix {
 
   uint32_t len_;
   uint16_t vlan_;
+  uint32_t dst_ips_;
   std::vector<Frame> frames_;
   std::vector<Frame> learn_;
 };

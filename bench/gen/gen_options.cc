@@ -6,6 +6,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "bench/flowmod/flow_set.h"
+
 namespace sluice::bench {
 namespace po = boost::program_options;
 
@@ -42,6 +44,10 @@ Result<std::optional<GenOptions>> parse_gen_options(int argc, char** argv) {
        "source MACs (and as many destination MACs)")
       ("flows", po::value(&o.mix.flows)->default_value(o.mix.flows),
        "distinct frames replayed in turn; 0 = one per MAC pair (= --macs)")
+      ("dst-ips", po::value(&o.mix.dst_ips)->default_value(o.mix.dst_ips),
+       "IPv4 destinations: 0 = one per flow in 10.128.0.0/9; D = flow k goes to an address "
+       "inside wildcard flow k mod D of the flow set that `sluice-flowmod --mode print` writes "
+       "(bench/flowmod/flow_set.h)")
       ("vlan", po::value(&vlan)->default_value(vlan), "802.1Q VID to tag frames with; 0 = untagged")
       ("size", po::value(&o.mix.frame_len)->default_value(o.mix.frame_len),
        "frame length in bytes, without FCS")
@@ -80,6 +86,9 @@ Result<std::optional<GenOptions>> parse_gen_options(int argc, char** argv) {
   o.mix.vlan = static_cast<uint16_t>(vlan);
   if (o.mix.macs == 0 || o.mix.macs > (1u << 24)) return fail("--macs: 1..16777216");
   if (o.mix.flows > (1u << 24)) return fail("--flows: at most 16777216");
+  if (o.mix.dst_ips > kFlowSetMaxFlows) {
+    return fail("--dst-ips: at most " + std::to_string(kFlowSetMaxFlows));
+  }
   const uint32_t min_len = kMinFrameLen + (vlan != 0 ? 4 : 0);
   if (o.mix.frame_len < min_len || o.mix.frame_len > kMaxFrameLen) {
     return fail("--size: " + std::to_string(min_len) + ".." + std::to_string(kMaxFrameLen));

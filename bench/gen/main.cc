@@ -81,6 +81,10 @@ int generate(const sluice::bench::GenOptions& o) {
   std::printf("gen: link up; %u flows over %u source and %u destination MACs, %u-byte frames%s\n",
               o.mix.flows == 0 ? o.mix.macs : o.mix.flows, o.mix.macs, o.mix.macs,
               o.mix.frame_len, o.mix.vlan != 0 ? ", tagged" : "");
+  if (o.mix.dst_ips != 0) {
+    std::printf("gen: IPv4 destinations inside wildcard flows 0..%u of the flow set\n",
+                o.mix.dst_ips - 1);
+  }
   g.send_learn_frames(g_stop);
   rte_delay_us_sleep(static_cast<unsigned>(o.learn_settle_s * 1e6));
   g.send_learn_frames(g_stop);  // again, in case a learning queue was full the first time

@@ -25,6 +25,7 @@ namespace {
 constexpr size_t kRequestsPerClientPass = 64;  // fairness between clients
 constexpr size_t kRepliesPerPass = 1024;       // then flush, so replies do not pile up here
 constexpr int kMaxIdleWaitMs = 10;             // reply latency while idle
+constexpr int64_t kAwaitReplyUs = 50;          // while requests wait for their replies
 constexpr int kQuietWaitMs = 100;              // nothing to serve: only retries and heartbeats
 
 std::string num(uint64_t v) { return std::to_string(v); }
@@ -123,7 +124,7 @@ void OfEndpoint::loop() {
     const auto now = Clock::now();
     if (listen_fd_ < 0 && now >= next_listen_) try_listen();
     if (!relay_.connected() && now >= next_connect_) try_connect_relay();
-    const int timeout = poll_timeout();
+    const int64_t timeout = poll_timeout_us();
     busy_ = false;
     poll_sockets(timeout);
     if (relay_.connected()) service_relay();
@@ -188,20 +189,23 @@ void OfEndpoint::try_connect_relay() {
            "' (generation " + num(relay_.generation()) + ")");
 }
 
-int OfEndpoint::poll_timeout() {
+int64_t OfEndpoint::poll_timeout_us() {
   // No dataplane, or no clients: a new connection wakes poll() itself; otherwise only
   // asynchronous messages need draining and the channel a heartbeat now and then.
-  if (!relay_.connected()) return kQuietWaitMs;
+  if (!relay_.connected()) return kQuietWaitMs * 1000;
   if (relay_backlog_) return 0;  // the last pass left messages in the channel
   for (const auto& [id, c] : clients_) {
     if (c->has_message() && !c->backed_up()) return 0;  // requests left from the last pass
   }
-  if (clients_.empty()) return kQuietWaitMs;
+  if (clients_.empty()) return kQuietWaitMs * 1000;
+  // Replies are awaited: nothing wakes poll() when the channel gets one, so look again soon
+  // (a client waiting for each barrier would otherwise wait a millisecond per request).
+  if (relay_.in_flight() > 0) return kAwaitReplyUs;
   idle_ms_ = busy_ ? 1 : std::min(idle_ms_ * 2, kMaxIdleWaitMs);
-  return idle_ms_;
+  return int64_t{idle_ms_} * 1000;
 }
 
-void OfEndpoint::poll_sockets(int timeout_ms) {
+void OfEndpoint::poll_sockets(int64_t timeout_us) {
   std::vector<pollfd> fds;
   std::vector<OfConnection*> conns;
   fds.push_back(pollfd{wake_[0], POLLIN, 0});
@@ -215,7 +219,9 @@ void OfEndpoint::poll_sockets(int timeout_ms) {
     fds.push_back(pollfd{c->fd(), events, 0});
     conns.push_back(c.get());
   }
-  if (::poll(fds.data(), fds.size(), timeout_ms) < 0) return;  // EINTR: go round again
+  const timespec wait{static_cast<time_t>(timeout_us / 1000000),
+                      static_cast<long>(timeout_us % 1000000) * 1000};
+  if (::ppoll(fds.data(), fds.size(), &wait, nullptr) < 0) return;  // EINTR: go round again
   if ((fds[0].revents & POLLIN) != 0) {
     char buf[64];
     while (::read(wake_[0], buf, sizeof buf) > 0) {

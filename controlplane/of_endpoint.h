@@ -91,8 +91,9 @@ class OfEndpoint {
   void loop();
   void try_listen();
   void try_connect_relay();
-  int poll_timeout();
-  void poll_sockets(int timeout_ms);
+  // How long the next poll may wait, in microseconds.
+  int64_t poll_timeout_us();
+  void poll_sockets(int64_t timeout_us);
   void accept_clients();
   void service_client(OfConnection& c);
   void handle_hello(OfConnection& c, std::span<const uint8_t> msg);

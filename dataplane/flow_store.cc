@@ -437,47 +437,58 @@ std::vector<FlowTotals> FlowStore::group_totals(const GroupEntry& g) const {
   return out;
 }
 
-std::vector<of::FlowStats> FlowStore::stats(const of::FlowStatsRequest& req) const {
+std::vector<const FlowEntry*> FlowStore::select(const of::FlowStatsRequest& req) const {
   of::FlowMod filter;
   filter.table_id = req.table_id;
   filter.cookie = req.cookie;
   filter.cookie_mask = req.cookie_mask;
   filter.match = req.match;
-  const auto now = std::chrono::steady_clock::now();
-  std::vector<of::FlowStats> out;
+  std::vector<const FlowEntry*> out;
   for (const FlowEntry& f : flows_) {
     if (!selected(f, filter, false)) continue;
     if (!outputs_to(f.instructions, req.out_port) || !uses_group(f.instructions, req.out_group)) {
       continue;
     }
-    of::FlowStats s;
-    s.table_id = f.table_id;
-    s.priority = f.priority;
-    s.flags = f.flags;
-    s.idle_timeout = f.idle_timeout;
-    s.hard_timeout = f.hard_timeout;
-    s.cookie = f.cookie;
-    auto age = std::chrono::duration_cast<std::chrono::nanoseconds>(now - f.installed).count();
-    s.duration_sec = static_cast<uint32_t>(age / 1000000000);
-    s.duration_nsec = static_cast<uint32_t>(age % 1000000000);
-    const FlowTotals t = totals(f);
-    s.packet_count = t.packets;
-    s.byte_count = t.bytes;
-    s.match = f.match;
-    s.instructions = f.instructions;
-    out.push_back(s);
+    out.push_back(&f);
   }
-  std::sort(out.begin(), out.end(), [](const of::FlowStats& a, const of::FlowStats& b) {
-    return a.table_id != b.table_id ? a.table_id < b.table_id : a.priority > b.priority;
+  std::sort(out.begin(), out.end(), [](const FlowEntry* a, const FlowEntry* b) {
+    return a->table_id != b->table_id ? a->table_id < b->table_id : a->priority > b->priority;
   });
+  return out;
+}
+
+of::FlowStats FlowStore::flow_stats(const FlowEntry& f, SteadyTime now) const {
+  of::FlowStats s;
+  s.table_id = f.table_id;
+  s.priority = f.priority;
+  s.flags = f.flags;
+  s.idle_timeout = f.idle_timeout;
+  s.hard_timeout = f.hard_timeout;
+  s.cookie = f.cookie;
+  auto age = std::chrono::duration_cast<std::chrono::nanoseconds>(now - f.installed).count();
+  s.duration_sec = static_cast<uint32_t>(age / 1000000000);
+  s.duration_nsec = static_cast<uint32_t>(age % 1000000000);
+  const FlowTotals t = totals(f);
+  s.packet_count = t.packets;
+  s.byte_count = t.bytes;
+  s.match = f.match;
+  s.instructions = f.instructions;
+  return s;
+}
+
+std::vector<of::FlowStats> FlowStore::stats(const of::FlowStatsRequest& req) const {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<of::FlowStats> out;
+  for (const FlowEntry* f : select(req)) out.push_back(flow_stats(*f, now));
   return out;
 }
 
 AggregateStats FlowStore::aggregate(const of::FlowStatsRequest& req) const {
   AggregateStats a;
-  for (const of::FlowStats& s : stats(req)) {
-    if (s.packet_count != ~uint64_t{0}) a.packets += s.packet_count;
-    if (s.byte_count != ~uint64_t{0}) a.bytes += s.byte_count;
+  for (const FlowEntry* f : select(req)) {
+    const FlowTotals t = totals(*f);
+    if (t.packets != ~uint64_t{0}) a.packets += t.packets;
+    if (t.bytes != ~uint64_t{0}) a.bytes += t.bytes;
     ++a.flows;
   }
   return a;

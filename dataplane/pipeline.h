@@ -37,6 +37,11 @@ class Pipeline {
   void send(StageContext& ctx, rte_mbuf* m, uint16_t slot) noexcept;
   rte_mbuf* copy(StageContext& ctx, rte_mbuf* m) noexcept;
   void drop(StageContext& ctx, rte_mbuf* m, OutputDrop why, uint16_t slot = kNoSlot) noexcept;
+  // Bridge-domain output (the L2 table's): flood() sends 'm' to every member of meta.bd but
+  // meta.in_slot; enqueue() sends it out of 'slot' with bd's egress (tagged or not). Both take
+  // 'm' and free and count it on a drop.
+  void flood(StageContext& ctx, rte_mbuf* m, const PacketMeta& meta) noexcept;
+  void enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept;
   // Transmits what send() queued (run() does this itself at its end).
   void flush(StageContext& ctx) noexcept { transmit(ctx); }
 
@@ -44,9 +49,6 @@ class Pipeline {
   void drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,
                         const Verdicts& v) noexcept;
   void output(StageContext& ctx, Burst& burst) noexcept;
-  void flood(StageContext& ctx, rte_mbuf* m, const PacketMeta& meta) noexcept;
-  // Checks the egress, tags if needed, and queues the packet on the port; frees on a drop.
-  void enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept;
   void drop_output(StageContext& ctx, rte_mbuf* m, uint16_t slot, OutputDrop why) noexcept;
   void transmit(StageContext& ctx) noexcept;
   void transmit_slot(StageContext& ctx, uint16_t slot) noexcept;

@@ -135,39 +135,6 @@ class Exec {
     pipe_.drop(ctx_, m, OutputDrop::kBucketWithoutOutput);
   }
 
-  // Sends 'm' (owned) out of 'slot' with the bridge domain's egress for that port.
-  void send_egress(rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept {
-    const uint16_t egress = t_.egress_of(slot, bd);
-    if (egress == kEgressNone) return pipe_.drop(ctx_, m, OutputDrop::kEgressVlanNotAllowed, slot);
-    if (egress != kEgressUntagged) {
-      FlowKey k{};
-      PacketLayout l{};
-      if (!push_vlan(m, k, l, RTE_ETHER_TYPE_VLAN)) {
-        return pipe_.drop(ctx_, m, OutputDrop::kNoTagRoom, slot);
-      }
-      uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-      wr16(p + 14, egress & 0xfff);
-    }
-    pipe_.send(ctx_, m, slot);
-  }
-
-  // The L2 flood of bridge domain 'd': every member but the ingress port.
-  void flood(rte_mbuf* m, const BridgeDomain& d, uint16_t bd, bool owned) noexcept {
-    uint16_t targets[kMaxPorts];
-    uint16_t n = 0;
-    for (const FloodMember& member : d.members) {
-      if (member.slot != in_slot_) targets[n++] = member.slot;
-    }
-    if (n == 0) return discard(m, owned, OutputDrop::kFloodNoMembers);
-    for (uint16_t i = 0; i < n; ++i) {
-      const bool original = owned && i + 1 == n;
-      rte_mbuf* c = original ? m : pipe_.copy(ctx_, m);
-      if (c == nullptr) continue;
-      if (!original) ctx_.counters->flood_copies.add(1);
-      send_egress(c, targets[i], bd);
-    }
-  }
-
  private:
   void discard(rte_mbuf* m, bool owned, OutputDrop why) noexcept {
     pipe_.drop(ctx_, owned ? m : nullptr, why);
@@ -481,12 +448,15 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
           st.verdict = static_cast<uint8_t>(from_l2(drop));
           continue;
         }
+        // The L2 table's output, as on the fast path; a copy if an action set still waits.
         const bool owned = st.set_present == 0;
-        if (meta.out_slot == kFloodSlot) {
-          exec.flood(m, *d, bd, owned);
-        } else {
-          rte_mbuf* c = owned ? m : ctx.pipeline->copy(ctx, m);
-          if (c != nullptr) exec.send_egress(c, meta.out_slot, bd);
+        rte_mbuf* c = owned ? m : ctx.pipeline->copy(ctx, m);
+        if (c != nullptr) {
+          if (meta.out_slot == kFloodSlot) {
+            ctx.pipeline->flood(ctx, c, meta);
+          } else {
+            ctx.pipeline->enqueue(ctx, c, meta.out_slot, bd);
+          }
         }
         ++st.sent;
         if (owned) st.verdict = kConsumed;

@@ -4,6 +4,8 @@
 // decoded with the ordinary decoders; every malformed variant and the ONF error codes.
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "codec_test_util.h"
 #include "openflow/oxm.h"
 
@@ -246,7 +248,12 @@ TEST(BundleAddErrors, PaddingAndProperties) {
   Bytes inner = cat({inner_of(kOvsAddDrop), hex("00")});
   put_u16(inner, 2, 57);
   const Bytes head(kOvsAddDrop.begin(), kOvsAddDrop.begin() + 24);
-  auto add = [&](const Bytes& tail) { return decode_add(fix_length(cat({head, inner, tail}))); };
+  // The decoded inner message is a view into the BUNDLE_ADD: keep each one alive.
+  std::deque<Bytes> messages;
+  auto add = [&](const Bytes& tail) {
+    messages.push_back(fix_length(cat({head, inner, tail})));
+    return decode_add(messages.back());
+  };
   auto alone = add({});
   ASSERT_TRUE(alone);
   EXPECT_EQ(alone->size(), 57u);

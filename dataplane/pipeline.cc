@@ -13,7 +13,9 @@ namespace sluice::dp {
 
 Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool,
                    uint16_t tx_queue)
-    : stages_(std::move(stages)), pool_(pool), tx_queue_(tx_queue) {}
+    : stages_(std::move(stages)), pool_(pool), tx_queue_(tx_queue) {
+  for (size_t s = 0; s < stages_.size() && s < paths_.size(); ++s) paths_[s] = stages_[s]->path();
+}
 
 void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
   Verdicts v;
@@ -22,7 +24,7 @@ void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
   // One TSC read per stage: each stage's end is the next one's start.
   uint64_t t = rte_rdtsc();
   for (size_t s = 0; s < stages_.size() && burst.count > 0; ++s) {
-    if (stages_[s]->path() == skip) continue;
+    if (paths_[s] == skip) continue;
     StageCounters& sc = ctx.counters->stages[s];
     sc.calls.add(1);
     sc.packets.add(burst.count);

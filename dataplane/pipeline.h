@@ -54,6 +54,7 @@ class Pipeline {
   void transmit_slot(StageContext& ctx, uint16_t slot) noexcept;
 
   std::vector<std::unique_ptr<Stage>> stages_;
+  std::array<Stage::Path, kMaxStages> paths_{};  // stages_[s]->path(), read once
   rte_mempool* pool_;
   uint16_t tx_queue_;
   // Per output slot: packets waiting for this burst's tx, and which slots have any.

@@ -90,9 +90,11 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   LearnRequest learn[kBurstSize];
   uint32_t n_learn = 0;
   FlowCountBatch flows(ctx.counters->flows);
+  uint32_t matched = 0;  // table 1's statistics (OFPMP_TABLE): frames with a bridge domain
   for (uint16_t i = 0; i < n; ++i) {
     PacketMeta& meta = burst.meta[i];
     L2Drop drop = L2Drop::kNone;
+    matched += bds[i] != nullptr;
     if (bds[i] == nullptr) {
       drop = L2Drop::kNoBridgeDomain;
     } else if (key_is_multicast(meta.src_key)) {
@@ -105,9 +107,7 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     }
     out.reason[i] = static_cast<uint8_t>(drop);
   }
-  uint32_t matched = 0;
-  for (uint16_t i = 0; i < n; ++i) matched += bds[i] != nullptr;
-  ctx.counters->table_lookups[1].add(n);  // table 1's statistics (OFPMP_TABLE)
+  ctx.counters->table_lookups[1].add(n);
   ctx.counters->table_matches[1].add(matched);
   if (n_learn > 0) {
     uint32_t queued = ctx.learn->push(learn, n_learn);

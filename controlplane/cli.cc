@@ -80,7 +80,8 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
   } else if (command == "run") {
     specific.add_options()("policy", po::value(&run.policy)->required(), "the policy file")(
         "poll-ms", po::value(&run.poll_ms)->default_value(500),
-        "how often to check the policy file and the dataplane")(
+        "how often to check the policy file and read the dataplane's messages (its "
+        "liveness is checked every 100 ms whatever this says)")(
         "openflow-listen", po::value(&run.openflow_listen)->default_value(run.openflow_listen),
         "where the OpenFlow 1.3 endpoint listens (ADDR:PORT, [IPV6]:PORT); ovs-ofctl -O "
         "OpenFlow13 ... tcp:ADDR:PORT reads and programs the dataplane through it")(

@@ -1,6 +1,8 @@
 #include "controlplane/daemon.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -134,16 +136,15 @@ class Daemon {
     return true;
   }
 
+  // Watches the policy file and the dataplane's messages every poll_interval, and the
+  // dataplane's liveness every liveness_interval (often, and whatever --poll-ms says, so that a
+  // lost dataplane is noticed within a second).
   void idle() {
+    auto next_poll = std::chrono::steady_clock::now();
     while (!g_stop) {
       if (g_reload) {
         g_reload.store(false);
         log_info("SIGHUP: reloading " + options_.policy_path);
-        reload();
-        if (needs_sync_) return;
-      }
-      if (watch_.changed()) {
-        log_info("policy file changed: reloading " + options_.policy_path);
         reload();
         if (needs_sync_) return;
       }
@@ -154,8 +155,16 @@ class Daemon {
         previous_.reset();
         return drop_session("the dataplane restarted");
       }
-      if (auto r = session_->poll_idle(); !r) return drop_session(r.error().message);
-      nap(options_.poll_interval);
+      if (std::chrono::steady_clock::now() >= next_poll) {
+        next_poll = std::chrono::steady_clock::now() + options_.poll_interval;
+        if (watch_.changed()) {
+          log_info("policy file changed: reloading " + options_.policy_path);
+          reload();
+          if (needs_sync_) return;
+        }
+        if (auto r = session_->poll_idle(); !r) return drop_session(r.error().message);
+      }
+      nap(std::min(options_.poll_interval, options_.liveness_interval));
     }
   }
 

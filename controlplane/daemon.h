@@ -5,7 +5,9 @@
 //   - SIGHUP, or the policy file changing (polled), reloads; an invalid file is reported
 //     line by line and the running policy stays;
 //   - the dataplane going away or restarting (new channel generation) reconnects and
-//     resyncs everything;
+//     resyncs everything; its liveness is checked every liveness_interval, so a dataplane
+//     that exits is noticed within about that (a hung one within the channel's 1 s heartbeat
+//     timeout plus that);
 //   - SIGINT / SIGTERM exit 0, leaving the installed state in the dataplane.
 // With 'openflow' set it also runs the OpenFlow 1.3 TCP endpoint (of_endpoint.h) on a thread
 // of its own, with a channel slot of its own.
@@ -22,7 +24,8 @@ namespace sluice::cp {
 struct DaemonOptions {
   std::string policy_path;
   std::string channel = "sluice";
-  std::chrono::milliseconds poll_interval{500};
+  std::chrono::milliseconds poll_interval{500};      // the policy file, dataplane messages
+  std::chrono::milliseconds liveness_interval{100};  // the dataplane's liveness (at most this)
   std::chrono::milliseconds connect_retry{1000};
   std::optional<OfEndpointOptions> openflow;  // nothing: no OpenFlow endpoint
 };

@@ -9,8 +9,11 @@
 // Liveness: each side bumps a heartbeat *counter* in the region; the other side remembers the
 // last value it saw and when (steady clock) it last changed. The server reclaims a slot whose
 // client pid is gone or whose heartbeat has not moved for 3 s; a client declares the server
-// gone when its heartbeat has not moved for 1 s, when the server closed the region, or when
-// the region was unlinked/replaced (a restarted server has a new generation).
+// gone when the server closed the region, when the region was unlinked/replaced (a restarted
+// server has a new generation), when the server's pid is gone (a crashed or killed dataplane,
+// once reaped: seen within 10 ms), or when its heartbeat has not moved for 1 s (a hung one, or
+// one whose pid lives on as an unreaped zombie). Like slot reclaim, the pid check assumes both
+// processes see the same pid namespace.
 //
 // Byte layout (see channel_layout.h for the structs and offsets):
 //
@@ -145,7 +148,9 @@ class ChannelClient {
   // is gone. Replies already in the ring are delivered even if the server has since gone.
   Result<bool> receive(std::vector<uint8_t>& out, std::chrono::milliseconds timeout);
 
-  bool server_alive() const noexcept;           // server heartbeat advanced within the last second
+  // The server has not closed or replaced the region, its pid is alive, and its heartbeat
+  // advanced within the last second.
+  bool server_alive() const noexcept;
   uint64_t server_generation() const noexcept;  // differs after the dataplane restarted
   void heartbeat() noexcept;                    // clients call this while idle too (< 3 s apart)
 
@@ -160,6 +165,7 @@ class ChannelClient {
   void release() noexcept;
   Result<void> check_server() const;  // why the server cannot be talked to, if it cannot
   bool region_unlinked() const noexcept;
+  bool server_exited() const noexcept;  // the server's pid is gone (checked every 10 ms at most)
 
   std::string name_;
   int fd_ = -1;
@@ -179,6 +185,8 @@ class ChannelClient {
   mutable Clock::time_point server_hb_changed_{};
   mutable Clock::time_point unlink_checked_{};
   mutable bool unlinked_ = false;
+  mutable Clock::time_point pid_checked_{};
+  mutable bool server_exited_ = false;
 };
 
 }  // namespace sluice::of

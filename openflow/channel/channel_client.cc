@@ -21,7 +21,10 @@ using layout::ServerState;
 using layout::SlotHeader;
 
 constexpr auto kServerStale = std::chrono::seconds(1);
+// How often the liveness checks that cost a system call (fstat of the region, kill(pid, 0) on
+// the server) run at most; in between, the last answer stands.
 constexpr auto kUnlinkCheckEvery = std::chrono::milliseconds(10);
+constexpr auto kPidCheckEvery = std::chrono::milliseconds(10);
 constexpr auto kConnectRetry = std::chrono::milliseconds(5);
 
 // One attempt at connect(): either a client, or why not and whether waiting could help.
@@ -140,6 +143,7 @@ Result<ChannelClient> ChannelClient::connect(std::string_view name,
         c.server_hb_seen_ = h->server_heartbeat.load(std::memory_order_acquire);
         c.server_hb_changed_ = Clock::now();
         c.unlink_checked_ = c.server_hb_changed_;
+        c.pid_checked_ = c.server_hb_changed_;
         return c;
       }
       const uint32_t slots = h->slot_count;
@@ -177,6 +181,8 @@ ChannelClient& ChannelClient::operator=(ChannelClient&& other) noexcept {
     server_hb_changed_ = other.server_hb_changed_;
     unlink_checked_ = other.unlink_checked_;
     unlinked_ = other.unlinked_;
+    pid_checked_ = other.pid_checked_;
+    server_exited_ = other.server_exited_;
   }
   return *this;
 }
@@ -221,6 +227,16 @@ bool ChannelClient::region_unlinked() const noexcept {
   return unlinked_;
 }
 
+bool ChannelClient::server_exited() const noexcept {
+  if (server_exited_ || header_ == nullptr) return true;
+  const auto now = Clock::now();
+  if (now - pid_checked_ >= kPidCheckEvery) {
+    pid_checked_ = now;
+    server_exited_ = !region::pid_alive(header_->server_pid);
+  }
+  return server_exited_;
+}
+
 bool ChannelClient::server_alive() const noexcept {
   if (header_ == nullptr) return false;
   if (header_->server_state.load(std::memory_order_acquire) !=
@@ -228,6 +244,7 @@ bool ChannelClient::server_alive() const noexcept {
     return false;
   }
   if (region_unlinked()) return false;
+  if (server_exited()) return false;
   const auto now = Clock::now();
   const uint64_t hb = header_->server_heartbeat.load(std::memory_order_acquire);
   if (hb != server_hb_seen_) {
@@ -255,6 +272,9 @@ Result<void> ChannelClient::check_server() const {
   if (slot_header_->owner.load(std::memory_order_acquire) != owner_word_ ||
       slot_header_->session.load(std::memory_order_acquire) != session_) {
     return gone(": the dataplane reclaimed this client's slot (no heartbeat for 3 s)");
+  }
+  if (server_exited()) {
+    return gone(": the dataplane (pid " + std::to_string(header_->server_pid) + ") exited");
   }
   if (!server_alive()) {
     return gone(": the dataplane (pid " + std::to_string(header_->server_pid) +

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "controlplane/commands/commands.h"
@@ -97,6 +98,44 @@ TEST(OverChannel, DaemonAppliesReloadsAndStops) {
   daemon.join();
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(dp.flows(), 4u);  // state stays in the dataplane
+}
+
+// The dataplane going away is noticed at the liveness interval, not at the (here long) poll
+// interval: a dataplane restarted at once gets the whole policy again within a second or so.
+TEST(OverChannel, DaemonRepushesToARestartedDataplaneSoon) {
+  const std::string name = channel_name("restart");
+  const std::string file = ::testing::TempDir() + "/restart.yaml";
+  write_file(file, kTwoPorts);
+  std::optional<FakeDataplane> dp;
+  dp.emplace(name);
+  DaemonOptions options;
+  options.policy_path = file;
+  options.channel = name;
+  options.poll_interval = 10s;  // the file is not watched in this test's time
+  std::atomic<int> rc{-1};
+  std::thread daemon([&] { rc = run_daemon(options); });
+  struct StopDaemon {
+    std::thread& t;
+    ~StopDaemon() {
+      if (!t.joinable()) return;
+      std::raise(SIGTERM);
+      t.join();
+    }
+  } stop_daemon{daemon};
+  ASSERT_TRUE(eventually([&] { return dp->flows() == 3; }));
+  std::this_thread::sleep_for(200ms);  // the daemon is idle, in its poll interval
+
+  dp.reset();  // closes and removes the channel
+  dp.emplace(name);
+  const auto restarted = std::chrono::steady_clock::now();
+  EXPECT_TRUE(eventually([&] { return dp->ports() == 2 && dp->flows() == 3; }, 3000ms));
+  // Notice (<= 100 ms) + the reconnect pause (250 ms) + handshake and push; 2 s of slack for
+  // slow (sanitizer) builds, still far below the 10 s poll interval.
+  EXPECT_LT(std::chrono::steady_clock::now() - restarted, 2000ms);
+
+  std::raise(SIGTERM);
+  daemon.join();
+  EXPECT_EQ(rc, 0);
 }
 
 // A port nobody listens on right now (the endpoint inside run_daemon needs a fixed one).

@@ -539,6 +539,8 @@ class Switch:
         self.sluiced: Process | None = None
         self.controller: Process | None = None
         self._controllers = 0
+        self._dataplanes = 0
+        self._sluiced_cmd: list[str] = []
 
     # -- sluiced
     def start(self, timeout: float = 60) -> None:
@@ -559,14 +561,35 @@ class Switch:
         ]
         # Remove DPDK's runtime files and the channel even when sluiced dies without cleaning up.
         self.res.on_close("sluiced runtime files", self._remove_runtime_files)
-        self.sluiced = Process(self.res, "sluiced", cmd, grace=10)
+        self._sluiced_cmd = cmd
+        self._launch_sluiced("sluiced", timeout)
+
+    def restart_dataplane(self, timeout: float = 60) -> Process:
+        """Starts a new sluiced in place of one that is gone (a test killed it), as start() does,
+        with the same channel, file prefix and metrics port; its log is 'sluiced-N.log'. It first
+        removes the DPDK runtime files the old process left (a SIGKILLed process cleans up
+        nothing) but not the channel region: replacing a stale region is sluiced's own job, as
+        after a crash in production. Never stops a running sluiced: that is the caller's choice
+        (Process.kill() for a crash, Process.stop() for a clean stop)."""
+        if self.sluiced is None:
+            raise RuntimeError("restart_dataplane() before start()")
+        if self.sluiced.running():
+            raise RuntimeError(f"sluiced (pid {self.sluiced.pid}) is still running")
+        self._remove_runtime_files(channel=False)
+        self._launch_sluiced(f"sluiced-{self._dataplanes + 1}", timeout)
+        return self.sluiced
+
+    def _launch_sluiced(self, name: str, timeout: float) -> None:
+        self._dataplanes += 1
+        self.sluiced = Process(self.res, name, self._sluiced_cmd, grace=10)
         self.sluiced.wait_for_output(r"sluiced ready", timeout=timeout)
         wait_for("the metrics endpoint", self.metrics, timeout=10)
 
-    def _remove_runtime_files(self) -> None:
+    def _remove_runtime_files(self, channel: bool = True) -> None:
         paths = [f"/var/run/dpdk/{self.file_prefix}"]
         paths += glob.glob(f"/dev/hugepages/{self.file_prefix}map_*")
-        paths += glob.glob(f"/dev/shm/sluice.{self.channel}")
+        if channel:
+            paths += glob.glob(f"/dev/shm/sluice.{self.channel}")
         paths += glob.glob(f"/dev/shm/{self.channel}")
         for p in paths:
             if os.path.isdir(p):

@@ -430,21 +430,28 @@ TEST(Channel, ClientSeesServerDestroyed) {
   EXPECT_FALSE(client.server_alive());
 }
 
-// A dataplane killed with SIGKILL leaves its region behind; the client notices within ~1 s
-// from the stalled heartbeat, and the next server replaces the stale region.
-TEST(Channel, ClientSeesKilledServerAndRestart) {
-  const std::string name = unique_name("killed");
-  ShmCleanup cleanup{name};
+// Forks a child that serves channel 'name' (one slot), ticking every 20 ms until it is killed.
+pid_t fork_ticking_server(const std::string& name) {
   const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
   if (child == 0) {
     auto server = ChannelServer::create(name, {.slots = 1, .ring_bytes = 1024});
     if (!server) ::_exit(1);
-    for (;;) {  // tick until killed
+    for (;;) {
       server->tick();
       ::usleep(20'000);
     }
   }
+  return child;
+}
+
+// A dataplane killed with SIGKILL leaves its region behind; once the process is reaped the
+// client sees its pid gone (well within the 1 s heartbeat timeout), and the next server
+// replaces the stale region.
+TEST(Channel, ClientSeesKilledServerAndRestart) {
+  const std::string name = unique_name("killed");
+  ShmCleanup cleanup{name};
+  const pid_t child = fork_ticking_server(name);
+  ASSERT_GE(child, 0);
   auto client = ChannelClient::connect(name, 3000ms);
   if (!client) {
     ::kill(child, SIGKILL);
@@ -463,8 +470,8 @@ TEST(Channel, ClientSeesKilledServerAndRestart) {
   auto got = client->receive(reply, 5000ms);
   const auto took = Clock::now() - start;
   ASSERT_FALSE(got.has_value());
-  EXPECT_THAT(got.error().message, HasSubstr("stopped answering"));
-  EXPECT_LT(took, 1500ms);
+  EXPECT_THAT(got.error().message, HasSubstr("(pid " + std::to_string(child) + ") exited"));
+  EXPECT_LT(took, 500ms);  // about 10 ms; far from the 1 s heartbeat timeout
   EXPECT_FALSE(client->server_alive());
 
   auto restarted = make_server(name, {.slots = 1, .ring_bytes = 1024});  // replaces the stale one
@@ -472,6 +479,37 @@ TEST(Channel, ClientSeesKilledServerAndRestart) {
   auto again = make_client(name, 0ms);
   EXPECT_EQ(again.server_generation(), restarted.generation());
   EXPECT_FALSE(client->send(frame(1, 8)).has_value());  // the old region is gone for good
+}
+
+// A dataplane that hangs (here: SIGSTOP) keeps its pid: the client goes by the heartbeat,
+// which stops moving, and declares it gone after the 1 s timeout.
+TEST(Channel, ClientSeesHungServerByItsHeartbeat) {
+  const std::string name = unique_name("hung");
+  ShmCleanup cleanup{name};
+  const pid_t child = fork_ticking_server(name);
+  ASSERT_GE(child, 0);
+  struct KillChild {
+    pid_t pid;
+    ~KillChild() {
+      ::kill(pid, SIGKILL);  // works on a stopped process too
+      ::waitpid(pid, nullptr, 0);
+    }
+  } kill_child{child};
+  auto client = ChannelClient::connect(name, 3000ms);
+  ASSERT_TRUE(client.has_value()) << client.error().message;
+  std::vector<uint8_t> reply;
+  auto quiet = client->receive(reply, 150ms);
+  ASSERT_TRUE(quiet.has_value()) << quiet.error().message;
+  ASSERT_EQ(::kill(child, SIGSTOP), 0);
+
+  const auto start = Clock::now();
+  auto got = client->receive(reply, 5000ms);
+  const auto took = Clock::now() - start;
+  ASSERT_FALSE(got.has_value());
+  EXPECT_THAT(got.error().message, HasSubstr("stopped answering"));
+  EXPECT_GT(took, 800ms);
+  EXPECT_LT(took, 1500ms);
+  EXPECT_FALSE(client->server_alive());
 }
 
 TEST(Channel, ServerRestartChangesGeneration) {

@@ -8,97 +8,289 @@
 namespace sluice::dp {
 namespace {
 
+// A shard grows to about this many rules before its tuple is split into twice the shards.
+constexpr size_t kShardRules = 512;
+constexpr uint8_t kMaxShardBits = 12;
+
 uint64_t mix(uint64_t h, uint64_t w) noexcept {
   h ^= w + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdULL;
 }
 
+using MaskWords = std::array<uint64_t, FlowKey::kWords>;
+
+MaskWords mask_words(const FlowKey& mask) {
+  MaskWords w;
+  std::copy_n(mask.words(), FlowKey::kWords, w.begin());
+  return w;
+}
+
+uint32_t slot_tag(uint64_t h) noexcept { return static_cast<uint32_t>(h >> 32); }
+
 }  // namespace
 
-uint64_t Classifier::hash(const Tuple& t, const FlowKey& masked) const noexcept {
+uint64_t Classifier::hash_words(const Tuple& t, const uint64_t* compact) noexcept {
   uint64_t h = 0;
-  const uint64_t* w = masked.words();
-  for (uint8_t i = 0; i < t.n_words; ++i) h = mix(h, w[t.words[i]]);
+  for (uint8_t i = 0; i < t.n_words; ++i) h = mix(h, compact[i]);
   return h ^ (h >> 29);
 }
 
-Classifier::Classifier(std::span<const ClassifierRule> rules) {
-  // Group rule indices by mask, keeping the rules' order inside each group.
-  std::vector<std::vector<size_t>> groups;
-  std::vector<FlowKey> masks;
-  std::map<std::array<uint64_t, FlowKey::kWords>, size_t> by_mask;
-  for (size_t i = 0; i < rules.size(); ++i) {
-    std::array<uint64_t, FlowKey::kWords> words;
-    std::copy_n(rules[i].match.mask.words(), FlowKey::kWords, words.begin());
-    auto [it, added] = by_mask.try_emplace(words, masks.size());
-    if (added) {
-      masks.push_back(rules[i].match.mask);
-      groups.emplace_back();
-    }
-    groups[it->second].push_back(i);
+void Classifier::compact(const Tuple& t, const FlowKey& value, uint64_t* out) noexcept {
+  const uint64_t* k = value.words();
+  const uint64_t* m = t.mask.words();
+  for (uint8_t i = 0; i < t.n_words; ++i) out[i] = k[t.words[i]] & m[t.words[i]];
+}
+
+Classifier::Tuple Classifier::make_tuple(const FlowKey& mask) {
+  Tuple t;
+  t.mask = mask;
+  for (uint8_t w = 0; w < FlowKey::kWords; ++w) {
+    if (mask.words()[w] != 0) t.words[t.n_words++] = w;
   }
-  for (size_t g = 0; g < groups.size(); ++g) {
-    Tuple t;
-    t.mask = masks[g];
-    for (uint8_t w = 0; w < FlowKey::kWords; ++w) {
-      if (t.mask.words()[w] != 0) t.words[t.n_words++] = w;
-    }
-    const size_t capacity = std::bit_ceil(std::max<size_t>(8, groups[g].size() * 2));
-    t.slots.assign(capacity, 0);
-    t.slot_mask = static_cast<uint32_t>(capacity - 1);
-    for (size_t i : groups[g]) {
-      const ClassifierRule& r = rules[i];
-      t.max_priority = std::max(t.max_priority, r.priority);
-      uint64_t h = hash(t, r.match.value);
-      for (uint32_t s = static_cast<uint32_t>(h) & t.slot_mask;; s = (s + 1) & t.slot_mask) {
-        if (t.slots[s] == 0) {
-          entries_.push_back(Entry{r.match.value, r.action, r.priority});
-          t.slots[s] = static_cast<uint32_t>(entries_.size());
-          break;
-        }
-        Entry& e = entries_[t.slots[s] - 1];
-        if (e.value == r.match.value) {
-          // Same match: the higher priority shadows the other entirely; on a tie the first stays.
-          if (r.priority > e.priority) e = Entry{r.match.value, r.action, r.priority};
-          break;
-        }
+  return t;
+}
+
+uint8_t Classifier::bits_for(size_t rules) noexcept {
+  uint8_t b = 0;
+  while (b < kMaxShardBits && rules > (kShardRules << b)) ++b;
+  return b;
+}
+
+std::shared_ptr<const Classifier::Shard> Classifier::build_shard(
+    const Tuple& t, std::vector<Entry> entries, std::vector<std::shared_ptr<const void>> owners) {
+  auto s = std::make_shared<Shard>();
+  const size_t capacity = std::bit_ceil(std::max<size_t>(8, entries.size() * 2));
+  s->slots.assign(capacity, 0);
+  s->slot_mask = static_cast<uint32_t>(capacity - 1);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    s->max_priority = std::max(s->max_priority, e.priority);
+    const uint64_t h = hash_words(t, e.words);
+    for (uint32_t at = static_cast<uint32_t>(h) & s->slot_mask;; at = (at + 1) & s->slot_mask) {
+      uint64_t& slot = s->slots[at];
+      if (slot == 0) {
+        slot = uint64_t{slot_tag(h)} << 32 | (i + 1);
+        break;
       }
+      if (static_cast<uint32_t>(slot >> 32) != slot_tag(h)) continue;
+      const Entry& other = entries[static_cast<uint32_t>(slot) - 1];
+      if (!std::equal(e.words, e.words + t.n_words, other.words)) continue;
+      // Same match: the higher priority hides the other; on a tie the first stays.
+      if (e.priority > other.priority) slot = uint64_t{slot_tag(h)} << 32 | (i + 1);
+      break;
     }
-    tuples_.push_back(std::move(t));
+  }
+  s->entries = std::move(entries);
+  s->owners = std::move(owners);
+  return s;
+}
+
+void Classifier::fill_tuple(Tuple& t, uint8_t bits, std::vector<Entry> entries,
+                            std::vector<std::shared_ptr<const void>> owners) {
+  const size_t n_shards = size_t{1} << bits;
+  std::vector<std::vector<Entry>> e(n_shards);
+  std::vector<std::vector<std::shared_ptr<const void>>> o(n_shards);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const size_t s = bits == 0 ? 0 : hash_words(t, entries[i].words) >> (64 - bits);
+    e[s].push_back(entries[i]);
+    o[s].push_back(std::move(owners[i]));
+  }
+  t.shard_bits = bits;
+  t.rules = entries.size();
+  t.shards.clear();
+  t.max_priority = 0;
+  for (size_t s = 0; s < n_shards; ++s) {
+    t.shards.push_back(build_shard(t, std::move(e[s]), std::move(o[s])));
+    t.max_priority = std::max(t.max_priority, t.shards.back()->max_priority);
+  }
+}
+
+void Classifier::finish() {
+  std::erase_if(tuples_, [](const Tuple& t) { return t.rules == 0; });
+  rules_ = 0;
+  for (Tuple& t : tuples_) {
+    rules_ += t.rules;
+    t.shard_view.clear();
+    for (const auto& s : t.shards) t.shard_view.push_back(s.get());
   }
   // (std::sort, not stable_sort: the latter's temporary buffer ignores FlowKey's alignment.)
   std::sort(tuples_.begin(), tuples_.end(),
-                   [](const Tuple& a, const Tuple& b) { return a.max_priority > b.max_priority; });
+            [](const Tuple& a, const Tuple& b) { return a.max_priority > b.max_priority; });
+}
+
+Classifier::Classifier(std::span<const ClassifierRule> rules) : Classifier(Classifier{}.updated({}, rules)) {}
+
+Classifier Classifier::updated(std::span<const ClassifierRemoval> removals,
+                               std::span<const ClassifierRule> additions) const {
+  // What changes, per tuple (by mask) and shard. Shard numbers are those of the tuple's
+  // current split; a tuple that must split again is rebuilt whole.
+  struct TupleChange {
+    std::map<size_t, std::vector<uint32_t>> removed;  // shard → actions
+    std::vector<std::pair<Entry, std::shared_ptr<const void>>> added;
+  };
+  Classifier next = *this;
+  std::map<MaskWords, size_t> index;  // mask → position in next.tuples_
+  for (size_t i = 0; i < next.tuples_.size(); ++i) index[mask_words(next.tuples_[i].mask)] = i;
+  std::map<size_t, TupleChange> changes;
+  auto tuple_of = [&](const FlowKey& mask, bool create) -> Tuple* {
+    auto it = index.find(mask_words(mask));
+    if (it == index.end()) {
+      if (!create) return nullptr;
+      it = index.emplace(mask_words(mask), next.tuples_.size()).first;
+      next.tuples_.push_back(make_tuple(mask));
+      next.tuples_.back().shards.push_back(build_shard(next.tuples_.back(), {}, {}));
+    }
+    return &next.tuples_[it->second];
+  };
+  for (const ClassifierRemoval& r : removals) {
+    Tuple* t = tuple_of(r.match.mask, false);
+    if (t == nullptr) continue;
+    uint64_t c[FlowKey::kWords];
+    compact(*t, r.match.value, c);
+    const size_t s = t->shard_bits == 0 ? 0 : hash_words(*t, c) >> (64 - t->shard_bits);
+    changes[static_cast<size_t>(t - next.tuples_.data())].removed[s].push_back(r.action);
+  }
+  for (const ClassifierRule& r : additions) {
+    Tuple* t = tuple_of(r.match.mask, true);
+    Entry e{};
+    compact(*t, r.match.value, e.words);
+    e.action = r.action;
+    e.priority = r.priority;
+    e.payload = r.payload.get();
+    changes[static_cast<size_t>(t - next.tuples_.data())].added.emplace_back(e, r.payload);
+  }
+
+  for (auto& [ti, change] : changes) {
+    Tuple& t = next.tuples_[ti];
+    // The touched shards' entries after the change.
+    std::map<size_t, std::pair<std::vector<Entry>, std::vector<std::shared_ptr<const void>>>> work;
+    auto shard_work = [&](size_t s) -> auto& {
+      auto [it, fresh] = work.try_emplace(s);
+      if (fresh) {
+        it->second.first = t.shards[s]->entries;
+        it->second.second = t.shards[s]->owners;
+      }
+      return it->second;
+    };
+    for (auto& [s, actions] : change.removed) {
+      auto& [entries, owners] = shard_work(s);
+      std::sort(actions.begin(), actions.end());
+      size_t kept = 0;
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (std::binary_search(actions.begin(), actions.end(), entries[i].action)) continue;
+        entries[kept] = entries[i];
+        owners[kept] = std::move(owners[i]);
+        ++kept;
+      }
+      entries.resize(kept);
+      owners.resize(kept);
+    }
+    for (auto& [e, owner] : change.added) {
+      const size_t s = t.shard_bits == 0 ? 0 : hash_words(t, e.words) >> (64 - t.shard_bits);
+      auto& [entries, owners] = shard_work(s);
+      entries.push_back(e);
+      owners.push_back(std::move(owner));
+    }
+    size_t rules = t.rules;
+    for (auto& [s, w] : work) rules = rules - t.shards[s]->entries.size() + w.first.size();
+    const uint8_t bits = bits_for(rules);
+    if (bits > t.shard_bits || (bits < t.shard_bits && rules < (kShardRules << t.shard_bits) / 4)) {
+      // Split (or merge) again: every entry moves.
+      std::vector<Entry> all;
+      std::vector<std::shared_ptr<const void>> owners;
+      for (size_t s = 0; s < t.shards.size(); ++s) {
+        auto it = work.find(s);
+        const auto& src_e = it != work.end() ? it->second.first : t.shards[s]->entries;
+        const auto& src_o = it != work.end() ? it->second.second : t.shards[s]->owners;
+        all.insert(all.end(), src_e.begin(), src_e.end());
+        owners.insert(owners.end(), src_o.begin(), src_o.end());
+      }
+      fill_tuple(t, bits, std::move(all), std::move(owners));
+      continue;
+    }
+    for (auto& [s, w] : work) t.shards[s] = build_shard(t, std::move(w.first), std::move(w.second));
+    t.rules = rules;
+    t.max_priority = 0;
+    for (const auto& s : t.shards) t.max_priority = std::max(t.max_priority, s->max_priority);
+  }
+  next.finish();
+  return next;
+}
+
+const Classifier::Entry* Classifier::probe(const Tuple& t, const Shard& s, uint64_t h,
+                                           const uint64_t* c) noexcept {
+  const uint32_t tag = slot_tag(h);
+  for (uint32_t at = static_cast<uint32_t>(h) & s.slot_mask;; at = (at + 1) & s.slot_mask) {
+    const uint64_t slot = s.slots[at];
+    if (slot == 0) return nullptr;
+    if (static_cast<uint32_t>(slot >> 32) != tag) continue;
+    const Entry& e = s.entries[static_cast<uint32_t>(slot) - 1];
+    bool equal = true;
+    for (uint8_t i = 0; i < t.n_words && equal; ++i) equal = e.words[i] == c[i];
+    if (equal) return &e;
+  }
 }
 
 uint32_t Classifier::lookup(const FlowKey& key) const noexcept {
-  const Entry* best = nullptr;
+  const FlowKey* keys[1] = {&key};
+  Hit hit;
+  lookup_batch(keys, 1, &hit);
+  return hit.action;
+}
+
+void Classifier::lookup_batch(const FlowKey* const* keys, uint32_t n, Hit* out) const noexcept {
+  int32_t best[kMaxBatch];
+  uint64_t hashes[kMaxBatch];
+  const Shard* shards[kMaxBatch];
+  uint64_t compacted[kMaxBatch][FlowKey::kWords];
+  uint8_t todo[kMaxBatch];
+  for (uint32_t i = 0; i < n; ++i) {
+    best[i] = -1;
+    out[i] = Hit{};
+  }
   for (const Tuple& t : tuples_) {
-    if (best != nullptr && t.max_priority <= best->priority) break;
-    FlowKey masked;
-    const uint64_t* k = key.words();
-    const uint64_t* m = t.mask.words();
-    uint64_t* out = masked.words();
-    for (uint8_t i = 0; i < t.n_words; ++i) {
-      const uint8_t w = t.words[i];
-      out[w] = k[w] & m[w];
+    // Pass 1: the keys this tuple could still improve; hash them and prefetch their slots.
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (best[i] >= static_cast<int32_t>(t.max_priority)) continue;
+      compact(t, *keys[i], compacted[i]);
+      const uint64_t h = hash_words(t, compacted[i]);
+      const Shard* s = t.shard_view[t.shard_bits == 0 ? 0 : h >> (64 - t.shard_bits)];
+      hashes[i] = h;
+      shards[i] = s;
+      __builtin_prefetch(&s->slots[static_cast<uint32_t>(h) & s->slot_mask]);
+      todo[m++] = static_cast<uint8_t>(i);
     }
-    const uint64_t h = hash(t, masked);
-    for (uint32_t s = static_cast<uint32_t>(h) & t.slot_mask;; s = (s + 1) & t.slot_mask) {
-      const uint32_t slot = t.slots[s];
-      if (slot == 0) break;
-      const Entry& e = entries_[slot - 1];
-      bool equal = true;
-      for (uint8_t i = 0; i < t.n_words && equal; ++i) {
-        equal = e.value.words()[t.words[i]] == out[t.words[i]];
-      }
-      if (equal) {
-        if (best == nullptr || e.priority > best->priority) best = &e;
-        break;
+    if (m == 0) {
+      // No key can improve here; a later tuple, with a lower best priority, cannot either.
+      break;
+    }
+    // Pass 2: probe.
+    for (uint32_t j = 0; j < m; ++j) {
+      const uint32_t i = todo[j];
+      const Entry* e = probe(t, *shards[i], hashes[i], compacted[i]);
+      if (e != nullptr && static_cast<int32_t>(e->priority) > best[i]) {
+        best[i] = e->priority;
+        out[i] = Hit{e->action, e->payload};
       }
     }
   }
-  return best == nullptr ? kMiss : best->action;
+}
+
+size_t Classifier::shard_count() const noexcept {
+  size_t n = 0;
+  for (const Tuple& t : tuples_) n += t.shards.size();
+  return n;
+}
+
+size_t Classifier::shared_shards(const Classifier& other) const noexcept {
+  size_t n = 0;
+  for (const Tuple& t : tuples_) {
+    for (const Tuple& o : other.tuples_) {
+      for (const auto& s : t.shards) n += std::count(o.shards.begin(), o.shards.end(), s);
+    }
+  }
+  return n;
 }
 
 }  // namespace sluice::dp

@@ -34,10 +34,10 @@ class SlotMap {
 };
 
 // Flows in ascending priority, so that a higher-priority flow for the same key wins.
-std::vector<const FlowEntry*> by_priority(const FlowStore& store, uint8_t table) {
+std::vector<const FlowEntry*> by_priority(const FlowStore& store, const std::set<uint32_t>& counters) {
   std::vector<const FlowEntry*> out;
-  for (const FlowEntry& f : store.flows()) {
-    if (f.table_id == table) out.push_back(&f);
+  for (uint32_t c : counters) {
+    if (const FlowEntry* f = store.flow_by_counter(c)) out.push_back(f);
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const FlowEntry* a, const FlowEntry* b) { return a->priority < b->priority; });
@@ -46,47 +46,39 @@ std::vector<const FlowEntry*> by_priority(const FlowStore& store, uint8_t table)
 
 // The L2 fast path serves exactly the shapes of docs/architecture.md: table 0 holds only
 // ingress flows into learning table 1, and no other table holds anything.
-bool fits_l2_fast_path(const FlowStore& store) {
-  const uint8_t learning = store.learning_table();
-  for (const FlowEntry& f : store.flows()) {
-    if (f.table_id == 0) {
-      if (learning != of::l2::kL2Table || !is_ingress_shape(f, learning)) return false;
-    } else if (f.table_id != learning || learning != of::l2::kL2Table) {
-      return false;
-    }
-  }
-  return true;
+bool fits_l2_fast_path(const FlowEntry& f, uint8_t learning) {
+  if (learning != of::l2::kL2Table) return false;
+  if (f.table_id == 0) return is_ingress_shape(f, learning);
+  return f.table_id == learning;
 }
 
+// Compiles groups (always whole: they are few) and single flows against them.
 class ProgramBuilder {
  public:
-  ProgramBuilder(const FlowStore& store, const SlotMap& slots) : store_(store), slots_(slots) {}
-
-  std::unique_ptr<OfProgram> build() {
-    auto p = std::make_unique<OfProgram>();
-    p_ = p.get();
+  ProgramBuilder(const FlowStore& store, const SlotMap& slots, OfProgram& p)
+      : store_(store), slots_(slots), p_(p) {
     for (const auto& [id, g] : store_.groups()) {
-      group_index_[id] = static_cast<uint32_t>(p_->groups.size());
-      p_->groups.emplace_back();
+      group_index_[id] = static_cast<uint32_t>(p_.groups.size());
+      p_.groups.emplace_back();
     }
-    for (const auto& [id, g] : store_.groups()) group(g, p_->groups[group_index_[id]]);
-    std::vector<std::vector<ClassifierRule>> rules;
-    for (const FlowEntry& f : store_.flows()) {
-      if (f.table_id >= p_->tables.size()) {
-        p_->tables.resize(f.table_id + 1u);
-        rules.resize(f.table_id + 1u);
-      }
-      OfTable& t = p_->tables[f.table_id];
-      if (f.table_id == store_.learning_table()) {
-        t.learning = true;
-        continue;
-      }
-      rules[f.table_id].push_back(
-          ClassifierRule{masked_key(f.match), f.priority, static_cast<uint32_t>(t.flows.size())});
-      t.flows.push_back(flow(f));
-    }
-    for (size_t t = 0; t < rules.size(); ++t) p_->tables[t].classifier = Classifier(rules[t]);
-    return p;
+    for (const auto& [id, g] : store_.groups()) group(g, p_.groups[group_index_[id]]);
+  }
+
+  std::shared_ptr<const CompiledFlow> flow(const FlowEntry& f) const {
+    const of::Instructions& ins = f.instructions;
+    auto c = std::make_shared<CompiledFlow>();
+    c->counter = f.counter;
+    c->cookie = f.cookie;
+    c->table_miss = f.priority == 0 && f.match.present == 0;
+    if ((ins.present & of::instr::kGotoTable) != 0) c->goto_table = ins.goto_table;
+    c->clear_actions = (ins.present & of::instr::kClearActions) != 0;
+    c->write_metadata = (ins.present & of::instr::kWriteMetadata) != 0;
+    c->metadata = ins.metadata;
+    c->metadata_mask = ins.metadata_mask;
+    c->apply = ops(ins.apply_actions, c->ops, &c->last_output);
+    c->write = ops(ins.write_actions, c->ops);
+    c->ends_pipeline = c->goto_table == kNoGoto && c->write.count == 0;
+    return c;
   }
 
  private:
@@ -100,34 +92,18 @@ class ProgramBuilder {
         });
   }
 
-  // Appends 'list' to the program's ops; 'last_output' gets the index (within the range) of
-  // its last sending op, or 0xffff.
-  OpRange ops(const of::ActionList& list, uint16_t* last_output = nullptr) {
-    OpRange r{static_cast<uint32_t>(p_->ops.size()), list.count};
+  // Appends 'list' to 'out'; 'last_output' gets the index (within the range) of its last
+  // sending op, or 0xffff.
+  OpRange ops(const of::ActionList& list, std::vector<Op>& out,
+              uint16_t* last_output = nullptr) const {
+    OpRange r{static_cast<uint32_t>(out.size()), list.count};
     uint16_t last = 0xffff;
     for (uint16_t i = 0; i < list.count; ++i) {
-      p_->ops.push_back(op(list.items[i]));
-      if (is_send_op(p_->ops.back().code)) last = i;
+      out.push_back(op(list.items[i]));
+      if (is_send_op(out.back().code)) last = i;
     }
     if (last_output != nullptr) *last_output = last;
     return r;
-  }
-
-  CompiledFlow flow(const FlowEntry& f) {
-    const of::Instructions& ins = f.instructions;
-    CompiledFlow c;
-    c.counter = f.counter;
-    c.cookie = f.cookie;
-    c.table_miss = f.priority == 0 && f.match.present == 0;
-    if ((ins.present & of::instr::kGotoTable) != 0) c.goto_table = ins.goto_table;
-    c.clear_actions = (ins.present & of::instr::kClearActions) != 0;
-    c.write_metadata = (ins.present & of::instr::kWriteMetadata) != 0;
-    c.metadata = ins.metadata;
-    c.metadata_mask = ins.metadata_mask;
-    c.apply = ops(ins.apply_actions, &c.last_output);
-    c.write = ops(ins.write_actions);
-    c.ends_pipeline = c.goto_table == kNoGoto && c.write.count == 0;
-    return c;
   }
 
   void group(const GroupEntry& g, CompiledGroup& c) {
@@ -137,7 +113,7 @@ class ProgramBuilder {
     std::vector<uint16_t> weights;
     for (const of::Bucket& b : g.buckets) {
       uint16_t last = 0xffff;
-      c.buckets.push_back(ops(b.actions, &last));
+      c.buckets.push_back(ops(b.actions, p_.ops, &last));
       c.last_output.push_back(last);
       auto watch = b.watch_port == of::port_no::kAny ? std::nullopt : slots_.find(b.watch_port);
       c.watch_slot.push_back(watch ? *watch : kNoSlot);
@@ -150,12 +126,13 @@ class ProgramBuilder {
 
   const FlowStore& store_;
   const SlotMap& slots_;
-  OfProgram* p_ = nullptr;
+  OfProgram& p_;
   std::map<uint32_t, uint32_t> group_index_;
 };
 
-void compile_ingress(const FlowStore& store, const SlotMap& slots, Tables& t) {
-  for (const FlowEntry* f : by_priority(store, 0)) {
+void compile_ingress(const FlowStore& store, const std::set<uint32_t>& table0,
+                     const SlotMap& slots, Tables& t) {
+  for (const FlowEntry* f : by_priority(store, table0)) {
     auto slot = slots.find(f->match.in_port);
     if (!slot) continue;  // the port is not (yet) there
     IngressPort& port = t.ingress[*slot];
@@ -171,12 +148,13 @@ void compile_ingress(const FlowStore& store, const SlotMap& slots, Tables& t) {
   }
 }
 
-void compile_bridge_domains(const FlowStore& store, const SlotMap& slots, Tables& t) {
+void compile_bridge_domains(const FlowStore& store, const std::set<uint32_t>& learning,
+                            const SlotMap& slots, Tables& t) {
   // One flood flow per VLAN: the highest priority wins. Only the winner's group defines the
   // domain's members and their egress.
   std::map<uint16_t, const FlowEntry*> winners;
   if (store.learning_table() == of::kNoLearningTable) return;
-  for (const FlowEntry* f : by_priority(store, store.learning_table())) {
+  for (const FlowEntry* f : by_priority(store, learning)) {
     if (!f->match.has(Field::kEthDst)) winners[f->match.metadata & 0xfff] = f;
   }
   for (const auto& [vid, f] : winners) {
@@ -200,10 +178,12 @@ void compile_bridge_domains(const FlowStore& store, const SlotMap& slots, Tables
   }
 }
 
-std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store, const SlotMap& slots) {
+std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store,
+                                              const std::set<uint32_t>& learning,
+                                              const SlotMap& slots) {
   std::map<uint64_t, StaticMac> out;
   if (store.learning_table() == of::kNoLearningTable) return out;
-  for (const FlowEntry* f : by_priority(store, store.learning_table())) {
+  for (const FlowEntry* f : by_priority(store, learning)) {
     if (!f->match.has(Field::kEthDst)) continue;
     auto egress = of::l2::parse_egress(f->instructions.apply_actions);
     auto slot = egress ? slots.find(egress->port) : std::nullopt;
@@ -218,6 +198,21 @@ std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store, const Slot
 
 Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
                  uint64_t version) {
+  Compiler c;
+  return c.compile(store, ports, version, StoreChanges{.any = true, .structure = true, .flows = {}});
+}
+
+void Compiler::forget() {
+  installed_.clear();
+  tables_.fill(Classifier{});
+  table_flows_.fill(0);
+  not_l2_ = 0;
+  table0_.clear();
+  learning_.clear();
+}
+
+Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
+                           uint64_t version, const StoreChanges& changes) {
   Compiled out;
   out.tables = std::make_unique<Tables>();
   Tables& t = *out.tables;
@@ -227,12 +222,75 @@ Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts
     if (ports[s].active) t.active_slots.push_back(s);
   }
   const SlotMap slots(ports);
-  t.general = !fits_l2_fast_path(store);
+  auto program = std::make_unique<OfProgram>();
+  const ProgramBuilder builder(store, slots, *program);
+
+  // Which flows to (re)compile: the changed ones, or all of them.
+  const bool full = !have_previous_ || changes.structure ||
+                    ports_ != ports;
+  std::vector<uint32_t> todo;
+  if (full) {
+    forget();
+    for (const FlowEntry& f : store.flows()) todo.push_back(f.counter);
+    ++full_;
+  } else {
+    todo = changes.flows;
+    std::sort(todo.begin(), todo.end());
+    todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
+    ++incremental_;
+  }
+  std::array<std::vector<ClassifierRemoval>, FlowStore::kNumTables> removals;
+  std::array<std::vector<ClassifierRule>, FlowStore::kNumTables> additions;
+  const uint8_t learning = store.learning_table();
+  for (uint32_t c : todo) {
+    if (auto it = installed_.find(c); it != installed_.end()) {
+      const Installed& old = it->second;
+      if (old.in_classifier) removals[old.table].push_back(ClassifierRemoval{old.match, c});
+      if (!old.l2_shape) --not_l2_;
+      --table_flows_[old.table];
+      table0_.erase(c);
+      learning_.erase(c);
+      installed_.erase(it);
+    }
+    const FlowEntry* f = store.flow_by_counter(c);
+    if (f == nullptr) continue;
+    Installed now;
+    now.table = f->table_id;
+    now.l2_shape = fits_l2_fast_path(*f, learning);
+    now.in_classifier = f->table_id != learning;
+    now.match = masked_key(f->match);
+    if (!now.l2_shape) ++not_l2_;
+    ++table_flows_[now.table];
+    if (now.table == 0) table0_.insert(c);
+    if (now.table == learning) learning_.insert(c);
+    if (now.in_classifier) {
+      additions[now.table].push_back(ClassifierRule{now.match, f->priority, c, builder.flow(*f)});
+    }
+    installed_.emplace(c, std::move(now));
+  }
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (!removals[i].empty() || !additions[i].empty()) {
+      tables_[i] = tables_[i].updated(removals[i], additions[i]);
+    }
+  }
+  size_t used = 0;
+  for (size_t i = 0; i < table_flows_.size(); ++i) {
+    if (table_flows_[i] > 0) used = i + 1;
+  }
+  program->tables.resize(used);
+  for (size_t i = 0; i < used; ++i) {
+    program->tables[i].classifier = tables_[i];
+    program->tables[i].learning = i == learning && table_flows_[i] > 0;
+  }
+  have_previous_ = true;
+  ports_ = ports;
+
+  t.general = not_l2_ > 0;
   // The program is built either way: PACKET_OUT runs its actions (groups included) with it.
-  t.program = ProgramBuilder(store, slots).build();
-  if (!t.general) compile_ingress(store, slots, t);
-  compile_bridge_domains(store, slots, t);
-  out.statics = compile_statics(store, slots);
+  t.program = std::move(program);
+  if (!t.general) compile_ingress(store, table0_, slots, t);
+  compile_bridge_domains(store, learning_, slots, t);
+  out.statics = compile_statics(store, learning_, slots);
   return out;
 }
 

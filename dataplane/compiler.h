@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
+#include <unordered_map>
 
 #include "dataplane/flow_store.h"
 #include "dataplane/tables.h"
@@ -24,7 +26,44 @@ struct Compiled {
   std::map<uint64_t, StaticMac> statics;  // mac_key → where it lives
 };
 
+// Compiles from scratch.
 Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
                  uint64_t version);
+
+// Compiles incrementally: remembers what its last program holds and, given what the store says
+// changed since (FlowStore::take_changes), recompiles only the flows named there. Their tables'
+// classifiers are updated (Classifier::updated), sharing every untouched shard and every
+// unchanged CompiledFlow with the previous version, so one flow added to a table of 100,000
+// costs about one shard, not the table. A change of groups, of the learning table or of the
+// ports recompiles everything (group indices and port slots are baked into the ops).
+class Compiler {
+ public:
+  Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
+                   uint64_t version, const StoreChanges& changes);
+  // The next compile() starts from nothing.
+  void reset() { have_previous_ = false; }
+
+  uint64_t full_compiles() const noexcept { return full_; }
+  uint64_t incremental_compiles() const noexcept { return incremental_; }
+
+ private:
+  struct Installed {
+    uint8_t table = 0;
+    bool l2_shape = false;      // fits the L2 fast path
+    bool in_classifier = false;  // not in the learning table
+    MaskedKey match;
+  };
+
+  void forget();
+
+  bool have_previous_ = false;
+  std::array<PortRuntime, kMaxPorts> ports_{};
+  std::unordered_map<uint32_t, Installed> installed_;  // counter slot → what the program holds
+  std::array<Classifier, FlowStore::kNumTables> tables_;
+  std::array<uint32_t, FlowStore::kNumTables> table_flows_{};
+  uint32_t not_l2_ = 0;                              // installed flows outside the L2 shapes
+  std::set<uint32_t> table0_, learning_;             // counter slots of those tables' flows
+  uint64_t full_ = 0, incremental_ = 0;
+};
 
 }  // namespace sluice::dp

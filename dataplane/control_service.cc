@@ -69,11 +69,12 @@ void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::OfError&
 }
 
 bool ControlService::poll() {
-  bool busy = false;
+  bool busy = release_held();
   bool more = false;  // a slot still has messages after this round's share
   for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
+    // Nothing after a barrier until its reply is out (replies keep their order).
     uint32_t n = 0;
-    for (; n < kMaxMessagesPerSlot && env_.channel->receive(s, in_); ++n) {
+    for (; n < kMaxMessagesPerSlot && !held_.contains(s) && env_.channel->receive(s, in_); ++n) {
       handle(s, in_);
       busy = true;
     }
@@ -88,8 +89,16 @@ bool ControlService::poll() {
   send_packet_ins();
   drain_learning();
   periodic();
+  env_.tables->reclaim();
   env_.channel->flush();
   return busy;
+}
+
+bool ControlService::release_held() {
+  if (held_.empty() || !env_.tables->is_live(live_token_)) return false;
+  for (const auto& [slot, reply] : held_) send(slot, reply);
+  held_.clear();
+  return true;
 }
 
 void ControlService::handle(uint32_t slot, std::span<const uint8_t> msg) {
@@ -141,8 +150,14 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
     case of::MsgType::kPacketOut:
       return packet_out(slot, h, msg);
     case of::MsgType::kBarrierRequest:
-      republish_if_dirty();  // everything before the barrier is live when the reply leaves
+      // Everything before the barrier is live in every worker when the reply leaves: after the
+      // publish, the reply (and the slot's later messages) wait for the grace period.
+      republish_if_dirty();
       of::encode_barrier_reply(h.xid, out_);
+      if (!env_.tables->is_live(live_token_)) {
+        held_[slot] = out_;
+        return true;
+      }
       break;
     case of::MsgType::kFlowMod: {
       of::FlowMod fm;
@@ -351,7 +366,7 @@ void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
       // Unpublish first: no worker may poll or send to the port once it is gone.
       auto runtime = env_.ports->runtime();
       runtime[*s] = PortRuntime{};
-      auto compiled = compile(*env_.flows, runtime, ++version_);
+      auto compiled = compiler_.compile(*env_.flows, runtime, ++version_, env_.flows->take_changes());
       {
         std::lock_guard lock(*env_.state_mutex);
         env_.tables->publish(std::move(compiled.tables));
@@ -405,10 +420,10 @@ void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
 }
 
 void ControlService::republish_if_dirty() {
-  const bool store_changed = env_.flows->take_dirty();
-  if (!dirty_ && !store_changed) return;
+  const StoreChanges changes = env_.flows->take_changes();
+  if (!dirty_ && !changes.any) return;
   dirty_ = false;
-  republish();
+  republish(changes);
 }
 
 void ControlService::note_change() {
@@ -416,18 +431,21 @@ void ControlService::note_change() {
   dirty_ = true;
 }
 
-void ControlService::republish() {
-  auto compiled = compile(*env_.flows, env_.ports->runtime(), ++version_);
+void ControlService::republish(const StoreChanges& changes) {
+  auto compiled = compiler_.compile(*env_.flows, env_.ports->runtime(), ++version_, changes);
   const Tables* next = compiled.tables.get();
+  const bool egress_changed = env_.tables->live().egress != next->egress;
   {
     std::lock_guard lock(*env_.state_mutex);
-    env_.tables->publish(std::move(compiled.tables));
+    live_token_ = env_.tables->publish_async(std::move(compiled.tables));
   }
   sync_statics(compiled.statics);
   // Learned MACs that the new tables no longer allow (port gone, or left the VLAN) go now.
-  env_.macs->flush_if([next](uint16_t bd, uint16_t slot) {
-    return slot >= kMaxPorts || next->egress_of(slot, bd) == kEgressNone;
-  });
+  if (egress_changed) {
+    env_.macs->flush_if([next](uint16_t bd, uint16_t slot) {
+      return slot >= kMaxPorts || next->egress_of(slot, bd) == kEgressNone;
+    });
+  }
   env_.stats->publishes.fetch_add(1, std::memory_order_relaxed);
   log_debug("published tables version %lu", static_cast<unsigned long>(version_));
 }

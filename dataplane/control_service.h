@@ -53,6 +53,8 @@ class ControlService {
   explicit ControlService(ControlEnv env);
   // One round of control work. Returns true if it did anything (the caller sleeps less).
   bool poll();
+  // A BARRIER_REPLY waits for the workers' grace period (poll soon).
+  bool waiting() const noexcept { return !held_.empty(); }
 
  private:
   void handle(uint32_t slot, std::span<const uint8_t> msg);
@@ -66,7 +68,8 @@ class ControlService {
   void broadcast(const of::Bytes& bytes);
   void republish_if_dirty();
   void note_change();  // something the tables depend on changed (publish soon)
-  void republish();
+  void republish(const StoreChanges& changes);
+  bool release_held();  // sends the held replies once the last publish is live; true if it did
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
   void drain_learning();
   void send_flow_removed();
@@ -96,6 +99,9 @@ class ControlService {
   std::vector<uint8_t> in_;
   bool dirty_ = false;
   uint64_t version_ = 0;
+  Compiler compiler_;  // remembers the last program, to recompile only what changed
+  uint64_t live_token_ = 0;  // the last publish's grace-period token (TablesHandle::is_live)
+  std::map<uint32_t, of::Bytes> held_;  // per slot: a BARRIER_REPLY waiting for live_token_
   uint32_t mac_aging_ = 300;
   std::map<uint64_t, StaticMac> statics_;
   uint64_t next_link_poll_ = 0;

@@ -107,6 +107,7 @@ size_t FlowStore::StrictHash::operator()(const StrictKey& k) const noexcept {
 }
 
 FlowStore::FlowStore(uint32_t counter_slots, CounterReader reader) : reader_(std::move(reader)) {
+  position_.assign(counter_slots, kNoPosition);
   free_counters_.reserve(counter_slots);
   for (uint32_t i = counter_slots; i > 0; --i) free_counters_.push_back(i - 1);
 }
@@ -185,6 +186,7 @@ of::Decoded<void> FlowStore::add(const of::FlowMod& fm) {
     f->match = fm.match;
     f->counter = free_counters_.back();
     free_counters_.pop_back();
+    position_[f->counter] = static_cast<uint32_t>(flows_.size() - 1);
     f->baseline = reader_(f->counter);
   }
   f->flags = fm.flags;
@@ -196,7 +198,7 @@ of::Decoded<void> FlowStore::add(const of::FlowMod& fm) {
   f->last_active = now;
   f->seen_packets = reader_(f->counter).packets;
   if (f->idle_timeout != 0 || f->hard_timeout != 0) ++timed_flows_;
-  dirty_ = true;
+  changed_flow(f->counter);
   return {};
 }
 
@@ -231,7 +233,7 @@ of::Decoded<void> FlowStore::modify(const of::FlowMod& fm, bool strict) {
     FlowEntry& f = flows_[i];
     f.instructions = fm.instructions;
     if ((fm.flags & of::flow_flags::kResetCounts) != 0) f.baseline = reader_(f.counter);
-    dirty_ = true;
+    changed_flow(f.counter);
   }
   return {};
 }
@@ -254,12 +256,25 @@ void FlowStore::remove_if(Pick pick, SteadyTime now) {
     }
     if (f.idle_timeout != 0 || f.hard_timeout != 0) --timed_flows_;
     free_counters_.push_back(f.counter);
+    position_[f.counter] = kNoPosition;
+    changed_flow(f.counter);
   }
   if (!any) return;
   flows_.resize(kept);
+  reindex();
+}
+
+void FlowStore::reindex() {
   index_.clear();
-  for (uint32_t i = 0; i < flows_.size(); ++i) index_.emplace(key_of(flows_[i]), i);
-  dirty_ = true;
+  for (uint32_t i = 0; i < flows_.size(); ++i) {
+    index_.emplace(key_of(flows_[i]), i);
+    position_[flows_[i].counter] = i;
+  }
+}
+
+const FlowEntry* FlowStore::flow_by_counter(uint32_t counter) const noexcept {
+  if (counter >= position_.size() || position_[counter] == kNoPosition) return nullptr;
+  return &flows_[position_[counter]];
 }
 
 void FlowStore::remove(const of::FlowMod& fm, bool strict) {
@@ -278,13 +293,15 @@ void FlowStore::remove(const of::FlowMod& fm, bool strict) {
     }
     if (f.idle_timeout != 0 || f.hard_timeout != 0) --timed_flows_;
     free_counters_.push_back(f.counter);
+    position_[f.counter] = kNoPosition;
+    changed_flow(f.counter);
     index_.erase(it);
     if (pos + 1 != flows_.size()) {
       flows_[pos] = std::move(flows_.back());
       index_[key_of(flows_[pos])] = pos;
+      position_[flows_[pos].counter] = pos;
     }
     flows_.pop_back();
-    dirty_ = true;
     return;
   }
   remove_if(
@@ -346,7 +363,7 @@ of::Decoded<void> FlowStore::set_learning_table(uint8_t table) {
       if (auto ok = check_l2_flow(probe, groups_); !ok) return ok;
     }
   }
-  if (learning_table_ != table) dirty_ = true;
+  if (learning_table_ != table) changed_structure();
   learning_table_ = table;
   return {};
 }
@@ -361,12 +378,12 @@ of::Decoded<void> FlowStore::apply(const of::GroupMod& gm) {
         release_group_counters(e);
       }
       groups_.clear();
-      dirty_ = true;
+      changed_structure();
     } else if (auto it = groups_.find(g.group_id); it != groups_.end()) {
       remove_flows_using_group(g.group_id, now);
       release_group_counters(it->second);
       groups_.erase(it);
-      dirty_ = true;
+      changed_structure();
     }
     return {};
   }
@@ -408,7 +425,7 @@ of::Decoded<void> FlowStore::apply(const of::GroupMod& gm) {
   e.type = g.type;
   e.group_id = g.group_id;
   e.buckets.assign(g.buckets.begin(), g.buckets.begin() + g.n_buckets);
-  dirty_ = true;
+  changed_structure();
   return {};
 }
 

@@ -71,6 +71,15 @@ struct GroupEntry {
   std::vector<FlowTotals> baselines;
 };
 
+// What changed in a FlowStore since the last take_changes(): the flows (by counter slot)
+// added, modified or removed, and whether something beyond single flows changed (a group, the
+// learning table), after which the compiler rebuilds everything.
+struct StoreChanges {
+  bool any = false;
+  bool structure = false;
+  std::vector<uint32_t> flows;  // may repeat a slot
+};
+
 struct AggregateStats {
   uint64_t packets = 0, bytes = 0;
   uint32_t flows = 0;
@@ -112,8 +121,12 @@ class FlowStore {
   // The group's counters since it was added (index 0) and each bucket's since the group was
   // last added or modified (index 1 + bucket).
   std::vector<FlowTotals> group_totals(const GroupEntry& g) const;
-  // True when something changed since the last call (the tables need recompiling).
-  bool take_dirty() noexcept { return std::exchange(dirty_, false); }
+  // What changed since the last call (the tables need recompiling if anything did).
+  StoreChanges take_changes() noexcept { return std::exchange(changes_, {}); }
+  // True when something changed since the last call (take_changes() without the details).
+  bool take_dirty() noexcept { return take_changes().any; }
+  // The flow holding counter slot 'counter', or nullptr (valid until the store changes).
+  const FlowEntry* flow_by_counter(uint32_t counter) const noexcept;
   FlowTotals totals(const FlowEntry& f) const;
 
  private:
@@ -141,16 +154,24 @@ class FlowStore {
   // Gives 'g' one counter slot for itself and one per bucket; false if the pool is short.
   bool take_group_counters(GroupEntry& g, size_t n_buckets);
   void release_group_counters(GroupEntry& g);
+  void changed_flow(uint32_t counter) {
+    changes_.any = true;
+    changes_.flows.push_back(counter);
+  }
+  void changed_structure() { changes_.any = changes_.structure = true; }
+  void reindex();  // index_ and position_ from flows_
 
   std::vector<FlowEntry> flows_;
   std::unordered_map<StrictKey, uint32_t, StrictHash> index_;  // → position in flows_
+  static constexpr uint32_t kNoPosition = 0xffffffff;
+  std::vector<uint32_t> position_;  // counter slot → position in flows_, or kNoPosition
   std::map<uint32_t, GroupEntry> groups_;
   std::vector<uint32_t> free_counters_;
   std::vector<RemovedFlow> removed_;
   CounterReader reader_;
   uint8_t learning_table_ = of::kNoLearningTable;
   uint32_t timed_flows_ = 0;  // flows with an idle or hard timeout
-  bool dirty_ = false;
+  StoreChanges changes_;
 };
 
 // Does 'wide' (a non-strict request's match) select 'narrow' (an installed flow's match)?

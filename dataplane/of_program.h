@@ -1,7 +1,9 @@
 // OfProgram: the plain OpenFlow tables and groups compiled for the "openflow" stage. Each
-// table is a Classifier over its flows; each flow's instructions become ranges of Ops (apply
-// list, write-actions), goto and write-metadata; each group a list of buckets of Ops. Port
-// numbers are resolved to port slots and group ids to indices here, off the fast path.
+// table is a Classifier over its flows, whose payloads are the CompiledFlows; each flow's
+// instructions become its own Ops (apply list, write-actions), goto and write-metadata; each
+// group a list of buckets of Ops. Port numbers are resolved to port slots and group ids to
+// indices here, off the fast path. A CompiledFlow is immutable and shared by every version
+// of the program that holds its flow unchanged.
 //
 // The action set a packet carries through the tables is an array of Op pointers indexed by
 // SetSlot, which is also the order it runs in at the end of the pipeline (OpenFlow 1.3
@@ -68,8 +70,11 @@ struct CompiledFlow {
   bool ends_pipeline = false;
   uint16_t last_output = 0xffff;  // index in 'apply' of the last op that sends the packet
   uint64_t metadata = 0, metadata_mask = 0;
-  OpRange apply;
+  OpRange apply;  // within 'ops'
   OpRange write;
+  std::vector<Op> ops;
+
+  const Op* op(uint32_t i) const noexcept { return ops.data() + i; }
 };
 
 struct CompiledGroup {
@@ -85,13 +90,12 @@ struct CompiledGroup {
 };
 
 struct OfTable {
-  Classifier classifier;
-  std::vector<CompiledFlow> flows;  // Classifier actions index this
-  bool learning = false;            // the learning table (handled by the L2 logic)
+  Classifier classifier;  // actions: the flows' counter slots; payloads: their CompiledFlows
+  bool learning = false;  // the learning table (handled by the L2 logic)
 };
 
 struct OfProgram {
-  std::vector<Op> ops;
+  std::vector<Op> ops;  // the groups' buckets
   std::vector<OfTable> tables;  // up to the highest table in use
   std::vector<CompiledGroup> groups;
 

@@ -27,6 +27,7 @@ struct PortRuntime {
   uint16_t dpdk_port = 0;
   uint16_t mtu = 1500;
   uint32_t of_port = 0;   // OpenFlow port number
+  friend bool operator==(const PortRuntime&, const PortRuntime&) = default;
 };
 
 // What table 0 decided for one (port, VLAN form): the bridge domain and the flow's counter.
@@ -83,9 +84,14 @@ struct Tables {
   }
 };
 
-// Owns the published Tables. Workers call current() once per burst; the control service
-// calls publish(), which waits for every worker to pass a quiescent point before freeing
-// the previous version. Workers report quiescence through the rte_rcu_qsbr variable.
+// Owns the published Tables. Workers call current() once per burst and report quiescence
+// through the rte_rcu_qsbr variable at the end of each loop iteration.
+//
+// The control service publishes with publish_async(): one pointer swap; the old version joins
+// a retired list with the grace-period token, and is freed by reclaim() once every worker has
+// passed a quiescent point since (no spinning on the control lcore). is_live(token) says when
+// no worker can still use an older version: a BARRIER_REPLY waits for that. publish() is the
+// blocking form, for changes that must be complete before the caller goes on (a port leaving).
 class TablesHandle {
  public:
   explicit TablesHandle(rte_rcu_qsbr* qsv);
@@ -94,14 +100,25 @@ class TablesHandle {
   TablesHandle& operator=(const TablesHandle&) = delete;
 
   const Tables* current() const noexcept { return current_.load(std::memory_order_acquire); }
-  // Swaps in 'next' and frees the old version once no worker can still see it.
+  // Swaps in 'next' and frees the old version once no worker can still see it (waits).
   void publish(std::unique_ptr<Tables> next);
+  // Swaps in 'next'; returns the token is_live() takes.
+  uint64_t publish_async(std::unique_ptr<Tables> next);
+  // Has every worker passed a quiescent point since the publish that gave 'token'?
+  bool is_live(uint64_t token) const noexcept;
+  // Frees the retired versions no worker can see any more. Returns how many are still held.
+  size_t reclaim();
   // The version workers see now (for the control service, which is the only writer).
   const Tables& live() const noexcept { return *current_.load(std::memory_order_relaxed); }
 
  private:
+  struct Retired {
+    const Tables* tables;
+    uint64_t token;
+  };
   rte_rcu_qsbr* qsv_;
   std::atomic<const Tables*> current_;
+  std::vector<Retired> retired_;  // oldest first
 };
 
 }  // namespace sluice::dp

@@ -142,6 +142,9 @@ class Pipeline {
   // Returns false (and changes nothing) unless 'fm' is an ADD whose goto-table, if any, is
   // greater than its table.
   bool add(const FlowMod& fm);
+  // Removes the rule of 'table' with exactly this priority and match (delete-strict); false
+  // if there is none.
+  bool remove(uint8_t table, uint16_t priority, const Match& match);
   // Adds or replaces the group with g.group_id.
   void set_group(const GroupDesc& g);
   void set_port_live(uint32_t port, bool live);

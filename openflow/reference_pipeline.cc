@@ -236,6 +236,12 @@ bool Pipeline::add(const FlowMod& fm) {
   return true;
 }
 
+bool Pipeline::remove(uint8_t table, uint16_t priority, const Match& match) {
+  return std::erase_if(tables_[table], [&](const Rule& r) {
+           return r.priority == priority && r.match == match;
+         }) > 0;
+}
+
 void Pipeline::set_group(const GroupDesc& g) { groups_[g.group_id] = g; }
 
 void Pipeline::set_port_live(uint32_t port, bool live) { live_[port] = live; }

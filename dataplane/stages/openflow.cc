@@ -17,6 +17,8 @@
 namespace sluice::dp {
 namespace {
 
+static_assert(kBurstSize <= Classifier::kMaxBatch);
+
 using of::Field;
 using PacketState = OpenFlowStage::PacketState;
 
@@ -415,9 +417,22 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
   for (size_t tid = 0; tid < prog.tables.size(); ++tid) {
     const OfTable& table = prog.tables[tid];
     uint32_t lookups = 0, matches = 0;
+    // The packets at this table, looked up together (the classifier's bulk lookup).
+    uint16_t here[kBurstSize];
+    uint16_t n_here = 0;
     for (uint16_t i = 0; i < n; ++i) {
+      if (!state_[i].done && state_[i].table == tid) here[n_here++] = i;
+    }
+    if (n_here == 0) continue;
+    Classifier::Hit hits[kBurstSize];
+    if (!table.learning) {
+      const FlowKey* keys[kBurstSize];
+      for (uint16_t j = 0; j < n_here; ++j) keys[j] = &state_[here[j]].key;
+      table.classifier.lookup_batch(keys, n_here, hits);
+    }
+    for (uint16_t j = 0; j < n_here; ++j) {
+      const uint16_t i = here[j];
       PacketState& st = state_[i];
-      if (st.done || st.table != tid) continue;
       rte_mbuf* m = burst.pkts[i];
       PacketMeta& meta = burst.meta[i];
       Exec exec(ctx, prog, meta.in_slot, st, pin_tokens_);
@@ -462,13 +477,12 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
         if (owned) st.verdict = kConsumed;
         continue;
       }
-      const uint32_t idx = table.classifier.lookup(st.key);
-      if (idx == Classifier::kMiss) {
+      if (hits[j].payload == nullptr) {
         st.missed = true;
         continue;
       }
       ++matches;
-      const CompiledFlow& f = table.flows[idx];
+      const CompiledFlow& f = *static_cast<const CompiledFlow*>(hits[j].payload);
       flows.add(f.counter, meta.len);
       st.hit_table = static_cast<uint8_t>(tid);
       st.hit_table_miss = f.table_miss;
@@ -477,7 +491,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       const bool final = f.ends_pipeline && (st.set_present == 0 || f.clear_actions);
       bool gone = false;
       for (uint16_t k = 0; k < f.apply.count && !gone; ++k) {
-        const Op& op = *prog.op(f.apply.first + k);
+        const Op& op = *f.op(f.apply.first + k);
         if (is_send(op.code)) {
           const bool take = final && k == f.last_output;
           exec.send_op(m, st.key, st.layout, op, take);
@@ -490,7 +504,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       if (gone) continue;
       if (f.clear_actions) st.set_present = 0;
       for (uint16_t k = 0; k < f.write.count; ++k) {
-        const Op* op = prog.op(f.write.first + k);
+        const Op* op = f.op(f.write.first + k);
         const uint8_t s = set_slot_of(*op);
         if (s >= kSetSlots) continue;
         st.set[s] = op;

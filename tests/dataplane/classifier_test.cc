@@ -303,7 +303,7 @@ size_t check_against_scan(uint64_t seed, size_t n_rules, size_t n_keys, Priority
   std::vector<ClassifierRule> rules;
   for (size_t i = 0; i < n_rules; ++i) {
     rules.push_back(
-        ClassifierRule{masked_key(gen.match()), priority(gen, i), static_cast<uint32_t>(i)});
+        ClassifierRule{masked_key(gen.match()), priority(gen, i), static_cast<uint32_t>(i), {}});
   }
   const Classifier c(rules);
   EXPECT_EQ(c.empty(), rules.empty());
@@ -370,10 +370,10 @@ TEST(ClassifierTest, AgreesWithAPriorityScanWithDuplicateMatches) {
     std::vector<ClassifierRule> rules;
     for (uint32_t i = 0; i < 300; ++i) {
       rules.push_back(ClassifierRule{masked_key(pool[gen.below(pool.size())]),
-                                     static_cast<uint16_t>(gen.below(8)), i});
+                                     static_cast<uint16_t>(gen.below(8)), i, {}});
     }
     const Classifier c(rules);
-    EXPECT_LE(c.rule_count(), pool.size());
+    EXPECT_EQ(c.rule_count(), rules.size());  // hidden duplicates are kept (see updated())
     for (int i = 0; i < 3000; ++i) {
       const FlowKey key = gen.key_near(rules[gen.below(rules.size())].match);
       const std::vector<uint32_t> allowed = allowed_answers(rules, key);
@@ -388,7 +388,7 @@ TEST(ClassifierTest, AgreesWithAPriorityScanWithDuplicateMatches) {
 // ---- Edge cases ----
 
 ClassifierRule rule(const of::Match& m, uint16_t priority, uint32_t action) {
-  return ClassifierRule{masked_key(m), priority, action};
+  return ClassifierRule{masked_key(m), priority, action, {}};
 }
 
 of::Match in_port(uint32_t port) {
@@ -436,7 +436,7 @@ TEST(ClassifierTest, SameMatchAtTwoPrioritiesTheHigherWins) {
     if (high_first) std::swap(rules[0], rules[1]);
     const Classifier c(rules);
     EXPECT_EQ(c.lookup(key_on(3)), 2u) << high_first;
-    EXPECT_EQ(c.rule_count(), 1u);  // the lower one can never match
+    EXPECT_EQ(c.rule_count(), 2u);  // the lower one is kept, hidden, for when the higher goes
     EXPECT_EQ(c.lookup(key_on(4)), Classifier::kMiss);
   }
 }
@@ -499,6 +499,128 @@ TEST(ClassifierTest, MaskedVlanMatchesFollowTheWireForm) {
   EXPECT_EQ(c.lookup(k), 1u);
   k.vlan_vid = of::kVidPresent | 0xfff;
   EXPECT_EQ(c.lookup(k), 1u);
+}
+
+// updated(): a long random sequence of removals and additions, in batches, each applied to the
+// previous version; after every batch the result agrees with a priority scan of the rules it
+// should hold, and so does the version before it (a published version never changes).
+TEST(ClassifierTest, UpdatesAgreeWithAPriorityScanAndLeaveOldVersionsAlone) {
+  for (uint64_t seed : seeds()) {
+    std::printf("[ seed     ] ClassifierTest updates: %#llx\n", static_cast<unsigned long long>(seed));
+    SCOPED_TRACE(::testing::Message() << "seed " << seed);
+    Generator gen(seed);
+    std::vector<ClassifierRule> held;  // what the classifier should hold, in insertion order
+    Classifier c;
+    uint32_t next_action = 0;
+    std::vector<uint16_t> prios(65536);
+    std::iota(prios.begin(), prios.end(), uint16_t{0});
+    std::shuffle(prios.begin(), prios.end(), std::mt19937_64(seed));
+    for (int batch = 0; batch < 60; ++batch) {
+      const std::vector<ClassifierRule> before = held;
+      const Classifier old = c;
+      std::vector<ClassifierRemoval> removals;
+      std::vector<ClassifierRule> additions;
+      const size_t n_remove = held.empty() ? 0 : gen.below(std::min<size_t>(held.size(), 40));
+      for (size_t k = 0; k < n_remove; ++k) {
+        const size_t at = gen.below(held.size());
+        removals.push_back(ClassifierRemoval{held[at].match, held[at].action});
+        held.erase(held.begin() + static_cast<ptrdiff_t>(at));
+      }
+      // Batches 20..29 also grow one tuple (in_port only) past one shard.
+      const bool grow = batch >= 20 && batch < 30;
+      const size_t n_add = grow ? 400 : gen.below(60);
+      for (size_t k = 0; k < n_add; ++k) {
+        const uint32_t a = next_action++;
+        const of::Match m = grow && k % 4 != 0 ? in_port(1000 + a) : gen.match();
+        additions.push_back(ClassifierRule{masked_key(m), prios[a % prios.size()], a, {}});
+        held.push_back(additions.back());
+      }
+      c = c.updated(removals, additions);
+      ASSERT_EQ(c.rule_count(), held.size());
+      for (int i = 0; i < 120; ++i) {
+        const FlowKey key = held.empty() || i % 4 == 3
+                                ? gen.background()
+                                : gen.key_near(held[gen.below(held.size())].match);
+        const std::vector<uint32_t> allowed = allowed_answers(held, key);
+        const uint32_t got = c.lookup(key);
+        ASSERT_NE(std::find(allowed.begin(), allowed.end(), got), allowed.end())
+            << "batch " << batch << " key #" << i << ": got " << got;
+        const std::vector<uint32_t> allowed_old = allowed_answers(before, key);
+        ASSERT_NE(std::find(allowed_old.begin(), allowed_old.end(), old.lookup(key)),
+                  allowed_old.end())
+            << "batch " << batch << ": the previous version changed";
+      }
+    }
+    EXPECT_GT(c.shard_count(), c.tuple_count()) << "no tuple was ever split into shards";
+  }
+}
+
+// Bulk lookup answers what single lookups answer, payloads included.
+TEST(ClassifierTest, BatchLookupEqualsSingleLookups) {
+  Generator gen(0x5eedba7c);
+  std::vector<ClassifierRule> rules;
+  for (uint32_t i = 0; i < 2000; ++i) {
+    rules.push_back(ClassifierRule{masked_key(gen.match()), static_cast<uint16_t>(gen.below(50)), i,
+                                   std::make_shared<uint32_t>(i)});
+  }
+  const Classifier c(rules);
+  for (int round = 0; round < 200; ++round) {
+    FlowKey keys[Classifier::kMaxBatch];
+    const FlowKey* ptrs[Classifier::kMaxBatch];
+    const uint32_t n = 1 + static_cast<uint32_t>(gen.below(Classifier::kMaxBatch));
+    for (uint32_t i = 0; i < n; ++i) {
+      keys[i] = i % 3 == 2 ? gen.background() : gen.key_near(rules[gen.below(rules.size())].match);
+      ptrs[i] = &keys[i];
+    }
+    Classifier::Hit hits[Classifier::kMaxBatch];
+    c.lookup_batch(ptrs, n, hits);
+    for (uint32_t i = 0; i < n; ++i) {
+      ASSERT_EQ(hits[i].action, c.lookup(keys[i])) << "round " << round << " key " << i;
+      if (hits[i].action == Classifier::kMiss) {
+        EXPECT_EQ(hits[i].payload, nullptr);
+      } else {
+        ASSERT_NE(hits[i].payload, nullptr);
+        EXPECT_EQ(*static_cast<const uint32_t*>(hits[i].payload), hits[i].action);
+      }
+    }
+  }
+}
+
+// One rule into a big single-mask table copies one shard; the rest is shared with the old
+// version. Removing the rule again shares everything but that shard too.
+TEST(ClassifierTest, AnUpdateCopiesOnlyTheShardItTouches) {
+  std::vector<ClassifierRule> rules;
+  for (uint32_t p = 1; p <= 20000; ++p) rules.push_back(rule(in_port(p), 10, p));
+  const Classifier big(rules);
+  ASSERT_EQ(big.tuple_count(), 1u);
+  ASSERT_GT(big.shard_count(), 16u);
+  const ClassifierRule extra = rule(in_port(30000), 10, 30000);
+  const Classifier more = big.updated({}, std::span(&extra, 1));
+  EXPECT_EQ(more.rule_count(), 20001u);
+  EXPECT_EQ(more.shard_count(), big.shard_count());
+  EXPECT_EQ(more.shared_shards(big), big.shard_count() - 1);
+  EXPECT_EQ(more.lookup(key_on(30000)), 30000u);
+  EXPECT_EQ(big.lookup(key_on(30000)), Classifier::kMiss);
+  const ClassifierRemoval gone{extra.match, extra.action};
+  const Classifier back = more.updated(std::span(&gone, 1), {});
+  EXPECT_EQ(back.rule_count(), 20000u);
+  EXPECT_EQ(back.shared_shards(more), more.shard_count() - 1);
+  EXPECT_EQ(back.lookup(key_on(30000)), Classifier::kMiss);
+  EXPECT_EQ(back.lookup(key_on(17)), 17u);
+}
+
+// A hidden duplicate (same match, lower priority) shows again when the rule hiding it goes.
+TEST(ClassifierTest, RemovingTheHigherOfTwoEqualMatchesUncoversTheLower) {
+  const std::vector<ClassifierRule> rules = {rule(in_port(3), 10, 1), rule(in_port(3), 20, 2)};
+  const Classifier c(rules);
+  ASSERT_EQ(c.lookup(key_on(3)), 2u);
+  const ClassifierRemoval high{rules[1].match, 2};
+  const Classifier after = c.updated(std::span(&high, 1), {});
+  EXPECT_EQ(after.lookup(key_on(3)), 1u);
+  const ClassifierRemoval low{rules[0].match, 1};
+  const Classifier none = after.updated(std::span(&low, 1), {});
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.lookup(key_on(3)), Classifier::kMiss);
 }
 
 }  // namespace

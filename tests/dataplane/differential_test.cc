@@ -1,13 +1,15 @@
-// The differential test: the compiled general pipeline (FlowStore → compile() → the
+// The differential test: the compiled general pipeline (FlowStore → Compiler → the
 // "openflow" stage, on real net_ring ports) against the reference interpreter
 // (openflow/reference.h), on random rule sets and random packets.
 //
 // Each case: 4 ports, up to 4 tables of random flows (matches over every supported field,
 // apply/write/clear actions, write-metadata, goto), random groups of all four types. Every
-// FLOW_MOD and GROUP_MOD the FlowStore accepts goes to the reference too. Then random packets
-// (half of them built from a flow's match, so that rules are hit) are serialised to bytes,
-// injected one at a time, and what left each port — exact bytes, checksums included — must
-// equal what the reference says, serialised the same way.
+// FLOW_MOD and GROUP_MOD the FlowStore accepts goes to the reference too. The tables are
+// compiled at random points on the way and then through a churn of deletes and replacements,
+// so the program the packets meet is an incremental one. Then random packets (half of them
+// built from a flow's match, so that rules are hit) are serialised to bytes and injected in
+// batches, and what left each port — exact bytes, checksums included — must equal what the
+// reference says, serialised the same way.
 //
 // Seeded and reproducible: SLUICE_DIFF_SEED=<n> reruns one seed; SLUICE_DIFF_CASES=<n> changes
 // how many rule sets are tried (default 250 × 100 packets).
@@ -419,6 +421,7 @@ std::string describe(const Frames& f) {
 
 struct Totals {
   uint64_t packets = 0, sending = 0, outputs = 0, flows = 0, refused = 0, misses = 0;
+  uint64_t deleted = 0, replaced = 0, batches = 0;
 };
 
 // One random rule set and 'packets' packets through both. Returns false on the first mismatch.
@@ -444,6 +447,7 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
     }
   }
   std::vector<of::Match> matches;
+  std::vector<of::FlowMod> applied;  // what both hold, for the churn below
   for (uint8_t table = 0; table < kTables; ++table) {
     const uint64_t n = 3 + gen.pick(20);
     std::vector<uint16_t> priorities(200);
@@ -454,6 +458,7 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
       miss.match = of::Match{};
       if (b.apply(miss)) {
         EXPECT_TRUE(reference.add(miss));
+        applied.push_back(miss);
         ++totals.flows;
       } else {
         ++totals.refused;
@@ -469,8 +474,38 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
       }
       EXPECT_TRUE(reference.add(fm)) << "the reference refused a flow the dataplane took";
       matches.push_back(fm.match);
+      applied.push_back(fm);
       ++totals.flows;
     }
+    // Compile now and then on the way: later installs are incremental (Compiler).
+    if (gen.chance(0.5)) h.install(b);
+  }
+  // Churn, compiled incrementally at random points: delete flows (delete-strict), give others
+  // new instructions (an ADD of the same match and priority replaces the flow).
+  const uint64_t churn = applied.empty() ? 0 : gen.pick(applied.size() / 2 + 1);
+  for (uint64_t k = 0; k < churn && !applied.empty(); ++k) {
+    const size_t at = gen.pick(applied.size());
+    const of::FlowMod fm = applied[at];
+    if (gen.chance(0.5)) {
+      of::FlowMod del;
+      del.command = of::FlowModCommand::kDeleteStrict;
+      del.table_id = fm.table_id;
+      del.priority = fm.priority;
+      del.match = fm.match;
+      EXPECT_TRUE(b.apply(del));
+      EXPECT_TRUE(reference.remove(fm.table_id, fm.priority, fm.match));
+      applied.erase(applied.begin() + static_cast<ptrdiff_t>(at));
+      ++totals.deleted;
+    } else {
+      of::FlowMod re = gen.flow(fm.table_id, fm.priority, groups);
+      re.match = fm.match;
+      if (b.apply(re)) {
+        EXPECT_TRUE(reference.add(re));
+        applied[at] = re;
+        ++totals.replaced;
+      }
+    }
+    if (gen.chance(0.2)) h.install(b);
   }
   h.install(b);
   const Tables& t = h.tables();
@@ -482,38 +517,47 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
     return 0;
   });
 
-  for (int i = 0; i < packets; ++i) {
-    const ref::Packet p = (!matches.empty() && gen.chance(0.5))
-                              ? gen.packet_for(matches[gen.pick(matches.size())])
-                              : gen.packet();
-    const ref::Result want = reference.run(p);
-    Frames expected;
-    for (const ref::Output& o : want.outputs) {
-      if (o.port == of::port_no::kAll || o.port == of::port_no::kFlood) {
-        for (uint32_t q = 1; q <= kPorts; ++q) {
-          if (q != p.in_port) expected.emplace_back(q, serialise(o.packet));
+  // Packets go in batches of 1 to 24, so that the stage's bulk lookups see bursts with packets
+  // of several flows and tables; what left the ports is compared as a whole per batch.
+  for (int i = 0; i < packets;) {
+    const int batch = std::min<int>(packets - i, 1 + static_cast<int>(gen.pick(24)));
+    ++totals.batches;
+    Frames expected, frames;
+    std::vector<ref::Packet> sent;
+    for (int k = 0; k < batch; ++k, ++i) {
+      const ref::Packet p = (!matches.empty() && gen.chance(0.5))
+                                ? gen.packet_for(matches[gen.pick(matches.size())])
+                                : gen.packet();
+      const ref::Result want = reference.run(p);
+      size_t before = expected.size();
+      for (const ref::Output& o : want.outputs) {
+        if (o.port == of::port_no::kAll || o.port == of::port_no::kFlood) {
+          for (uint32_t q = 1; q <= kPorts; ++q) {
+            if (q != p.in_port) expected.emplace_back(q, serialise(o.packet));
+          }
+        } else if (o.port >= 1 && o.port <= kPorts) {
+          expected.emplace_back(o.port, serialise(o.packet));
         }
-      } else if (o.port >= 1 && o.port <= kPorts) {
-        expected.emplace_back(o.port, serialise(o.packet));
+      }
+      ++totals.packets;
+      totals.outputs += expected.size() - before;
+      if (expected.size() > before) ++totals.sending;
+      if (want.table_miss) ++totals.misses;
+      const std::vector<uint8_t> frame = serialise(p);
+      frames.emplace_back(p.in_port, frame);
+      if (!h.inject(static_cast<uint16_t>(p.in_port - 1), test::PacketBuilder().raw(frame))) {
+        ADD_FAILURE() << "inject failed";
+        return false;
       }
     }
-    std::sort(expected.begin(), expected.end());
-
-    const std::vector<uint8_t> frame = serialise(p);
-    if (!h.inject(static_cast<uint16_t>(p.in_port - 1), test::PacketBuilder().raw(frame))) {
-      ADD_FAILURE() << "inject failed";
-      return false;
+    while (h.poll() > 0) {
     }
-    h.poll();
+    std::sort(expected.begin(), expected.end());
     Frames got;
     for (uint16_t s = 0; s < kPorts; ++s) {
       for (auto& bytes : h.sent(s)) got.emplace_back(s + 1u, std::move(bytes));
     }
     std::sort(got.begin(), got.end());
-    ++totals.packets;
-    totals.outputs += expected.size();
-    if (!expected.empty()) ++totals.sending;
-    if (want.table_miss) ++totals.misses;
     if (got != expected) {
       std::string flows;
       for (uint8_t table = 0; table < kTables; ++table) {
@@ -526,8 +570,8 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
           flows += "  " + of::format_flow_mod(fm) + "\n";
         }
       }
-      ADD_FAILURE() << "seed " << seed << ", packet " << i << " in on port " << p.in_port
-                    << " differs.\nframe:\n" << describe({{p.in_port, frame}})
+      ADD_FAILURE() << "seed " << seed << ", the batch ending at packet " << i
+                    << " differs.\nframes in:\n" << describe(frames)
                     << "reference sent:\n" << describe(expected) << "dataplane sent:\n"
                     << describe(got) << "flows:\n" << flows
                     << "rerun: SLUICE_DIFF_SEED=" << seed;
@@ -546,17 +590,24 @@ TEST(DifferentialTest, CompiledPipelineAgreesWithTheReference) {
   for (uint64_t c = 0; c < (only != 0 ? 1 : cases); ++c) {
     if (!run_case(first + c, 100, totals)) break;
   }
-  std::printf("differential: seeds %llu.., %llu packets (%llu sent somewhere), %llu expected "
-              "outputs, %llu flows (%llu refused), %llu table misses\n",
+  std::printf("differential: seeds %llu.., %llu packets in %llu batches (%llu sent somewhere), "
+              "%llu expected outputs, %llu flows (%llu refused; then %llu deleted, %llu replaced, "
+              "compiled incrementally), %llu table misses\n",
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(totals.packets),
+              static_cast<unsigned long long>(totals.batches),
               static_cast<unsigned long long>(totals.sending),
               static_cast<unsigned long long>(totals.outputs),
               static_cast<unsigned long long>(totals.flows),
               static_cast<unsigned long long>(totals.refused),
+              static_cast<unsigned long long>(totals.deleted),
+              static_cast<unsigned long long>(totals.replaced),
               static_cast<unsigned long long>(totals.misses));
   // The generator must actually exercise the pipeline: most packets hit flows and send.
   EXPECT_GT(totals.sending, totals.packets / 3);
   EXPECT_LT(totals.refused, totals.flows / 4);
+  EXPECT_GT(totals.deleted, 0u);
+  EXPECT_GT(totals.replaced, 0u);
+  EXPECT_LT(totals.batches, totals.packets / 4);  // most batches carry several packets
   EXPECT_EQ(test::mbufs_in_use(), in_use) << "mbuf leak";
 }
 

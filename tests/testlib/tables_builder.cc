@@ -94,7 +94,8 @@ TablesBuilder& TablesBuilder::commit() {
 
 dp::Compiled TablesBuilder::compile(const std::array<dp::PortRuntime, dp::kMaxPorts>& ports) {
   commit();
-  return dp::compile(store_, ports, ++version_);
+  // Incremental, as the control service compiles: only what changed since the last call.
+  return compiler_.compile(store_, ports, ++version_, store_.take_changes());
 }
 
 uint32_t TablesBuilder::counter(uint8_t table, uint16_t priority, const of::Match& match) const {

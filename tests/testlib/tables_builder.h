@@ -71,6 +71,7 @@ class TablesBuilder {
   std::vector<StaticDecl> statics_;
   bool committed_ = false;
   uint64_t version_ = 0;
+  dp::Compiler compiler_;
 };
 
 }  // namespace sluice::test

@@ -5,6 +5,10 @@
 #include <bit>
 #include <map>
 
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
+
 namespace sluice::dp {
 namespace {
 
@@ -12,10 +16,12 @@ namespace {
 constexpr size_t kShardRules = 512;
 constexpr uint8_t kMaxShardBits = 12;
 
+#if !defined(__SSE4_2__)
 uint64_t mix(uint64_t h, uint64_t w) noexcept {
   h ^= w + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdULL;
 }
+#endif
 
 using MaskWords = std::array<uint64_t, FlowKey::kWords>;
 
@@ -30,9 +36,21 @@ uint32_t slot_tag(uint64_t h) noexcept { return static_cast<uint32_t>(h >> 32); 
 }  // namespace
 
 uint64_t Classifier::hash_words(const Tuple& t, const uint64_t* compact) noexcept {
+#if defined(__SSE4_2__)
+  // CRC32C over the words (3 cycles each), spread over 64 bits by one multiply: the low bits
+  // pick the slot, bits 20.. the shard, the top 32 are the slot's tag.
+  uint64_t h = 0;
+  for (uint8_t i = 0; i < t.n_words; ++i) h = _mm_crc32_u64(h, compact[i]);
+  return (h | h << 32) * 0x9e3779b97f4a7c15ULL;
+#else
   uint64_t h = 0;
   for (uint8_t i = 0; i < t.n_words; ++i) h = mix(h, compact[i]);
   return h ^ (h >> 29);
+#endif
+}
+
+size_t Classifier::shard_of(const Tuple& t, uint64_t h) noexcept {
+  return (h >> 20) & ((size_t{1} << t.shard_bits) - 1);
 }
 
 void Classifier::compact(const Tuple& t, const FlowKey& value, uint64_t* out) noexcept {
@@ -80,6 +98,16 @@ std::shared_ptr<const Classifier::Shard> Classifier::build_shard(
       break;
     }
   }
+  s->hot.resize(entries.size());
+  if (t.n_words > kHotWords) s->word6.resize(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    HotEntry& h = s->hot[i];
+    h.payload = entries[i].payload;
+    h.action = entries[i].action;
+    h.priority = entries[i].priority;
+    std::copy_n(entries[i].words, kHotWords, h.words);
+    if (t.n_words > kHotWords) s->word6[i] = entries[i].words[kHotWords];
+  }
   s->entries = std::move(entries);
   s->owners = std::move(owners);
   return s;
@@ -91,7 +119,7 @@ void Classifier::fill_tuple(Tuple& t, uint8_t bits, std::vector<Entry> entries,
   std::vector<std::vector<Entry>> e(n_shards);
   std::vector<std::vector<std::shared_ptr<const void>>> o(n_shards);
   for (size_t i = 0; i < entries.size(); ++i) {
-    const size_t s = bits == 0 ? 0 : hash_words(t, entries[i].words) >> (64 - bits);
+    const size_t s = (hash_words(t, entries[i].words) >> 20) & ((size_t{1} << bits) - 1);
     e[s].push_back(entries[i]);
     o[s].push_back(std::move(owners[i]));
   }
@@ -111,7 +139,9 @@ void Classifier::finish() {
   for (Tuple& t : tuples_) {
     rules_ += t.rules;
     t.shard_view.clear();
-    for (const auto& s : t.shards) t.shard_view.push_back(s.get());
+    for (const auto& s : t.shards) {
+      t.shard_view.push_back(ShardView{s->slots.data(), s->hot.data(), s->word6.data(), s->slot_mask});
+    }
   }
   // (std::sort, not stable_sort: the latter's temporary buffer ignores FlowKey's alignment.)
   std::sort(tuples_.begin(), tuples_.end(),
@@ -147,7 +177,7 @@ Classifier Classifier::updated(std::span<const ClassifierRemoval> removals,
     if (t == nullptr) continue;
     uint64_t c[FlowKey::kWords];
     compact(*t, r.match.value, c);
-    const size_t s = t->shard_bits == 0 ? 0 : hash_words(*t, c) >> (64 - t->shard_bits);
+    const size_t s = shard_of(*t, hash_words(*t, c));
     changes[static_cast<size_t>(t - next.tuples_.data())].removed[s].push_back(r.action);
   }
   for (const ClassifierRule& r : additions) {
@@ -186,7 +216,7 @@ Classifier Classifier::updated(std::span<const ClassifierRemoval> removals,
       owners.resize(kept);
     }
     for (auto& [e, owner] : change.added) {
-      const size_t s = t.shard_bits == 0 ? 0 : hash_words(t, e.words) >> (64 - t.shard_bits);
+      const size_t s = shard_of(t, hash_words(t, e.words));
       auto& [entries, owners] = shard_work(s);
       entries.push_back(e);
       owners.push_back(std::move(owner));
@@ -217,20 +247,6 @@ Classifier Classifier::updated(std::span<const ClassifierRemoval> removals,
   return next;
 }
 
-const Classifier::Entry* Classifier::probe(const Tuple& t, const Shard& s, uint64_t h,
-                                           const uint64_t* c) noexcept {
-  const uint32_t tag = slot_tag(h);
-  for (uint32_t at = static_cast<uint32_t>(h) & s.slot_mask;; at = (at + 1) & s.slot_mask) {
-    const uint64_t slot = s.slots[at];
-    if (slot == 0) return nullptr;
-    if (static_cast<uint32_t>(slot >> 32) != tag) continue;
-    const Entry& e = s.entries[static_cast<uint32_t>(slot) - 1];
-    bool equal = true;
-    for (uint8_t i = 0; i < t.n_words && equal; ++i) equal = e.words[i] == c[i];
-    if (equal) return &e;
-  }
-}
-
 uint32_t Classifier::lookup(const FlowKey& key) const noexcept {
   const FlowKey* keys[1] = {&key};
   Hit hit;
@@ -238,42 +254,86 @@ uint32_t Classifier::lookup(const FlowKey& key) const noexcept {
   return hit.action;
 }
 
-void Classifier::lookup_batch(const FlowKey* const* keys, uint32_t n, Hit* out) const noexcept {
-  int32_t best[kMaxBatch];
+// One tuple's part of lookup_batch(). N is the tuple's word count when the caller knows it
+// (1 and 2 are by far the most common masks), or 0 for any: the loops unroll for N.
+template <unsigned N>
+bool Classifier::search_tuple(const Tuple& t, const FlowKey* const* keys, uint32_t n,
+                              int32_t* best, Hit* out) noexcept {
+  const unsigned words = N != 0 ? N : t.n_words;
   uint64_t hashes[kMaxBatch];
-  const Shard* shards[kMaxBatch];
+  const ShardView* shards[kMaxBatch];
   uint64_t compacted[kMaxBatch][FlowKey::kWords];
   uint8_t todo[kMaxBatch];
+  const uint64_t* mask = t.mask.words();
+  const size_t shard_mask = t.shard_view.size() - 1;
+  // Pass 1: the keys this tuple could still improve; hash them and prefetch their slots.
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (best[i] >= static_cast<int32_t>(t.max_priority)) continue;
+    const uint64_t* k = keys[i]->words();
+    uint64_t* c = compacted[i];
+    uint64_t h = 0;
+    for (unsigned w = 0; w < words; ++w) {
+      c[w] = k[t.words[w]] & mask[t.words[w]];
+#if defined(__SSE4_2__)
+      h = _mm_crc32_u64(h, c[w]);
+#endif
+    }
+#if defined(__SSE4_2__)
+    h = (h | h << 32) * 0x9e3779b97f4a7c15ULL;
+#else
+    h = hash_words(t, c);
+#endif
+    const ShardView* s = &t.shard_view[(h >> 20) & shard_mask];
+    hashes[i] = h;
+    shards[i] = s;
+    __builtin_prefetch(&s->slots[static_cast<uint32_t>(h) & s->slot_mask]);
+    todo[m++] = static_cast<uint8_t>(i);
+  }
+  // No key can improve here; a later tuple, with a lower best priority, cannot either.
+  if (m == 0) return false;
+  // Pass 2: probe.
+  const unsigned hot = std::min<unsigned>(words, kHotWords);
+  for (uint32_t j = 0; j < m; ++j) {
+    const uint32_t i = todo[j];
+    const ShardView& s = *shards[i];
+    const uint64_t h = hashes[i];
+    const uint64_t* c = compacted[i];
+    const uint32_t tag = slot_tag(h);
+    for (uint32_t at = static_cast<uint32_t>(h) & s.slot_mask;; at = (at + 1) & s.slot_mask) {
+      const uint64_t slot = s.slots[at];
+      if (slot == 0) break;
+      if (static_cast<uint32_t>(slot >> 32) != tag) continue;
+      const uint32_t index = static_cast<uint32_t>(slot) - 1;
+      const HotEntry& e = s.hot[index];
+      bool equal = true;
+      for (unsigned w = 0; w < hot; ++w) equal &= e.words[w] == c[w];
+      if (words > kHotWords) equal &= s.word6[index] == c[kHotWords];
+      if (!equal) continue;
+      if (static_cast<int32_t>(e.priority) > best[i]) {
+        best[i] = e.priority;
+        out[i] = Hit{e.action, e.payload};
+      }
+      break;
+    }
+  }
+  return true;
+}
+
+void Classifier::lookup_batch(const FlowKey* const* keys, uint32_t n, Hit* out) const noexcept {
+  int32_t best[kMaxBatch];
   for (uint32_t i = 0; i < n; ++i) {
     best[i] = -1;
     out[i] = Hit{};
   }
   for (const Tuple& t : tuples_) {
-    // Pass 1: the keys this tuple could still improve; hash them and prefetch their slots.
-    uint32_t m = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-      if (best[i] >= static_cast<int32_t>(t.max_priority)) continue;
-      compact(t, *keys[i], compacted[i]);
-      const uint64_t h = hash_words(t, compacted[i]);
-      const Shard* s = t.shard_view[t.shard_bits == 0 ? 0 : h >> (64 - t.shard_bits)];
-      hashes[i] = h;
-      shards[i] = s;
-      __builtin_prefetch(&s->slots[static_cast<uint32_t>(h) & s->slot_mask]);
-      todo[m++] = static_cast<uint8_t>(i);
+    bool more;
+    switch (t.n_words) {
+      case 1: more = search_tuple<1>(t, keys, n, best, out); break;
+      case 2: more = search_tuple<2>(t, keys, n, best, out); break;
+      default: more = search_tuple<0>(t, keys, n, best, out); break;
     }
-    if (m == 0) {
-      // No key can improve here; a later tuple, with a lower best priority, cannot either.
-      break;
-    }
-    // Pass 2: probe.
-    for (uint32_t j = 0; j < m; ++j) {
-      const uint32_t i = todo[j];
-      const Entry* e = probe(t, *shards[i], hashes[i], compacted[i]);
-      if (e != nullptr && static_cast<int32_t>(e->priority) > best[i]) {
-        best[i] = e->priority;
-        out[i] = Hit{e->action, e->payload};
-      }
-    }
+    if (!more) break;
   }
 }
 

@@ -81,20 +81,40 @@ class Classifier {
   static constexpr uint32_t kMaxBatch = 64;
 
  private:
+  // A rule as the control side keeps it: every word of its masked value.
   struct Entry {
     uint64_t words[FlowKey::kWords];  // the masked value's words, in the tuple's word order
     uint32_t action;
     uint16_t priority;
     const void* payload;
   };
+  // The same rule as lookups read it: one cache line. A seventh word (a mask touching every
+  // word of the key) lives beside, in Shard::word6.
+  static constexpr unsigned kHotWords = 6;
+  struct alignas(64) HotEntry {
+    const void* payload;
+    uint32_t action;
+    uint16_t priority;
+    uint64_t words[kHotWords];
+  };
+  static_assert(sizeof(HotEntry) == 64);
   // One slot of a shard's hash: the top 32 bits of the key's hash and 1 + the index of the
   // best entry with that value (0 = empty).
   struct Shard {
     std::vector<uint64_t> slots;
-    std::vector<Entry> entries;  // every rule in the shard, hidden ones included
+    std::vector<HotEntry> hot;    // parallel to entries
+    std::vector<uint64_t> word6;  // parallel to entries when the tuple has seven words
+    std::vector<Entry> entries;   // every rule in the shard, hidden ones included
     std::vector<std::shared_ptr<const void>> owners;  // payloads, parallel to entries
     uint32_t slot_mask = 0;
     uint16_t max_priority = 0;
+  };
+  // What a lookup needs of a shard, without going through the Shard.
+  struct ShardView {
+    const uint64_t* slots;
+    const HotEntry* hot;
+    const uint64_t* word6;
+    uint32_t slot_mask;
   };
   struct Tuple {
     FlowKey mask;
@@ -104,11 +124,12 @@ class Classifier {
     uint8_t shard_bits = 0;               // shards.size() == 1 << shard_bits
     size_t rules = 0;
     std::vector<std::shared_ptr<const Shard>> shards;
-    std::vector<const Shard*> shard_view;  // the same, as plain pointers for the fast path
+    std::vector<ShardView> shard_view;  // the same, for the fast path
   };
 
   static Tuple make_tuple(const FlowKey& mask);
   static uint64_t hash_words(const Tuple& t, const uint64_t* compact) noexcept;
+  static size_t shard_of(const Tuple& t, uint64_t hash) noexcept;
   static void compact(const Tuple& t, const FlowKey& value, uint64_t* out) noexcept;
   // Builds a shard's hash from its entries.
   static std::shared_ptr<const Shard> build_shard(const Tuple& t, std::vector<Entry> entries,
@@ -117,8 +138,9 @@ class Classifier {
   static void fill_tuple(Tuple& t, uint8_t bits, std::vector<Entry> entries,
                          std::vector<std::shared_ptr<const void>> owners);
   static uint8_t bits_for(size_t rules) noexcept;
-  static const Entry* probe(const Tuple& t, const Shard& s, uint64_t h,
-                            const uint64_t* compact) noexcept;
+  template <unsigned N>
+  static bool search_tuple(const Tuple& t, const FlowKey* const* keys, uint32_t n, int32_t* best,
+                           Hit* out) noexcept;
   void finish();  // sorts tuples, counts rules
 
   std::vector<Tuple> tuples_;

@@ -75,8 +75,10 @@ class ProgramBuilder {
     c->write_metadata = (ins.present & of::instr::kWriteMetadata) != 0;
     c->metadata = ins.metadata;
     c->metadata_mask = ins.metadata_mask;
-    c->apply = ops(ins.apply_actions, c->ops, &c->last_output);
-    c->write = ops(ins.write_actions, c->ops);
+    std::vector<Op> list;
+    c->apply = ops(ins.apply_actions, list, &c->last_output);
+    c->write = ops(ins.write_actions, list);
+    c->set_ops(std::move(list));
     c->ends_pipeline = c->goto_table == kNoGoto && c->write.count == 0;
     return c;
   }

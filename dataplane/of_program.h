@@ -11,6 +11,7 @@
 // Std C++ only.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -61,7 +62,6 @@ inline constexpr uint8_t kNoGoto = 0xff;
 
 struct CompiledFlow {
   uint32_t counter = 0;
-  uint64_t cookie = 0;      // for PACKET_IN
   bool table_miss = false;  // priority 0, empty match: PACKET_INs it sends say NO_MATCH
   uint8_t goto_table = kNoGoto;
   bool clear_actions = false;
@@ -69,12 +69,28 @@ struct CompiledFlow {
   // No goto and no write-actions: once its apply list has run, the packet's pipeline ends.
   bool ends_pipeline = false;
   uint16_t last_output = 0xffff;  // index in 'apply' of the last op that sends the packet
-  uint64_t metadata = 0, metadata_mask = 0;
-  OpRange apply;  // within 'ops'
+  OpRange apply;  // positions in the flow's ops (op(i))
   OpRange write;
-  std::vector<Op> ops;
+  uint64_t metadata = 0, metadata_mask = 0;
+  uint64_t cookie = 0;  // for PACKET_IN
+  // The ops: inline when they are few (the flow's first cache lines), else in 'more_ops'.
+  static constexpr uint32_t kInlineOps = 4;
+  uint32_t n_ops = 0;
+  std::array<Op, kInlineOps> inline_ops{};
+  std::vector<Op> more_ops;
 
-  const Op* op(uint32_t i) const noexcept { return ops.data() + i; }
+  const Op* op(uint32_t i) const noexcept {
+    return (n_ops <= kInlineOps ? inline_ops.data() : more_ops.data()) + i;
+  }
+  // Takes the ops as built (apply then write).
+  void set_ops(std::vector<Op> ops) {
+    n_ops = static_cast<uint32_t>(ops.size());
+    if (n_ops <= kInlineOps) {
+      std::copy(ops.begin(), ops.end(), inline_ops.begin());
+    } else {
+      more_ops = std::move(ops);
+    }
+  }
 };
 
 struct CompiledGroup {

@@ -429,6 +429,11 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       const FlowKey* keys[kBurstSize];
       for (uint16_t j = 0; j < n_here; ++j) keys[j] = &state_[here[j]].key;
       table.classifier.lookup_batch(keys, n_here, hits);
+      for (uint16_t j = 0; j < n_here; ++j) {
+        if (hits[j].payload == nullptr) continue;
+        __builtin_prefetch(hits[j].payload);
+        __builtin_prefetch(static_cast<const uint8_t*>(hits[j].payload) + 64);
+      }
     }
     for (uint16_t j = 0; j < n_here; ++j) {
       const uint16_t i = here[j];

@@ -141,27 +141,24 @@ bool ControlService::packet_out(uint32_t slot, const of::Header& h, std::span<co
     reply_error(slot, h.xid, of::OfError{type, code, 0}, msg);
     return false;
   };
-  // output:TABLE (alone: the frame then meets the tables as if received on in_port); every other
-  // action as in a flow, groups included.
-  const auto acts = po.actions.view();
-  const bool to_table = acts.size() == 1 && acts[0].type == of::ActionType::kOutput &&
-                        acts[0].port == of::port_no::kTable;
-  if (!to_table) {
-    for (const of::Action& a : acts) {
-      if (a.type == of::ActionType::kOutput && a.port == of::port_no::kTable) {
-        return refuse(of::ErrorType::kBadAction, of::bad_action::kBadOutPort);
+  // Every action as in a flow, groups included, plus output:TABLE anywhere: the frame, as the
+  // actions before it left it, meets the tables as if received on in_port.
+  bool to_table = false;
+  for (const of::Action& a : po.actions.view()) {
+    if (a.type == of::ActionType::kOutput && a.port == of::port_no::kTable) {
+      to_table = true;
+      continue;
+    }
+    if (a.type == of::ActionType::kGroup) {
+      if (!env_.flows->groups().contains(a.group_id)) {
+        return refuse(of::ErrorType::kBadAction, of::bad_action::kBadOutGroup);
       }
-      if (a.type == of::ActionType::kGroup) {
-        if (!env_.flows->groups().contains(a.group_id)) {
-          return refuse(of::ErrorType::kBadAction, of::bad_action::kBadOutGroup);
-        }
-        continue;
-      }
-      of::ActionList one;
-      one.push(a);
-      if (auto ok = check_actions(one, nullptr, env_.flows->groups()); !ok) {
-        return reply_error(slot, h.xid, ok.error(), msg), false;
-      }
+      continue;
+    }
+    of::ActionList one;
+    one.push(a);
+    if (auto ok = check_actions(one, nullptr, env_.flows->groups()); !ok) {
+      return reply_error(slot, h.xid, ok.error(), msg), false;
     }
   }
   uint16_t in_slot = kNoSlot;
@@ -189,7 +186,6 @@ bool ControlService::packet_out(uint32_t slot, const of::Header& h, std::span<co
   }
   job->m = m;
   job->in_slot = in_slot;
-  job->to_table = to_table;
   job->actions = po.actions;
   env_.packet_out->submit(job);  // cannot fail: the pool holds no more jobs than the ring
   return true;

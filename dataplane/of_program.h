@@ -31,6 +31,7 @@ enum class OpCode : uint8_t {
   kPopVlan,
   kSetField,     // field, value
   kUnknownPort,  // output to a port number that is not there (counted); arg: the port number
+  kOutputTable,  // PACKET_OUT only: through the tables as if received on the in_port
 };
 
 struct Op {
@@ -129,6 +130,7 @@ Op make_op(const of::Action& a, SlotOf slot_of, GroupOf group_of) {
     case of::ActionType::kOutput:
       switch (a.port) {
         case of::port_no::kInPort: o.code = OpCode::kOutputInPort; break;
+        case of::port_no::kTable: o.code = OpCode::kOutputTable; break;
         case of::port_no::kAll:
         case of::port_no::kFlood: o.code = OpCode::kOutputAll; break;
         case of::port_no::kController:

@@ -21,7 +21,6 @@ namespace sluice::dp {
 struct PacketOutJob {
   rte_mbuf* m = nullptr;     // the frame; the worker takes it
   uint16_t in_slot = 0xffff;  // the port it is "from" (0xffff: the controller)
-  bool to_table = false;      // output:TABLE: run it through the tables as received on in_slot
   of::ActionList actions;
 };
 

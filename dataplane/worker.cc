@@ -55,17 +55,21 @@ uint32_t Worker::packet_outs(StageContext& ctx) noexcept {
   const uint32_t n = env_.packet_out->receive(jobs, kBurstSize);
   if (n == 0) return 0;
   ctx.pipeline = &pipeline_;
+  // output:TABLE: the frame goes through the tables as if it arrived on in_slot.
+  struct TableRun {
+    Worker* self;
+    StageContext* ctx;
+  } run{this, &ctx};
+  const ToTable to_table = [](void* arg, rte_mbuf* m, uint16_t in_slot) noexcept {
+    auto* r = static_cast<TableRun*>(arg);
+    r->self->burst_.count = 1;
+    r->self->burst_.pkts[0] = m;
+    r->self->burst_.meta[0].in_slot = in_slot;
+    r->self->pipeline_.run(*r->ctx, r->self->burst_);
+  };
   for (uint32_t i = 0; i < n; ++i) {
     PacketOutJob& job = *jobs[i];
-    if (job.to_table) {
-      // output:TABLE: the frame goes through the tables as if it arrived on in_slot.
-      burst_.count = 1;
-      burst_.pkts[0] = job.m;
-      burst_.meta[0].in_slot = job.in_slot;
-      pipeline_.run(ctx, burst_);
-    } else {
-      run_packet_out(ctx, job.m, job.in_slot, job.actions);
-    }
+    run_packet_out(ctx, job.m, job.in_slot, job.actions, to_table, &run);
     env_.packet_out->release(&job);
   }
   pipeline_.flush(ctx);

@@ -78,9 +78,9 @@ void write_mac(uint8_t* p, uint64_t v) noexcept {
 class Exec {
  public:
   Exec(StageContext& ctx, const OfProgram& prog, uint16_t in_slot, PacketState& st,
-       uint64_t& pin_tokens)
+       uint64_t& pin_tokens, ToTable to_table = nullptr, void* to_table_arg = nullptr)
       : ctx_(ctx), t_(*ctx.tables), prog_(prog), pipe_(*ctx.pipeline), in_slot_(in_slot), st_(st),
-        pin_tokens_(pin_tokens) {}
+        pin_tokens_(pin_tokens), to_table_(to_table), to_table_arg_(to_table_arg) {}
 
   // Rewrites the frame and the key. False when the frame must be dropped (no headroom).
   bool modify(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
@@ -113,6 +113,12 @@ class Exec {
       }
       case OpCode::kUnknownPort:
         return discard(m, owned, OutputDrop::kUnknownPort);
+      case OpCode::kOutputTable: {
+        if (to_table_ == nullptr) return discard(m, owned, OutputDrop::kUnknownPort);
+        rte_mbuf* c = owned ? m : pipe_.copy(ctx_, m);
+        if (c != nullptr) to_table_(to_table_arg_, c, in_slot_);
+        return;
+      }
       default:
         return;
     }
@@ -318,6 +324,8 @@ class Exec {
   uint16_t in_slot_;
   PacketState& st_;
   uint64_t& pin_tokens_;
+  ToTable to_table_;
+  void* to_table_arg_;
 };
 
 OfDrop from_l2(L2Drop d) noexcept {
@@ -348,7 +356,7 @@ void strip_priority_tag(rte_mbuf* m) noexcept {
 }  // namespace
 
 void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
-                    const of::ActionList& actions) noexcept {
+                    const of::ActionList& actions, ToTable to_table, void* to_table_arg) noexcept {
   const Tables& t = *ctx.tables;
   const OfProgram& prog = *t.program;
   Op ops[of::kMaxActions];
@@ -377,7 +385,7 @@ void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
   PacketLayout layout;
   const uint32_t in_port = in_slot < kMaxPorts ? t.ports[in_slot].of_port : of::port_no::kController;
   extract_key(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in_port, 0, key, layout);
-  Exec(ctx, prog, in_slot, st, tokens).run_ops(m, key, layout, ops, n, last);
+  Exec(ctx, prog, in_slot, st, tokens, to_table, to_table_arg).run_ops(m, key, layout, ops, n, last);
 }
 
 void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {

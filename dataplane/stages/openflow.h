@@ -45,10 +45,13 @@ inline constexpr std::array<const char*, 10> kOfDropNames = {
     "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin"};
 static_assert(kOfDropNames.size() == static_cast<size_t>(OfDrop::kCount));
 
-// PACKET_OUT: runs 'actions' (no output:TABLE) on 'm', which it takes, as a frame from
-// 'in_slot' (kNoSlot: from the controller). ctx.pipeline sends; the caller flushes it.
+// PACKET_OUT: runs 'actions' on 'm', which it takes, as a frame from 'in_slot' (kNoSlot: from
+// the controller). ctx.pipeline sends; the caller flushes it. output:TABLE hands the frame as
+// the actions before it left it (a copy, unless it is the last output) to 'to_table', which
+// runs it through the tables.
+using ToTable = void (*)(void* arg, rte_mbuf* m, uint16_t in_slot) noexcept;
 void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
-                    const of::ActionList& actions) noexcept;
+                    const of::ActionList& actions, ToTable to_table, void* to_table_arg) noexcept;
 
 class OpenFlowStage final : public Stage {
  public:

@@ -169,6 +169,12 @@ class OpenFlowTrafficTest(h.SluiceTestCase):
         self.ofctl("packet-out", f"in_port=1,packet={packet},actions=TABLE")
         h.wait_for("the PACKET_OUT through the tables", lambda: self.tx("vm2") >= before + 1, 5)
 
+        # output:TABLE among other actions: one copy straight to port 2, one through the tables
+        # (which also send it to vm2).
+        before = self.tx("vm2")
+        self.ofctl("packet-out", f"in_port=1,packet={packet},actions=output:2,TABLE")
+        h.wait_for("both copies of the PACKET_OUT", lambda: self.tx("vm2") >= before + 2, 5)
+
         r = self.ofctl_run("packet-out", f"in_port=controller,packet={packet},actions=group:77",
                            check=False)
         self.assertNotEqual(r.returncode, 0)

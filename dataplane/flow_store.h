@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <array>
@@ -104,7 +105,7 @@ class FlowStore {
   // Flows removed with SEND_FLOW_REM since the last call, oldest first.
   std::vector<RemovedFlow> take_removed() { return std::exchange(removed_, {}); }
 
-  const std::vector<FlowEntry>& flows() const noexcept { return flows_; }
+  const std::deque<FlowEntry>& flows() const noexcept { return flows_; }
   const std::map<uint32_t, GroupEntry>& groups() const noexcept { return groups_; }
   // The flows a FLOW or AGGREGATE request selects, by table then descending priority. Cheap:
   // pointers (valid until the store changes), so 100k flows are chosen in milliseconds.
@@ -161,7 +162,9 @@ class FlowStore {
   void changed_structure() { changes_.any = changes_.structure = true; }
   void reindex();  // index_ and position_ from flows_
 
-  std::vector<FlowEntry> flows_;
+  // A deque: a FlowEntry is about 1.2 KB (fixed-size action lists), and a growing vector of
+  // 100k of them would move 100+ MB at each doubling (in page faults, mostly).
+  std::deque<FlowEntry> flows_;
   std::unordered_map<StrictKey, uint32_t, StrictHash> index_;  // → position in flows_
   static constexpr uint32_t kNoPosition = 0xffffffff;
   std::vector<uint32_t> position_;  // counter slot → position in flows_, or kNoPosition

@@ -1,6 +1,7 @@
 #include "dataplane/control_service.h"
 
 #include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_ethdev.h>
 
 #include "dataplane/clock.h"
@@ -18,6 +19,7 @@ constexpr uint64_t kExpiryMs = 250;  // flow timeouts are in seconds; check four
 constexpr uint32_t kLearnBatch = 256;
 constexpr uint32_t kMaxMessagesPerSlot = 4096;  // per poll, so one client cannot starve others
 constexpr uint64_t kMaxUnpublishedMs = 50;
+constexpr uint64_t kBarrierSpinUs = 20;  // how long a barrier waits for the grace period in place
 
 uint64_t ms_to_tsc(uint64_t ms) { return rte_get_tsc_hz() / 1000 * ms; }
 
@@ -154,6 +156,13 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
       // publish, the reply (and the slot's later messages) wait for the grace period.
       republish_if_dirty();
       of::encode_barrier_reply(h.xid, out_);
+      // A polling worker passes a quiescent point every loop iteration (a sleeping one is
+      // offline): the grace period is usually over within microseconds, so wait a little
+      // here before holding the reply for a later poll.
+      for (const uint64_t until = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000000 * kBarrierSpinUs;
+           !env_.tables->is_live(live_token_) && rte_get_tsc_cycles() < until;) {
+        rte_pause();
+      }
       if (!env_.tables->is_live(live_token_)) {
         held_[slot] = out_;
         return true;

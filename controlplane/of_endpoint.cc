@@ -351,6 +351,26 @@ void OfEndpoint::handle_message(OfConnection& c, std::vector<uint8_t>& msg) {
     }
     case of::MsgType::kRoleRequest:
       return handle_role_request(c, msg);
+    case of::MsgType::kSetAsync: {
+      // The endpoint is the switch its clients see: the configuration is per connection.
+      auto cfg = of::decode_set_async(msg);
+      if (!cfg) return send_error(c, xid, of::make_error(cfg.error(), msg));
+      roles_.set_async(c.id(), *cfg);
+      log_info("openflow: client " + num(c.id()) + " set its asynchronous configuration: " +
+               of::format_async(*cfg));
+      ++counters_.answered_locally;
+      return;
+    }
+    case of::MsgType::kGetAsyncRequest: {
+      if (auto ok = of::decode_empty(msg, of::MsgType::kGetAsyncRequest); !ok) {
+        return send_error(c, xid, of::make_error(ok.error(), msg));
+      }
+      of::Bytes reply;
+      of::encode_get_async_reply(xid, roles_.async(c.id()), reply);
+      send_to(c, reply);
+      ++counters_.answered_locally;
+      return;
+    }
     default:
       break;
   }
@@ -402,9 +422,8 @@ void OfEndpoint::service_relay() {
 
 void OfEndpoint::deliver(uint64_t client, std::span<const uint8_t> msg) {
   if (client == OfRelay::kEveryone) {
-    const auto type = static_cast<of::MsgType>(msg[1]);
     for (auto& [id, c] : clients_) {
-      if (!c->hello_done || !role_wants_async(roles_.role(id), type)) continue;
+      if (!c->hello_done || !roles_.wants_async(id, msg)) continue;
       send_to(*c, msg);
       ++counters_.to_clients;
     }

@@ -79,4 +79,33 @@ bool role_wants_async(ControllerRole role, MsgType type) {
   return role != ControllerRole::kSlave || type == MsgType::kPortStatus;
 }
 
+bool async_wanted(const of::AsyncConfig& cfg, ControllerRole role, std::span<const uint8_t> msg) {
+  if (msg.size() < of::kHeaderSize) return false;
+  // Where each message keeps its reason: ofp_packet_in (header, u32 buffer_id, u16 total_len,
+  // u8 reason), ofp_flow_removed (header, u64 cookie, u16 priority, u8 reason), ofp_port_status
+  // (header, u8 reason).
+  const size_t at_reason[] = {14, 18, 8};
+  const uint32_t* masks = nullptr;
+  size_t at = 0;
+  switch (static_cast<MsgType>(msg[1])) {
+    case MsgType::kPacketIn: masks = cfg.packet_in_mask, at = at_reason[0]; break;
+    case MsgType::kFlowRemoved: masks = cfg.flow_removed_mask, at = at_reason[1]; break;
+    case MsgType::kPortStatus: masks = cfg.port_status_mask, at = at_reason[2]; break;
+    default: return false;
+  }
+  if (msg.size() <= at || msg[at] >= 32) return false;
+  const uint32_t mask = masks[role == ControllerRole::kSlave ? 1 : 0];
+  return (mask >> msg[at] & 1u) != 0;
+}
+
+of::AsyncConfig RoleTable::async(uint64_t client) const {
+  auto it = async_.find(client);
+  return it == async_.end() ? of::AsyncConfig{} : it->second;
+}
+
+bool RoleTable::wants_async(uint64_t client, std::span<const uint8_t> msg) const {
+  auto it = async_.find(client);
+  return async_wanted(it == async_.end() ? of::AsyncConfig{} : it->second, role(client), msg);
+}
+
 }  // namespace sluice::cp

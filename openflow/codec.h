@@ -114,6 +114,17 @@ void encode_role_reply(uint32_t xid, const RoleRequest& msg, Bytes& out);
 Decoded<RoleRequest> decode_role_request(std::span<const uint8_t> msg);
 Decoded<RoleRequest> decode_role_reply(std::span<const uint8_t> msg);
 
+// ---- Asynchronous configuration (GET_ASYNC / SET_ASYNC; codec_async.cc) ----------------------
+
+// GET_ASYNC_REQUEST is only a header: decode it with decode_empty(msg,
+// MsgType::kGetAsyncRequest).
+void encode_get_async_request(uint32_t xid, Bytes& out);
+void encode_get_async_reply(uint32_t xid, const AsyncConfig& msg, Bytes& out);
+void encode_set_async(uint32_t xid, const AsyncConfig& msg, Bytes& out);
+// The body must be exactly 24 bytes (bad_request::kBadLen).
+Decoded<AsyncConfig> decode_get_async_reply(std::span<const uint8_t> msg);
+Decoded<AsyncConfig> decode_set_async(std::span<const uint8_t> msg);
+
 // ---- Hello version negotiation (codec_hello.cc) -----------------------------------------------
 
 // A HELLO (version kVersion) carrying one OFPHET_VERSIONBITMAP element with 'bitmap'.

@@ -20,8 +20,8 @@ using detail::fail;
 
 bool known_type(uint8_t type) noexcept {
   return type <= static_cast<uint8_t>(MsgType::kBarrierReply) ||
-         type == static_cast<uint8_t>(MsgType::kRoleRequest) ||
-         type == static_cast<uint8_t>(MsgType::kRoleReply);
+         (type >= static_cast<uint8_t>(MsgType::kRoleRequest) &&
+          type <= static_cast<uint8_t>(MsgType::kSetAsync));
 }
 
 void encode_empty(MsgType type, uint32_t xid, Bytes& out) {

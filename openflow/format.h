@@ -69,6 +69,8 @@ std::string format_message(std::span<const uint8_t> msg);
 std::string role_name(ControllerRole role);
 // "role=MASTER generation_id=5"
 std::string format_role(const RoleRequest& r);
+// "packet_in=0x3/0x0 port_status=0x7/0x7 flow_removed=0xf/0x0" (master-or-equal/slave masks)
+std::string format_async(const AsyncConfig& a);
 
 // ---- Packet I/O, configuration, statistics, bundles -----------------------------------------
 // (format_packet.cc, format_stats.cc, format_bundle.cc; names of errors in format_errors.cc)

@@ -40,7 +40,10 @@ constexpr std::string_view kTypeNames[] = {"OFPT_HELLO",
                                            "OFPT_22",
                                            "OFPT_23",
                                            "OFPT_ROLE_REQUEST",
-                                           "OFPT_ROLE_REPLY"};
+                                           "OFPT_ROLE_REPLY",
+                                           "OFPT_GET_ASYNC_REQUEST",
+                                           "OFPT_GET_ASYNC_REPLY",
+                                           "OFPT_SET_ASYNC"};
 
 std::string malformed(const OfError& e) { return text::cat("(malformed: ", error_name(e), ")"); }
 
@@ -234,7 +237,16 @@ std::string body(std::span<const uint8_t> msg, MsgType type) {
     case MsgType::kGetConfigRequest:
     case MsgType::kBarrierRequest:
     case MsgType::kBarrierReply:
+    case MsgType::kGetAsyncRequest:
       return or_malformed(decode_empty(msg, type));
+    case MsgType::kGetAsyncReply:
+      return or_malformed(decode_get_async_reply(msg), format_async);
+    case MsgType::kSetAsync:
+      return or_malformed(decode_set_async(msg), format_async);
+    case MsgType::kRoleRequest:
+      return or_malformed(decode_role_request(msg), format_role);
+    case MsgType::kRoleReply:
+      return or_malformed(decode_role_reply(msg), format_role);
     case MsgType::kGetConfigReply:
       return or_malformed(decode_get_config_reply(msg), format_of_switch_config);
     case MsgType::kSetConfig:

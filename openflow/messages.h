@@ -466,6 +466,20 @@ struct RoleRequest {
 static_assert(std::is_trivially_copyable_v<RoleRequest>);
 static_assert(sizeof(RoleRequest) == 16);
 
+// The body of SET_ASYNC and GET_ASYNC_REPLY (ofp_async_config): which asynchronous messages a
+// connection wants, by reason bit, in [0] while MASTER or EQUAL and in [1] while SLAVE.
+// packet_in_mask: 1 << ofp_packet_in_reason (NO_MATCH 0, ACTION 1, INVALID_TTL 2);
+// port_status_mask: 1 << ofp_port_reason (ADD 0, DELETE 1, MODIFY 2);
+// flow_removed_mask: 1 << ofp_flow_removed_reason (IDLE 0, HARD 1, DELETE 2, GROUP_DELETE 3).
+struct AsyncConfig {
+  uint32_t packet_in_mask[2] = {0x3, 0x0};
+  uint32_t port_status_mask[2] = {0x7, 0x7};
+  uint32_t flow_removed_mask[2] = {0xf, 0x0};
+  friend bool operator==(const AsyncConfig&, const AsyncConfig&) = default;
+};
+static_assert(std::is_trivially_copyable_v<AsyncConfig>);
+static_assert(sizeof(AsyncConfig) == 24);
+
 // ---- Hello version negotiation (OpenFlow 1.3.5 §6.3.1, §7.5.1) -------------------------------
 
 // What a HELLO offers: the versions of its OFPHET_VERSIONBITMAP element if it has one (bit v

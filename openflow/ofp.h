@@ -38,6 +38,9 @@ enum class MsgType : uint8_t {
   kBarrierReply = 21,
   kRoleRequest = 24,
   kRoleReply = 25,
+  kGetAsyncRequest = 26,
+  kGetAsyncReply = 27,
+  kSetAsync = 28,
 };
 
 // Error types (ofp_error_type) and codes.

@@ -128,3 +128,53 @@ TEST(Roles, AsyncMessagesFollowTheDefaultConfiguration) {
 
 }  // namespace
 }  // namespace sluice::cp
+
+namespace sluice::cp {
+namespace {
+
+// async_wanted reads each message's reason where the spec puts it and applies the mask of the
+// client's role; anything too short to carry a reason, or not asynchronous, is not wanted.
+TEST(Async, MasksApplyPerRoleAndReason) {
+  of::AsyncConfig cfg;
+  cfg.packet_in_mask[0] = 0x2;      // ACTION only
+  cfg.packet_in_mask[1] = 0x1;      // a slave: NO_MATCH only
+  cfg.flow_removed_mask[0] = 0x4;   // DELETE only
+  cfg.port_status_mask[1] = 0x0;    // a slave: no PORT_STATUS
+  of::Bytes pin_nomatch, pin_action, removed_delete, removed_idle, status;
+  const uint8_t frame[14] = {};
+  of::PacketIn pi;
+  of::encode_packet_in(0, pi, frame, pin_nomatch);
+  pi.reason = of::PacketInReason::kAction;
+  of::encode_packet_in(0, pi, frame, pin_action);
+  of::FlowRemoved fr;
+  fr.reason = of::FlowRemovedReason::kDelete;
+  of::encode_flow_removed(0, fr, removed_delete);
+  fr.reason = of::FlowRemovedReason::kIdleTimeout;
+  of::encode_flow_removed(0, fr, removed_idle);
+  of::encode_port_status(0, of::PortStatus{of::PortReason::kModify, {}, of::Port{}}, status);
+  using R = of::ControllerRole;
+  for (R r : {R::kMaster, R::kEqual}) {
+    EXPECT_FALSE(async_wanted(cfg, r, pin_nomatch));
+    EXPECT_TRUE(async_wanted(cfg, r, pin_action));
+    EXPECT_TRUE(async_wanted(cfg, r, removed_delete));
+    EXPECT_FALSE(async_wanted(cfg, r, removed_idle));
+    EXPECT_TRUE(async_wanted(cfg, r, status));
+  }
+  EXPECT_TRUE(async_wanted(cfg, R::kSlave, pin_nomatch));
+  EXPECT_FALSE(async_wanted(cfg, R::kSlave, pin_action));
+  EXPECT_FALSE(async_wanted(cfg, R::kSlave, removed_delete));
+  EXPECT_FALSE(async_wanted(cfg, R::kSlave, status));
+  // The default configuration is the spec's.
+  EXPECT_TRUE(async_wanted(of::AsyncConfig{}, R::kEqual, pin_nomatch));
+  EXPECT_FALSE(async_wanted(of::AsyncConfig{}, R::kSlave, pin_action));
+  EXPECT_TRUE(async_wanted(of::AsyncConfig{}, R::kSlave, status));
+  // Truncated before the reason, or not asynchronous at all.
+  of::Bytes cut(pin_action.begin(), pin_action.begin() + 14);
+  EXPECT_FALSE(async_wanted(of::AsyncConfig{}, R::kEqual, cut));
+  of::Bytes barrier;
+  of::encode_barrier_reply(1, barrier);
+  EXPECT_FALSE(async_wanted(of::AsyncConfig{}, R::kEqual, barrier));
+}
+
+}  // namespace
+}  // namespace sluice::cp

@@ -157,6 +157,20 @@ void write_all(Corpus& c) {
   c.make("set_config", [](Bytes& o) {
     encode_set_config(9, {.flags = config_flags::kFragDrop, .miss_send_len = 0xffff}, o);
   });
+  c.make("role_request", [](Bytes& o) {
+    encode_role_request(8, RoleRequest{ControllerRole::kMaster, {}, 5}, o);
+  });
+  c.make("role_reply", [](Bytes& o) {
+    encode_role_reply(8, RoleRequest{ControllerRole::kSlave, {}, 5}, o);
+  });
+  c.make("get_async_request", [](Bytes& o) { encode_get_async_request(8, o); });
+  c.make("set_async", [](Bytes& o) {
+    AsyncConfig a;
+    a.packet_in_mask[0] = 2;
+    a.flow_removed_mask[1] = 2;
+    encode_set_async(9, a, o);
+  });
+  c.make("get_async_reply", [](Bytes& o) { encode_get_async_reply(9, AsyncConfig{}, o); });
   c.make("flow_mod_rich", [](Bytes& o) { encode_flow_mod(10, rich_flow_mod(), o); });
   c.make("flow_mod_delete", [](Bytes& o) {
     FlowMod fm;

@@ -116,7 +116,8 @@ class DecodeChecker {
   void check_messages(Span msg) {
     (void)decode_hello(msg);
     for (MsgType t : {MsgType::kFeaturesRequest, MsgType::kGetConfigRequest,
-                      MsgType::kBarrierRequest, MsgType::kBarrierReply}) {
+                      MsgType::kBarrierRequest, MsgType::kBarrierReply,
+                      MsgType::kGetAsyncRequest}) {
       if (decode_empty(msg, t)) expect(msg.size() == kHeaderSize, "an empty message");
     }
     round_trip(msg, decode_error, encode_error, "ERROR");
@@ -131,6 +132,10 @@ class DecodeChecker {
     round_trip(msg, decode_get_config_reply, encode_get_config_reply, "GET_CONFIG_REPLY");
     round_trip(msg, decode_set_config, encode_set_config, "SET_CONFIG");
     round_trip(msg, decode_flow_removed, encode_flow_removed, "FLOW_REMOVED");
+    round_trip(msg, decode_role_request, encode_role_request, "ROLE_REQUEST");
+    round_trip(msg, decode_role_reply, encode_role_reply, "ROLE_REPLY");
+    round_trip(msg, decode_set_async, encode_set_async, "SET_ASYNC");
+    round_trip(msg, decode_get_async_reply, encode_get_async_reply, "GET_ASYNC_REPLY");
   }
 
   void check_mods(Span msg) {

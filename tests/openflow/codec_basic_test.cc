@@ -33,7 +33,7 @@ TEST(Header, RejectsWrongVersion) {
 
 TEST(Header, RejectsUnknownType) {
   for (uint8_t type :
-       {uint8_t{22}, uint8_t{23}, uint8_t{26}, uint8_t{29}, uint8_t{30}, uint8_t{0xff}}) {
+       {uint8_t{22}, uint8_t{23}, uint8_t{29}, uint8_t{30}, uint8_t{0xff}}) {
     Bytes b = hex("04 00 00 08 00 00 00 01");
     b[1] = type;
     EXPECT_TRUE(fails_with(decode_header(b), ErrorType::kBadRequest, bad_request::kBadType))

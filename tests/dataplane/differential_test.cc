@@ -421,7 +421,7 @@ std::string describe(const Frames& f) {
 
 struct Totals {
   uint64_t packets = 0, sending = 0, outputs = 0, flows = 0, refused = 0, misses = 0;
-  uint64_t deleted = 0, replaced = 0, batches = 0;
+  uint64_t deleted = 0, replaced = 0, batches = 0, group_changes = 0;
 };
 
 // One random rule set and 'packets' packets through both. Returns false on the first mismatch.
@@ -503,6 +503,15 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
         EXPECT_TRUE(reference.add(re));
         applied[at] = re;
         ++totals.replaced;
+      }
+    }
+    if (gen.chance(0.05) && !groups.empty()) {
+      // A group changes (GROUP_MOD modify): the next compile starts again from nothing.
+      gen.group(groups[gen.pick(groups.size())], *gm);
+      gm->command = of::GroupModCommand::kModify;
+      if (b.apply(*gm)) {
+        reference.set_group(gm->group);
+        ++totals.group_changes;
       }
     }
     if (gen.chance(0.2)) h.install(b);
@@ -592,7 +601,7 @@ TEST(DifferentialTest, CompiledPipelineAgreesWithTheReference) {
   }
   std::printf("differential: seeds %llu.., %llu packets in %llu batches (%llu sent somewhere), "
               "%llu expected outputs, %llu flows (%llu refused; then %llu deleted, %llu replaced, "
-              "compiled incrementally), %llu table misses\n",
+              "%llu group changes, compiled incrementally), %llu table misses\n",
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(totals.packets),
               static_cast<unsigned long long>(totals.batches),
               static_cast<unsigned long long>(totals.sending),
@@ -601,12 +610,14 @@ TEST(DifferentialTest, CompiledPipelineAgreesWithTheReference) {
               static_cast<unsigned long long>(totals.refused),
               static_cast<unsigned long long>(totals.deleted),
               static_cast<unsigned long long>(totals.replaced),
+              static_cast<unsigned long long>(totals.group_changes),
               static_cast<unsigned long long>(totals.misses));
   // The generator must actually exercise the pipeline: most packets hit flows and send.
   EXPECT_GT(totals.sending, totals.packets / 3);
   EXPECT_LT(totals.refused, totals.flows / 4);
   EXPECT_GT(totals.deleted, 0u);
   EXPECT_GT(totals.replaced, 0u);
+  EXPECT_GT(totals.group_changes, 0u);
   EXPECT_LT(totals.batches, totals.packets / 4);  // most batches carry several packets
   EXPECT_EQ(test::mbufs_in_use(), in_use) << "mbuf leak";
 }

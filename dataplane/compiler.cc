@@ -214,7 +214,8 @@ void Compiler::forget() {
 }
 
 Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
-                           uint64_t version, const StoreChanges& changes) {
+                           uint64_t version, const StoreChanges& changes,
+                           const std::function<void()>& progress) {
   Compiled out;
   out.tables = std::make_unique<Tables>();
   Tables& t = *out.tables;
@@ -244,7 +245,9 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
   std::array<std::vector<ClassifierRemoval>, FlowStore::kNumTables> removals;
   std::array<std::vector<ClassifierRule>, FlowStore::kNumTables> additions;
   const uint8_t learning = store.learning_table();
+  size_t done = 0;
   for (uint32_t c : todo) {
+    if (progress && ++done % 4096 == 0) progress();
     if (auto it = installed_.find(c); it != installed_.end()) {
       const Installed& old = it->second;
       if (old.in_classifier) removals[old.table].push_back(ClassifierRemoval{old.match, c});

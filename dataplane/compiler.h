@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,8 +39,11 @@ Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts
 // ports recompiles everything (group indices and port slots are baked into the ops).
 class Compiler {
  public:
+  // 'progress', if set, is called every few thousand flows (a full compile of 100k flows takes
+  // a good fraction of a second).
   Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
-                   uint64_t version, const StoreChanges& changes);
+                   uint64_t version, const StoreChanges& changes,
+                   const std::function<void()>& progress = {});
   // The next compile() starts from nothing.
   void reset() { have_previous_ = false; }
 

@@ -295,7 +295,9 @@ bool ControlService::commit(uint32_t slot, const Bundle& bundle) {
   // was. The workers see the result in one publish, so no packet meets half a bundle.
   republish_if_dirty();  // what came before the bundle is not part of it
   const FlowStore before = *env_.flows;
+  size_t applied = 0;
   for (const std::vector<uint8_t>& m : bundle.messages) {
+    if (++applied % 1024 == 0) env_.channel->beat();  // a big bundle takes a while
     auto h = of::decode_header(m);
     of::Decoded<void> ok;
     if (h->type == of::MsgType::kFlowMod) {

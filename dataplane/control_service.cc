@@ -441,7 +441,8 @@ void ControlService::note_change() {
 }
 
 void ControlService::republish(const StoreChanges& changes) {
-  auto compiled = compiler_.compile(*env_.flows, env_.ports->runtime(), ++version_, changes);
+  auto compiled = compiler_.compile(*env_.flows, env_.ports->runtime(), ++version_, changes,
+                                    [this] { env_.channel->beat(); });
   const Tables* next = compiled.tables.get();
   const bool egress_changed = env_.tables->live().egress != next->egress;
   {

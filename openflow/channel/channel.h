@@ -73,6 +73,9 @@ class ChannelServer {
   // (pid gone or client heartbeat stale > 3 s), resetting their rings. Slots whose client
   // disconnected cleanly are reset here too, once their pending requests were received.
   void tick();
+  // Only the heartbeat of tick(): for long operations (a big bundle, a full recompile) to call
+  // now and then, so that clients do not take a busy server for a dead one.
+  void beat() noexcept;
 
   bool connected(uint32_t slot) const noexcept;    // a live client holds this slot
   uint64_t session(uint32_t slot) const noexcept;  // changes each time a new client claims it

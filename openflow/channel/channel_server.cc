@@ -213,10 +213,15 @@ SlotHeader* ChannelServer::slot_header(uint32_t slot) const noexcept {
   return region::slot_at(base_, slot, header_->ring_bytes);
 }
 
-void ChannelServer::tick() {
+void ChannelServer::beat() noexcept {
   if (header_ == nullptr) return;
   header_->server_heartbeat.store(header_->server_heartbeat.load(std::memory_order_relaxed) + 1,
                                   std::memory_order_release);
+}
+
+void ChannelServer::tick() {
+  if (header_ == nullptr) return;
+  beat();
   const auto now = Clock::now();
   for (uint32_t s = 0; s < slot_count(); ++s) {
     SlotHeader* h = slot_header(s);

@@ -512,6 +512,24 @@ TEST(Channel, ClientSeesHungServerByItsHeartbeat) {
   EXPECT_FALSE(client->server_alive());
 }
 
+// A server busy with something long (a big bundle, a full recompile) calls beat() instead of
+// tick(): that alone keeps its clients from taking it for a dead one; without it they do.
+TEST(Channel, BeatAloneKeepsABusyServerAlive) {
+  const std::string name = unique_name("beat");
+  ShmCleanup cleanup{name};
+  auto server = make_server(name, {.slots = 1, .ring_bytes = 1024});
+  auto client = make_client(name);
+  const auto start = Clock::now();
+  while (Clock::now() - start < 1500ms) {
+    server.beat();
+    std::this_thread::sleep_for(100ms);
+    client.heartbeat();
+    ASSERT_TRUE(client.server_alive()) << "after " << (Clock::now() - start) / 1ms << " ms";
+  }
+  std::this_thread::sleep_for(1200ms);  // no beat, no tick
+  EXPECT_FALSE(client.server_alive());
+}
+
 TEST(Channel, ServerRestartChangesGeneration) {
   const std::string name = unique_name("restart");
   ShmCleanup cleanup{name};

@@ -84,13 +84,12 @@ bool async_wanted(const of::AsyncConfig& cfg, ControllerRole role, std::span<con
   // Where each message keeps its reason: ofp_packet_in (header, u32 buffer_id, u16 total_len,
   // u8 reason), ofp_flow_removed (header, u64 cookie, u16 priority, u8 reason), ofp_port_status
   // (header, u8 reason).
-  const size_t at_reason[] = {14, 18, 8};
   const uint32_t* masks = nullptr;
   size_t at = 0;
   switch (static_cast<MsgType>(msg[1])) {
-    case MsgType::kPacketIn: masks = cfg.packet_in_mask, at = at_reason[0]; break;
-    case MsgType::kFlowRemoved: masks = cfg.flow_removed_mask, at = at_reason[1]; break;
-    case MsgType::kPortStatus: masks = cfg.port_status_mask, at = at_reason[2]; break;
+    case MsgType::kPacketIn: masks = cfg.packet_in_mask, at = 14; break;
+    case MsgType::kFlowRemoved: masks = cfg.flow_removed_mask, at = 18; break;
+    case MsgType::kPortStatus: masks = cfg.port_status_mask, at = 8; break;
     default: return false;
   }
   if (msg.size() <= at || msg[at] >= 32) return false;

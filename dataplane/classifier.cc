@@ -108,9 +108,22 @@ std::shared_ptr<const Classifier::Shard> Classifier::build_shard(
     std::copy_n(entries[i].words, kHotWords, h.words);
     if (t.n_words > kHotWords) s->word6[i] = entries[i].words[kHotWords];
   }
-  s->entries = std::move(entries);
   s->owners = std::move(owners);
   return s;
+}
+
+std::vector<Classifier::Entry> Classifier::entries_of(const Tuple& t, const Shard& s) {
+  std::vector<Entry> out(s.hot.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const HotEntry& h = s.hot[i];
+    out[i] = Entry{};
+    std::copy_n(h.words, kHotWords, out[i].words);
+    if (t.n_words > kHotWords) out[i].words[kHotWords] = s.word6[i];
+    out[i].action = h.action;
+    out[i].priority = h.priority;
+    out[i].payload = h.payload;
+  }
+  return out;
 }
 
 void Classifier::fill_tuple(Tuple& t, uint8_t bits, std::vector<Entry> entries,
@@ -197,7 +210,7 @@ Classifier Classifier::updated(std::span<const ClassifierRemoval> removals,
     auto shard_work = [&](size_t s) -> auto& {
       auto [it, fresh] = work.try_emplace(s);
       if (fresh) {
-        it->second.first = t.shards[s]->entries;
+        it->second.first = entries_of(t, *t.shards[s]);
         it->second.second = t.shards[s]->owners;
       }
       return it->second;
@@ -222,7 +235,7 @@ Classifier Classifier::updated(std::span<const ClassifierRemoval> removals,
       owners.push_back(std::move(owner));
     }
     size_t rules = t.rules;
-    for (auto& [s, w] : work) rules = rules - t.shards[s]->entries.size() + w.first.size();
+    for (auto& [s, w] : work) rules = rules - t.shards[s]->hot.size() + w.first.size();
     const uint8_t bits = bits_for(rules);
     if (bits > t.shard_bits || (bits < t.shard_bits && rules < (kShardRules << t.shard_bits) / 4)) {
       // Split (or merge) again: every entry moves.
@@ -230,10 +243,10 @@ Classifier Classifier::updated(std::span<const ClassifierRemoval> removals,
       std::vector<std::shared_ptr<const void>> owners;
       for (size_t s = 0; s < t.shards.size(); ++s) {
         auto it = work.find(s);
-        const auto& src_e = it != work.end() ? it->second.first : t.shards[s]->entries;
-        const auto& src_o = it != work.end() ? it->second.second : t.shards[s]->owners;
-        all.insert(all.end(), src_e.begin(), src_e.end());
-        owners.insert(owners.end(), src_o.begin(), src_o.end());
+        const std::vector<Entry> e = it != work.end() ? it->second.first : entries_of(t, *t.shards[s]);
+        const auto& o = it != work.end() ? it->second.second : t.shards[s]->owners;
+        all.insert(all.end(), e.begin(), e.end());
+        owners.insert(owners.end(), o.begin(), o.end());
       }
       fill_tuple(t, bits, std::move(all), std::move(owners));
       continue;

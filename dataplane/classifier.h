@@ -81,7 +81,8 @@ class Classifier {
   static constexpr uint32_t kMaxBatch = 64;
 
  private:
-  // A rule as the control side keeps it: every word of its masked value.
+  // A rule while a change is worked out: every word of its masked value (a shard keeps it as a
+  // HotEntry plus, for seven-word masks, the seventh word).
   struct Entry {
     uint64_t words[FlowKey::kWords];  // the masked value's words, in the tuple's word order
     uint32_t action;
@@ -102,10 +103,9 @@ class Classifier {
   // best entry with that value (0 = empty).
   struct Shard {
     std::vector<uint64_t> slots;
-    std::vector<HotEntry> hot;    // parallel to entries
-    std::vector<uint64_t> word6;  // parallel to entries when the tuple has seven words
-    std::vector<Entry> entries;   // every rule in the shard, hidden ones included
-    std::vector<std::shared_ptr<const void>> owners;  // payloads, parallel to entries
+    std::vector<HotEntry> hot;    // every rule in the shard, hidden ones included
+    std::vector<uint64_t> word6;  // parallel to hot when the tuple has seven words
+    std::vector<std::shared_ptr<const void>> owners;  // payloads, parallel to hot
     uint32_t slot_mask = 0;
     uint16_t max_priority = 0;
   };
@@ -138,6 +138,8 @@ class Classifier {
   static void fill_tuple(Tuple& t, uint8_t bits, std::vector<Entry> entries,
                          std::vector<std::shared_ptr<const void>> owners);
   static uint8_t bits_for(size_t rules) noexcept;
+  // A shard's rules as Entries again.
+  static std::vector<Entry> entries_of(const Tuple& t, const Shard& s);
   template <unsigned N>
   static bool search_tuple(const Tuple& t, const FlowKey* const* keys, uint32_t n, int32_t* best,
                            Hit* out) noexcept;

@@ -201,7 +201,7 @@ std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store,
 Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
                  uint64_t version) {
   Compiler c;
-  return c.compile(store, ports, version, StoreChanges{.any = true, .structure = true, .flows = {}});
+  return c.compile(store, ports, version, StoreChanges{.structure = true, .flows = {}});
 }
 
 void Compiler::forget() {

@@ -430,7 +430,7 @@ void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
 
 void ControlService::republish_if_dirty() {
   const StoreChanges changes = env_.flows->take_changes();
-  if (!dirty_ && !changes.any) return;
+  if (!dirty_ && !changes.any()) return;
   dirty_ = false;
   republish(changes);
 }

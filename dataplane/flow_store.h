@@ -76,9 +76,9 @@ struct GroupEntry {
 // added, modified or removed, and whether something beyond single flows changed (a group, the
 // learning table), after which the compiler rebuilds everything.
 struct StoreChanges {
-  bool any = false;
   bool structure = false;
   std::vector<uint32_t> flows;  // may repeat a slot
+  bool any() const noexcept { return structure || !flows.empty(); }
 };
 
 struct AggregateStats {
@@ -125,7 +125,7 @@ class FlowStore {
   // What changed since the last call (the tables need recompiling if anything did).
   StoreChanges take_changes() noexcept { return std::exchange(changes_, {}); }
   // True when something changed since the last call (take_changes() without the details).
-  bool take_dirty() noexcept { return take_changes().any; }
+  bool take_dirty() noexcept { return take_changes().any(); }
   // The flow holding counter slot 'counter', or nullptr (valid until the store changes).
   const FlowEntry* flow_by_counter(uint32_t counter) const noexcept;
   FlowTotals totals(const FlowEntry& f) const;
@@ -155,11 +155,8 @@ class FlowStore {
   // Gives 'g' one counter slot for itself and one per bucket; false if the pool is short.
   bool take_group_counters(GroupEntry& g, size_t n_buckets);
   void release_group_counters(GroupEntry& g);
-  void changed_flow(uint32_t counter) {
-    changes_.any = true;
-    changes_.flows.push_back(counter);
-  }
-  void changed_structure() { changes_.any = changes_.structure = true; }
+  void changed_flow(uint32_t counter) { changes_.flows.push_back(counter); }
+  void changed_structure() { changes_.structure = true; }
   void reindex();  // index_ and position_ from flows_
 
   // A deque: a FlowEntry is about 1.2 KB (fixed-size action lists), and a growing vector of

@@ -1,7 +1,6 @@
 #include "dataplane/control_service.h"
 
 #include <rte_cycles.h>
-#include <rte_pause.h>
 #include <rte_ethdev.h>
 
 #include "dataplane/clock.h"
@@ -159,11 +158,7 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
       // A polling worker passes a quiescent point every loop iteration (a sleeping one is
       // offline): the grace period is usually over within microseconds, so wait a little
       // here before holding the reply for a later poll.
-      for (const uint64_t until = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000000 * kBarrierSpinUs;
-           !env_.tables->is_live(live_token_) && rte_get_tsc_cycles() < until;) {
-        rte_pause();
-      }
-      if (!env_.tables->is_live(live_token_)) {
+      if (!env_.tables->wait_live(live_token_, kBarrierSpinUs)) {
         held_[slot] = out_;
         return true;
       }

@@ -1,5 +1,7 @@
 #include "dataplane/tables.h"
 
+#include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
 namespace sluice::dp {
@@ -30,6 +32,15 @@ uint64_t TablesHandle::publish_async(std::unique_ptr<Tables> next) {
 
 bool TablesHandle::is_live(uint64_t token) const noexcept {
   return qsv_ == nullptr || rte_rcu_qsbr_check(qsv_, token, false) == 1;
+}
+
+bool TablesHandle::wait_live(uint64_t token, uint64_t max_us) const noexcept {
+  const uint64_t until = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000000 * max_us;
+  while (!is_live(token)) {
+    if (rte_get_tsc_cycles() >= until) return false;
+    rte_pause();
+  }
+  return true;
 }
 
 size_t TablesHandle::reclaim() {

@@ -106,6 +106,8 @@ class TablesHandle {
   uint64_t publish_async(std::unique_ptr<Tables> next);
   // Has every worker passed a quiescent point since the publish that gave 'token'?
   bool is_live(uint64_t token) const noexcept;
+  // is_live(), waiting (spinning) up to 'max_us' for it.
+  bool wait_live(uint64_t token, uint64_t max_us) const noexcept;
   // Frees the retired versions no worker can see any more. Returns how many are still held.
   size_t reclaim();
   // The version workers see now (for the control service, which is the only writer).

@@ -235,12 +235,11 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
   if (full) {
     forget();
     for (const FlowEntry& f : store.flows()) todo.push_back(f.counter);
-    ++full_;
+    out.full = true;
   } else {
     todo = changes.flows;
     std::sort(todo.begin(), todo.end());
     todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
-    ++incremental_;
   }
   std::array<std::vector<ClassifierRemoval>, FlowStore::kNumTables> removals;
   std::array<std::vector<ClassifierRule>, FlowStore::kNumTables> additions;

@@ -25,6 +25,7 @@ struct StaticMac {
 struct Compiled {
   std::unique_ptr<Tables> tables;
   std::map<uint64_t, StaticMac> statics;  // mac_key → where it lives
+  bool full = false;  // compiled from nothing (not only the flows that changed)
 };
 
 // Compiles from scratch.
@@ -44,11 +45,6 @@ class Compiler {
   Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
                    uint64_t version, const StoreChanges& changes,
                    const std::function<void()>& progress = {});
-  // The next compile() starts from nothing.
-  void reset() { have_previous_ = false; }
-
-  uint64_t full_compiles() const noexcept { return full_; }
-  uint64_t incremental_compiles() const noexcept { return incremental_; }
 
  private:
   struct Installed {
@@ -67,7 +63,6 @@ class Compiler {
   std::array<uint32_t, FlowStore::kNumTables> table_flows_{};
   uint32_t not_l2_ = 0;                              // installed flows outside the L2 shapes
   std::set<uint32_t> table0_, learning_;             // counter slots of those tables' flows
-  uint64_t full_ = 0, incremental_ = 0;
 };
 
 }  // namespace sluice::dp

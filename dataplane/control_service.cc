@@ -438,6 +438,8 @@ void ControlService::note_change() {
 void ControlService::republish(const StoreChanges& changes) {
   auto compiled = compiler_.compile(*env_.flows, env_.ports->runtime(), ++version_, changes,
                                     [this] { env_.channel->beat(); });
+  (compiled.full ? env_.stats->full_compiles : env_.stats->incremental_compiles)
+      .fetch_add(1, std::memory_order_relaxed);
   const Tables* next = compiled.tables.get();
   const bool egress_changed = env_.tables->live().egress != next->egress;
   {

@@ -14,6 +14,8 @@ struct ControlStats {
   std::array<std::atomic<uint64_t>, kTypes> rejected{};
   std::atomic<uint64_t> undecodable{0};  // frames whose header could not be read at all
   std::atomic<uint64_t> publishes{0};    // table versions published
+  std::atomic<uint64_t> full_compiles{0};         // ... compiled from nothing
+  std::atomic<uint64_t> incremental_compiles{0};  // ... compiled from the flows that changed
   std::atomic<uint64_t> flow_removed_sent{0};
   std::atomic<uint64_t> packet_in_sent{0};
   std::atomic<uint64_t> bundles_committed{0};

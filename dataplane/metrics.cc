@@ -189,6 +189,13 @@ class Collector final : public prometheus::Collectable {
               static_cast<double>(src_.control->undecodable.load()));
     f.counter("sluice_tables_published_total", "Table versions published to the workers.", {},
               static_cast<double>(src_.control->publishes.load()));
+    constexpr const char* kCompilesHelp =
+        "Published table versions by how they were compiled: only the flows that changed, or "
+        "everything (after a group, port or learning-table change).";
+    f.counter("sluice_table_compiles_total", kCompilesHelp, {{"kind", "incremental"}},
+              static_cast<double>(src_.control->incremental_compiles.load()));
+    f.counter("sluice_table_compiles_total", kCompilesHelp, {{"kind", "full"}},
+              static_cast<double>(src_.control->full_compiles.load()));
     f.counter("sluice_packet_in_sent_total", "PACKET_IN messages sent to the controllers.", {},
               static_cast<double>(src_.control->packet_in_sent.load()));
     f.counter("sluice_flow_removed_sent_total", "FLOW_REMOVED messages sent (flows with SEND_FLOW_REM).",

@@ -49,6 +49,52 @@ TEST_F(CompilerTest, VersionIsPassedThrough) {
   EXPECT_EQ(compile(s, ports_, 77).tables->version, 77u);
 }
 
+// A Compiler recompiles from nothing only the first time and after a group, port or
+// learning-table change; otherwise only the flows that changed, sharing the rest: an untouched
+// table's classifier shards are the previous version's own.
+TEST_F(CompilerTest, IncrementalUnlessGroupsPortsOrTheLearningTableChange) {
+  FlowStore store(4096, [](uint32_t) { return FlowTotals{}; });
+  ASSERT_TRUE(store.set_learning_table(of::kNoLearningTable));
+  auto ip_flow = [](uint8_t table, uint32_t dst) {
+    of::FlowMod fm;
+    fm.table_id = table;
+    fm.priority = 100;
+    fm.match.present = of::field_bit(of::Field::kEthType) | of::field_bit(of::Field::kIpv4Dst);
+    fm.match.eth_type = 0x0800;
+    fm.match.ipv4_dst = dst;
+    of::Action out;
+    out.type = of::ActionType::kOutput;
+    out.port = of(1);
+    fm.instructions.present = of::instr::kApplyActions;
+    fm.instructions.apply_actions.push(out);
+    return fm;
+  };
+  for (uint32_t i = 0; i < 2000; ++i) ASSERT_TRUE(store.apply(ip_flow(0, 0x0a000000 + i)));
+  ASSERT_TRUE(store.apply(ip_flow(1, 0x0b000000)));
+  Compiler c;
+  const Compiled first = c.compile(store, ports_, 1, store.take_changes());
+  EXPECT_TRUE(first.full);
+  ASSERT_EQ(first.tables->program->tables.size(), 2u);
+
+  ASSERT_TRUE(store.apply(ip_flow(1, 0x0b000001)));
+  const Compiled second = c.compile(store, ports_, 2, store.take_changes());
+  EXPECT_FALSE(second.full);
+  const Classifier& t0_before = first.tables->program->tables[0].classifier;
+  const Classifier& t0_after = second.tables->program->tables[0].classifier;
+  EXPECT_EQ(t0_after.shared_shards(t0_before), t0_before.shard_count()) << "table 0 was rebuilt";
+  EXPECT_EQ(second.tables->program->tables[1].classifier.rule_count(), 2u);
+
+  of::GroupMod g = group_mod(of::GroupModCommand::kAdd, 7, {bucket(of(2))});
+  ASSERT_TRUE(store.apply(g));
+  EXPECT_TRUE(c.compile(store, ports_, 3, store.take_changes()).full) << "a group changed";
+  EXPECT_FALSE(c.compile(store, ports_, 4, store.take_changes()).full) << "nothing changed";
+  add_port(6);
+  EXPECT_TRUE(c.compile(store, ports_, 5, store.take_changes()).full) << "a port came";
+  const Compiled last = c.compile(store, ports_, 6, store.take_changes());
+  EXPECT_FALSE(last.full);
+  EXPECT_EQ(last.tables->program->tables[0].classifier.rule_count(), 2000u);
+}
+
 TEST_F(CompilerTest, AccessPortIngress) {
   TablesBuilder b;
   b.access(of(1), 100);

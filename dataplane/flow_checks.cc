@@ -1,5 +1,9 @@
 #include "dataplane/flow_checks.h"
 
+#include <algorithm>
+#include <span>
+#include <vector>
+
 #include "openflow/l2_contract.h"
 
 namespace sluice::dp {
@@ -15,6 +19,23 @@ std::unexpected<OfError> error(of::ErrorType type, uint16_t code) {
   return std::unexpected<OfError>(OfError{type, code, 0});
 }
 std::unexpected<OfError> bad_action(uint16_t code) { return error(of::ErrorType::kBadAction, code); }
+
+// A flood group's buckets are a bridge domain's member ports, each once: a second bucket for
+// the same port would send every flooded frame out of it twice.
+enum class FloodBuckets { kOk, kNotEgress, kDuplicatePort };
+FloodBuckets check_flood_buckets(std::span<const of::Bucket> buckets) {
+  std::vector<uint32_t> ports;
+  ports.reserve(buckets.size());
+  for (const of::Bucket& b : buckets) {
+    auto egress = parse_egress(b.actions);
+    if (!egress) return FloodBuckets::kNotEgress;
+    if (std::find(ports.begin(), ports.end(), egress->port) != ports.end()) {
+      return FloodBuckets::kDuplicatePort;
+    }
+    ports.push_back(egress->port);
+  }
+  return FloodBuckets::kOk;
+}
 
 bool only_fields(const of::Match& m, uint64_t allowed) noexcept {
   return (m.present & ~allowed) == 0;
@@ -135,8 +156,8 @@ of::Decoded<void> check_l2_flow(const of::FlowMod& fm, const std::map<uint32_t, 
     auto g = groups.find(acts[0].group_id);
     if (g == groups.end()) return bad_action(of::bad_action::kBadOutGroup);
     if (g->second.type != of::GroupType::kAll) return bad_action(of::bad_action::kBadOutGroup);
-    for (const of::Bucket& b : g->second.buckets) {
-      if (!parse_egress(b.actions)) return bad_action(of::bad_action::kBadOutGroup);
+    if (check_flood_buckets(g->second.buckets) != FloodBuckets::kOk) {
+      return bad_action(of::bad_action::kBadOutGroup);
     }
     return {};
   }
@@ -199,10 +220,8 @@ of::Decoded<void> check_flood_group(const of::GroupDesc& g) {
   if (g.type != of::GroupType::kAll) {
     return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kBadType);
   }
-  for (const of::Bucket& b : g.view()) {
-    if (!parse_egress(b.actions)) {
-      return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kBadBucket);
-    }
+  if (check_flood_buckets(g.view()) != FloodBuckets::kOk) {
+    return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kBadBucket);
   }
   return {};
 }

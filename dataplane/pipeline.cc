@@ -1,5 +1,7 @@
 #include "dataplane/pipeline.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <rte_cycles.h>
@@ -14,7 +16,24 @@ namespace sluice::dp {
 Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool,
                    uint16_t tx_queue)
     : stages_(std::move(stages)), pool_(pool), tx_queue_(tx_queue) {
-  for (size_t s = 0; s < stages_.size() && s < paths_.size(); ++s) paths_[s] = stages_[s]->path();
+  // Counters are fixed blocks per stage, each with a fixed number of drop reasons: a stage list
+  // that does not fit is a build mistake, caught before any packet is counted.
+  if (stages_.size() > kMaxStages) {
+    std::fprintf(stderr, "sluiced: %zu pipeline stages, but counters hold %zu (kMaxStages)\n",
+                 stages_.size(), kMaxStages);
+    std::abort();
+  }
+  for (size_t s = 0; s < stages_.size(); ++s) {
+    const size_t reasons = stages_[s]->drop_reason_names().size();
+    if (reasons == 0 || reasons > kMaxDropReasons) {
+      std::fprintf(stderr, "sluiced: stage %.*s has %zu drop reasons; 1..%zu fit its counters\n",
+                   static_cast<int>(stages_[s]->name().size()), stages_[s]->name().data(), reasons,
+                   kMaxDropReasons);
+      std::abort();
+    }
+    paths_[s] = stages_[s]->path();
+    n_reasons_[s] = static_cast<uint8_t>(reasons);
+  }
 }
 
 void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
@@ -53,7 +72,8 @@ void Pipeline::drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,
       ++kept;
       continue;
     }
-    sc.drops[reason < kMaxDropReasons ? reason : 0].add(1);
+    // A reason outside the stage's table is a stage bug; it still counts, under "none".
+    sc.drops[reason < n_reasons_[stage] ? reason : 0].add(1);
     ctx.counters->ports[burst.meta[i].in_slot].rx_dropped.add(1);
     rte_pktmbuf_free(burst.pkts[i]);
   }
@@ -135,7 +155,17 @@ void Pipeline::enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t b
     p[15] = static_cast<uint8_t>(egress & 0xff);
     len += RTE_VLAN_HLEN;
   }
-  if (tx_count_[slot] == 0) touched_[n_touched_++] = slot;
+  queue(ctx, m, slot, len);
+}
+
+void Pipeline::queue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint32_t len) noexcept {
+  // A slot can receive more than a burst's worth (copies of every packet to one port, or an
+  // output followed by a flood): send what is queued first. The slot stays listed once.
+  if (tx_count_[slot] == kBurstSize) transmit_slot(ctx, slot);
+  if (!listed_[slot]) {
+    listed_[slot] = true;
+    touched_[n_touched_++] = slot;
+  }
   tx_[slot][tx_count_[slot]++] = m;
   tx_bytes_[slot] += len;
 }
@@ -172,10 +202,7 @@ void Pipeline::send(StageContext& ctx, rte_mbuf* m, uint16_t slot) noexcept {
     drop_output(ctx, m, slot, OutputDrop::kMtuExceeded);
     return;
   }
-  if (tx_count_[slot] == kBurstSize) transmit_slot(ctx, slot);
-  if (tx_count_[slot] == 0) touched_[n_touched_++] = slot;
-  tx_[slot][tx_count_[slot]++] = m;
-  tx_bytes_[slot] += len;
+  queue(ctx, m, slot, len);
 }
 
 void Pipeline::transmit_slot(StageContext& ctx, uint16_t slot) noexcept {
@@ -199,7 +226,9 @@ void Pipeline::transmit_slot(StageContext& ctx, uint16_t slot) noexcept {
 
 void Pipeline::transmit(StageContext& ctx) noexcept {
   for (uint16_t k = 0; k < n_touched_; ++k) {
-    if (tx_count_[touched_[k]] > 0) transmit_slot(ctx, touched_[k]);
+    const uint16_t slot = touched_[k];
+    if (tx_count_[slot] > 0) transmit_slot(ctx, slot);
+    listed_[slot] = false;
   }
   n_touched_ = 0;
 }

@@ -25,6 +25,8 @@ struct Tables;
 class Pipeline {
  public:
   // 'pool' provides mbufs for flood copies; 'tx_queue' is this worker's queue on every port.
+  // Aborts (a build mistake) if there are more than kMaxStages stages or a stage has more than
+  // kMaxDropReasons drop reasons: the counter blocks are fixed arrays of those sizes.
   Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool, uint16_t tx_queue);
 
   void run(StageContext& ctx, Burst& burst) noexcept;
@@ -50,18 +52,23 @@ class Pipeline {
                         const Verdicts& v) noexcept;
   void output(StageContext& ctx, Burst& burst) noexcept;
   void drop_output(StageContext& ctx, rte_mbuf* m, uint16_t slot, OutputDrop why) noexcept;
+  // Appends 'm' (of 'len' bytes) to the slot's transmit buffer, sending the buffer first when
+  // it is full.
+  void queue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint32_t len) noexcept;
   void transmit(StageContext& ctx) noexcept;
   void transmit_slot(StageContext& ctx, uint16_t slot) noexcept;
 
   std::vector<std::unique_ptr<Stage>> stages_;
   std::array<Stage::Path, kMaxStages> paths_{};  // stages_[s]->path(), read once
+  std::array<uint8_t, kMaxStages> n_reasons_{};  // stages_[s]->drop_reason_names().size()
   rte_mempool* pool_;
   uint16_t tx_queue_;
   // Per output slot: packets waiting for this burst's tx, and which slots have any.
   std::array<std::array<rte_mbuf*, kBurstSize>, kMaxPorts> tx_{};
   std::array<uint16_t, kMaxPorts> tx_count_{};
   std::array<uint64_t, kMaxPorts> tx_bytes_{};  // bytes of the queued packets, per slot
-  std::array<uint16_t, kMaxPorts> touched_{};
+  std::array<uint16_t, kMaxPorts> touched_{};  // slots with queued packets, each listed once
+  std::array<bool, kMaxPorts> listed_{};        // the slot is in touched_
   uint16_t n_touched_ = 0;
 };
 

@@ -611,6 +611,26 @@ TEST_F(FlowStoreTest, FloodFlowGroupMustBeAllWithEgressBuckets) {
   EXPECT_TRUE(store_.flows().empty());
 }
 
+// A flood group lists each member port once: two buckets for one port would send every
+// flooded frame out of it twice (and more than a burst's worth to one port per burst).
+TEST_F(FlowStoreTest, FloodGroupRefusesTwoBucketsForOnePort) {
+  ASSERT_TRUE(Ok(store_.apply(flood_group(100, {bucket(1), bucket(2), bucket(1)}))));
+  EXPECT_TRUE(
+      Fails(store_.apply(flood_flow(100)), ErrorType::kBadAction, of::bad_action::kBadOutGroup));
+  // Tagged and untagged copies for the same port are still the same port.
+  ASSERT_TRUE(Ok(store_.apply(flood_group(200, {bucket(3), bucket(3, 200)}))));
+  EXPECT_TRUE(
+      Fails(store_.apply(flood_flow(200)), ErrorType::kBadAction, of::bad_action::kBadOutGroup));
+  EXPECT_TRUE(store_.flows().empty());
+  // A group in use as a flood group cannot be modified into one with duplicates either.
+  ASSERT_TRUE(Ok(store_.apply(flood_group(300, {bucket(1), bucket(2)}))));
+  ASSERT_TRUE(Ok(store_.apply(flood_flow(300))));
+  EXPECT_TRUE(Fails(store_.apply(group_mod(of::GroupModCommand::kModify, 300,
+                                           {bucket(1), bucket(2), bucket(2, 300)})),
+                    ErrorType::kGroupModFailed, of::group_mod_failed::kBadBucket));
+  EXPECT_EQ(store_.groups().at(300).buckets.size(), 2u);
+}
+
 TEST_F(FlowStoreTest, Table1RejectsOtherMatchFields) {
   add_vlan100();
   of::FlowMod fm = flood_flow(100);

@@ -145,7 +145,17 @@ bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<cons
     case of::MsgType::kSetConfig: {
       auto cfg = of::decode_set_config(msg);
       if (!cfg) return reply_error(slot, h.xid, cfg.error(), msg), false;
-      of_config_ = *cfg;  // kept and reported; Sluice handles fragments normally either way
+      // OFPC_FRAG_REASM would need reassembly, which the switch does not do (it says so in
+      // FEATURES: no OFPC_IP_REASM): refused as the spec says, the configuration unchanged.
+      if ((cfg->flags & of::config_flags::kFragMask) == of::config_flags::kFragReasm) {
+        return reply_error(slot, h.xid,
+                           of::OfError{of::ErrorType::kSwitchConfigFailed,
+                                       of::switch_config_failed::kBadFlags, 0},
+                           msg),
+               false;
+      }
+      if (cfg->flags != of_config_.flags) note_change();  // FRAG_DROP is in the tables
+      of_config_ = *cfg;
       return true;
     }
     case of::MsgType::kPacketOut:
@@ -349,7 +359,7 @@ void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
       }
       if (!added) return reply_error(slot, h.xid, added.error());
       if (!added->existed) {
-        env_.macs->set_limit(added->slot, 0);
+        env_.macs->set_limit(added->slot, env_.macs->default_port_limit());
         dirty_ = true;
         out_.clear();
         of::encode_port_status(0, of::PortStatus{of::PortReason::kAdd, {}, env_.ports->describe(added->slot)}, out_);
@@ -371,6 +381,7 @@ void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
       auto runtime = env_.ports->runtime();
       runtime[*s] = PortRuntime{};
       auto compiled = compiler_.compile(*env_.flows, runtime, ++version_, env_.flows->take_changes());
+      set_switch_config(*compiled.tables);
       {
         std::lock_guard lock(*env_.state_mutex);
         env_.tables->publish(std::move(compiled.tables));
@@ -438,6 +449,7 @@ void ControlService::note_change() {
 void ControlService::republish(const StoreChanges& changes) {
   auto compiled = compiler_.compile(*env_.flows, env_.ports->runtime(), ++version_, changes,
                                     [this] { env_.channel->beat(); });
+  set_switch_config(*compiled.tables);
   (compiled.full ? env_.stats->full_compiles : env_.stats->incremental_compiles)
       .fetch_add(1, std::memory_order_relaxed);
   const Tables* next = compiled.tables.get();
@@ -455,6 +467,10 @@ void ControlService::republish(const StoreChanges& changes) {
   }
   env_.stats->publishes.fetch_add(1, std::memory_order_relaxed);
   log_debug("published tables version %lu", static_cast<unsigned long>(version_));
+}
+
+void ControlService::set_switch_config(Tables& t) const {
+  t.frag_drop = (of_config_.flags & of::config_flags::kFragMask) == of::config_flags::kFragDrop;
 }
 
 void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {

@@ -71,6 +71,7 @@ class ControlService {
   void republish(const StoreChanges& changes);
   bool release_held();  // sends the held replies once the last publish is live; true if it did
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
+  void set_switch_config(Tables& t) const;  // what SET_CONFIG put in the tables
   void drain_learning();
   void send_flow_removed();
   void send_packet_ins();

@@ -7,6 +7,11 @@
 // position), deletions (key cleared before the position is released) and reuse of a position
 // for another MAC (different key) need no invalidation. Misses are not cached: an unknown
 // destination is looked up again next time, so it is found as soon as it is learned.
+// The slot index is a multiplicative hash with a random odd multiplier drawn when the cache is
+// made, so which addresses share a slot differs from start to start and from worker to worker.
+// A position from the shared table (the miss path) is trusted only once its entry holds the key
+// too: between rte_hash_add_key() and the entry's publication, the position's entry may still
+// describe its previous occupant (see MacTable::learn()).
 // Single-threaded: one per worker, owned by that worker's L2Stage.
 #pragma once
 
@@ -20,6 +25,9 @@ namespace sluice::dp {
 class MacCache {
  public:
   static constexpr uint32_t kSlots = 16384;
+
+  MacCache() : multiplier_(random_u64() | 1) {}
+  uint64_t multiplier() const noexcept { return multiplier_; }
 
   // positions[i] as MacTable::lookup_bulk would give them. n <= 64.
   void lookup(const MacTable& table, const uint64_t* keys, uint32_t n,
@@ -40,6 +48,10 @@ class MacCache {
     int32_t found[64];
     table.lookup_bulk(miss_keys, misses, found);
     for (uint32_t j = 0; j < misses; ++j) {
+      if (found[j] >= 0 &&
+          table.entry(found[j]).key.load(std::memory_order_acquire) != miss_keys[j]) {
+        found[j] = -1;  // not published yet (or being deleted): a miss for now
+      }
       positions[miss_at[j]] = found[j];
       if (found[j] >= 0) slots_[index(miss_keys[j])] = Slot{miss_keys[j], found[j]};
     }
@@ -50,11 +62,12 @@ class MacCache {
     uint64_t key = kNoMacKey;
     int32_t pos = 0;
   };
-  static uint32_t index(uint64_t key) noexcept {
-    return static_cast<uint32_t>((key * 0x9e3779b97f4a7c15ULL) >> 50);  // 14 bits
+  uint32_t index(uint64_t key) const noexcept {
+    return static_cast<uint32_t>((key * multiplier_) >> 50);  // 14 bits
   }
   static_assert(kSlots == 1u << 14);
 
+  uint64_t multiplier_;
   std::array<Slot, kSlots> slots_{};
 };
 

@@ -1,20 +1,54 @@
 #include "dataplane/mac_table.h"
 
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
 
 namespace sluice::dp {
+namespace {
+
+// The table's hash: a bijective 64-bit mix (MurmurHash3's finaliser) of the key XORed with a
+// spread of the seed. Unlike CRC32 — affine, so its collisions do not depend on the seed — a
+// different seed scatters the keys differently, and without the seed a guest cannot aim
+// addresses at one bucket.
+uint32_t keyed_hash(const void* key, uint32_t /*key_len: always 8*/, uint32_t seed) {
+  uint64_t k;
+  std::memcpy(&k, key, sizeof k);
+  k ^= (uint64_t{seed} << 32 | seed) * 0x9e3779b97f4a7c15ULL;
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  k ^= k >> 33;
+  return static_cast<uint32_t>(k);
+}
+
+}  // namespace
+
+uint64_t random_u64() {
+  uint64_t v = 0;
+  if (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
+    v = std::random_device{}();
+    v = v << 32 ^ std::random_device{}();
+  }
+  return v;
+}
 
 Result<std::unique_ptr<MacTable>> MacTable::create(const std::string& name, uint32_t capacity,
-                                                   rte_rcu_qsbr* qsv) {
+                                                   rte_rcu_qsbr* qsv, MacLimits limits) {
+  const uint32_t seed = static_cast<uint32_t>(random_u64());
   rte_hash_parameters params{};
   params.name = name.c_str();
   params.entries = capacity;
   params.key_len = sizeof(uint64_t);
-  params.hash_func = rte_hash_crc;
-  params.hash_func_init_val = 0;
+  params.hash_func = keyed_hash;
+  params.hash_func_init_val = seed;
   params.socket_id = SOCKET_ID_ANY;
   params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
   rte_hash* h = rte_hash_create(&params);
@@ -24,11 +58,23 @@ Result<std::unique_ptr<MacTable>> MacTable::create(const std::string& name, uint
   }
   // rte_hash may round the size up; positions stay below this bound.
   uint32_t positions = static_cast<uint32_t>(rte_hash_max_key_id(h)) + 1;
-  return std::unique_ptr<MacTable>(new MacTable(h, positions, qsv));
+  if (limits.per_vlan == 0) limits.per_vlan = std::max<uint32_t>(1, capacity / 4);
+  return std::unique_ptr<MacTable>(new MacTable(h, positions, qsv, limits, seed));
 }
 
-MacTable::MacTable(rte_hash* h, uint32_t capacity, rte_rcu_qsbr* qsv)
-    : hash_(h), capacity_(capacity), qsv_(qsv), entries_(new MacEntry[capacity]) {}
+MacTable::MacTable(rte_hash* h, uint32_t capacity, rte_rcu_qsbr* qsv, MacLimits limits,
+                   uint32_t seed)
+    : hash_(h),
+      capacity_(capacity),
+      qsv_(qsv),
+      entries_(new MacEntry[capacity]),
+      default_port_limit_(limits.per_port),
+      vlan_limit_(limits.per_vlan),
+      seed_(seed) {
+  for (auto& l : limit_) l.store(limits.per_port, std::memory_order_relaxed);
+}
+
+int32_t MacTable::add_key_only_for_test(uint64_t key) { return rte_hash_add_key(hash_, &key); }
 
 MacTable::~MacTable() { rte_hash_free(hash_); }
 
@@ -43,6 +89,11 @@ void MacTable::account(uint64_t key, uint16_t slot, bool is_static, int delta) {
   auto& bd = per_bd_[key_bd(key)];
   bd.store(bd.load(std::memory_order_relaxed) + static_cast<uint32_t>(delta),
            std::memory_order_relaxed);
+  if (!is_static) {
+    auto& v = learned_in_bd_[key_bd(key)];
+    v.store(v.load(std::memory_order_relaxed) + static_cast<uint32_t>(delta),
+            std::memory_order_relaxed);
+  }
   if (!is_static && slot < kMaxPorts) {
     auto& p = learned_on_port_[slot];
     p.store(p.load(std::memory_order_relaxed) + static_cast<uint32_t>(delta),
@@ -77,6 +128,10 @@ LearnOutcome MacTable::learn(uint64_t key, uint16_t slot, uint32_t now) {
   if (at_limit(slot)) {
     stats_.limit_refused.fetch_add(1, std::memory_order_relaxed);
     return LearnOutcome::kLimit;
+  }
+  if (vlan_at_limit(key_bd(key))) {
+    stats_.vlan_limit_refused.fetch_add(1, std::memory_order_relaxed);
+    return LearnOutcome::kVlanLimit;
   }
   pos = rte_hash_add_key(hash_, &key);
   if (pos < 0) {

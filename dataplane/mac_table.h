@@ -7,6 +7,12 @@
 // the hash, so a lookup needs no data pointer. Deleted positions are released only after every
 // worker has passed a quiescent point (rte_rcu_qsbr), so a worker never reads a reused entry.
 //
+// Fairness between tenants: every port has a learned-MAC limit (a non-zero default until the
+// controller sets another; 0 = none), and every bridge domain a cap on learned entries, so one
+// guest flooding source MACs can neither fill the table nor push out another VLAN's entries.
+// The hash is keyed with a random seed drawn at each start (MacCache too), so a guest cannot
+// craft addresses that collide in one bucket.
+//
 // Time is passed in by the caller (seconds on any monotonic scale), so tests inject a clock.
 #pragma once
 
@@ -39,6 +45,9 @@ inline uint32_t seconds_since(uint32_t seen, uint32_t now) noexcept {
   return static_cast<int32_t>(now - seen) > 0 ? now - seen : 0;
 }
 
+// 64 random bits from the kernel, for hash seeds drawn at start-up (never per packet).
+uint64_t random_u64();
+
 inline constexpr uint64_t kNoMacKey = ~uint64_t{0};  // never a real key (bd < 4096)
 
 struct MacEntry {
@@ -51,12 +60,19 @@ struct MacEntry {
   std::atomic<uint32_t> last_seen{0};
 };
 
+// Learning limits, fixed at creation (per-port limits change with PORT_SET).
+struct MacLimits {
+  uint32_t per_port = 4096;  // learned MACs a new port may hold; 0 = no limit
+  uint32_t per_vlan = 0;     // learned MACs per bridge domain; 0 = a quarter of the capacity
+};
+
 enum class LearnOutcome : uint8_t {
   kLearned,         // new entry
   kRefreshed,       // already known on this port
   kMoved,           // known on another port; now on this one
   kStaticConflict,  // a static entry holds this MAC on another port; not changed
   kLimit,           // the port has reached its MAC limit
+  kVlanLimit,       // the bridge domain has reached its cap of learned MACs
   kFull,            // the table is full
 };
 
@@ -66,11 +82,12 @@ class MacTable {
   struct Stats {
     std::atomic<uint64_t> learned{0}, moved{0}, aged{0}, flushed{0};
     std::atomic<uint64_t> static_conflicts{0}, limit_refused{0}, table_full{0};
+    std::atomic<uint64_t> vlan_limit_refused{0};
   };
 
   // 'qsv' may be null when no worker runs concurrently (tests).
   static Result<std::unique_ptr<MacTable>> create(const std::string& name, uint32_t capacity,
-                                                  rte_rcu_qsbr* qsv);
+                                                  rte_rcu_qsbr* qsv, MacLimits limits = {});
   ~MacTable();
   MacTable(const MacTable&) = delete;
   MacTable& operator=(const MacTable&) = delete;
@@ -85,6 +102,10 @@ class MacTable {
   bool at_limit(uint16_t slot) const noexcept {
     uint32_t limit = limit_[slot].load(std::memory_order_relaxed);
     return limit != 0 && learned_on_port_[slot].load(std::memory_order_relaxed) >= limit;
+  }
+  // True if bridge domain 'bd' may not learn another MAC.
+  bool vlan_at_limit(uint16_t bd) const noexcept {
+    return learned_in_bd_[bd & 0xfff].load(std::memory_order_relaxed) >= vlan_limit_;
   }
 
   // ---- Writer (control lcore only) ----
@@ -101,9 +122,21 @@ class MacTable {
   void set_limit(uint16_t slot, uint32_t limit) noexcept {
     limit_[slot].store(limit, std::memory_order_relaxed);
   }
+  uint32_t limit(uint16_t slot) const noexcept { return limit_[slot].load(std::memory_order_relaxed); }
+  uint32_t default_port_limit() const noexcept { return default_port_limit_; }
+  uint32_t vlan_limit() const noexcept { return vlan_limit_; }
+  // The hash key drawn at creation (differs from start to start).
+  uint32_t hash_seed() const noexcept { return seed_; }
+
+  // Test hook: puts 'key' into the hash without writing its entry, the state a worker can see
+  // between rte_hash_add_key() and the entry's publication in learn(). Returns the position.
+  int32_t add_key_only_for_test(uint64_t key);
 
   uint32_t size() const noexcept { return count_; }
   uint32_t capacity() const noexcept { return capacity_; }
+  uint32_t learned_in_bd(uint16_t bd) const noexcept {
+    return learned_in_bd_[bd & 0xfff].load(std::memory_order_relaxed);
+  }
   uint32_t learned_on_port(uint16_t slot) const noexcept {
     return learned_on_port_[slot].load(std::memory_order_relaxed);
   }
@@ -114,7 +147,7 @@ class MacTable {
   const Stats& stats() const noexcept { return stats_; }
 
  private:
-  MacTable(rte_hash* h, uint32_t capacity, rte_rcu_qsbr* qsv);
+  MacTable(rte_hash* h, uint32_t capacity, rte_rcu_qsbr* qsv, MacLimits limits, uint32_t seed);
   // Deletes the keys and releases their positions after a grace period.
   void remove_keys(const std::vector<uint64_t>& keys);
   void account(uint64_t key, uint16_t slot, bool is_static, int delta);
@@ -127,6 +160,10 @@ class MacTable {
   std::array<std::atomic<uint32_t>, kMaxPorts> learned_on_port_{};
   std::array<std::atomic<uint32_t>, kMaxPorts> limit_{};
   std::array<std::atomic<uint32_t>, kVlanCount> per_bd_{};
+  std::array<std::atomic<uint32_t>, kVlanCount> learned_in_bd_{};
+  uint32_t default_port_limit_;
+  uint32_t vlan_limit_;
+  uint32_t seed_;
   Stats stats_;
 };
 

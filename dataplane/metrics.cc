@@ -1,5 +1,7 @@
 #include "dataplane/metrics.h"
 
+#include <algorithm>
+
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 #include <prometheus/metric_family.h>
@@ -105,9 +107,12 @@ class Collector final : public prometheus::Collectable {
   }
 
   void collect_stages(Families& f) const {
-    for (size_t i = 0; i < src_.stages.size(); ++i) {
+    // The Pipeline refuses stage lists that do not fit the counter blocks; bound the reads
+    // here too, so the exporter can never index past them.
+    for (size_t i = 0; i < std::min(src_.stages.size(), kMaxStages); ++i) {
       const std::string stage(src_.stages[i]->name());
-      const auto reasons = src_.stages[i]->drop_reason_names();
+      const auto all_reasons = src_.stages[i]->drop_reason_names();
+      const auto reasons = all_reasons.first(std::min(all_reasons.size(), kMaxDropReasons));
       f.counter("sluice_stage_packets_total", "Packets that entered the stage.", {{"stage", stage}},
                 sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].packets.get(); }));
       f.counter("sluice_stage_calls_total", "Bursts the stage processed (packets / calls = burst size).",
@@ -170,6 +175,8 @@ class Collector final : public prometheus::Collectable {
     c("sluice_mac_flushed_total", "Learned MAC addresses removed by a port or VLAN change.", s.flushed);
     c("sluice_mac_limit_refused_total", "MAC addresses not learned: port at its MAC limit.", s.limit_refused);
     c("sluice_mac_table_full_total", "MAC addresses not learned: table full.", s.table_full);
+    c("sluice_mac_vlan_limit_refused_total",
+      "MAC addresses not learned: their VLAN holds its cap of learned MACs.", s.vlan_limit_refused);
     c("sluice_mac_static_conflicts_total", "Frames whose source is another port's static MAC.",
       s.static_conflicts);
   }

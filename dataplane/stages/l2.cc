@@ -44,6 +44,7 @@ L2Drop l2_check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
     if (e.is_static.load(std::memory_order_relaxed)) return L2Drop::kStaticMacConflict;
   }
   if (macs.at_limit(meta.in_slot)) return L2Drop::kMacLimit;
+  if (macs.vlan_at_limit(key_bd(meta.src_key))) return L2Drop::kVlanMacLimit;
   // Ask once per burst per source (at most 32 requests to look through).
   for (uint32_t k = 0; k < n_learn; ++k) {
     if (learn[k].key == meta.src_key && learn[k].slot == meta.in_slot) return L2Drop::kNone;

@@ -8,7 +8,8 @@
 // Edges: pass → output (unicast port or flood). Drops: no_bridge_domain (no table-1 flow for
 // the frame's VLAN), invalid_src_mac (multicast source), mac_limit (new source on a port at
 // its MAC limit), static_mac_conflict (source is a static MAC of another port), hairpin
-// (destination is the ingress port).
+// (destination is the ingress port), vlan_mac_limit (new source in a VLAN at its cap of
+// learned MACs).
 // Counters: per-stage; learn_queue_full per worker; per flow (flood flow, static MAC flows).
 // Configured by: GROUP_MOD (flood groups), FLOW_MOD table 1, PORT_SET (mac_limit).
 // Threading: one instance per worker (it owns that worker's MacCache); MacTable readers are
@@ -29,10 +30,12 @@ enum class L2Drop : uint8_t {
   kMacLimit,
   kStaticMacConflict,
   kHairpin,
+  kVlanMacLimit,
   kCount
 };
-inline constexpr std::array<const char*, 6> kL2DropNames = {
-    "none", "no_bridge_domain", "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin"};
+inline constexpr std::array<const char*, 7> kL2DropNames = {
+    "none",     "no_bridge_domain", "invalid_src_mac", "mac_limit", "static_mac_conflict",
+    "hairpin", "vlan_mac_limit"};
 static_assert(kL2DropNames.size() == static_cast<size_t>(L2Drop::kCount));
 
 struct BridgeDomain;

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 
+#include "dataplane/mac_cache.h"
 #include "tests/testlib/eal_environment.h"
 #include "tests/testlib/packet_builder.h"
 
@@ -20,8 +22,8 @@ uint64_t key(uint16_t bd, uint32_t n) { return mac_key(bd, mac_n(n).data()); }
 class MacTableTest : public ::testing::Test {
  protected:
   void SetUp() override { table_ = make(1024); }
-  static std::unique_ptr<MacTable> make(uint32_t capacity) {
-    auto t = MacTable::create(unique_name("mt"), capacity, nullptr);
+  static std::unique_ptr<MacTable> make(uint32_t capacity, MacLimits limits = {}) {
+    auto t = MacTable::create(unique_name("mt"), capacity, nullptr, limits);
     EXPECT_TRUE(t.has_value());
     return t ? std::move(*t) : nullptr;
   }
@@ -238,7 +240,7 @@ TEST_F(MacTableTest, PerBridgeDomainCounts) {
 }
 
 TEST_F(MacTableTest, FullTableRefusesAndRecovers) {
-  auto small = make(8);  // rte_hash's smallest table
+  auto small = make(8, MacLimits{0, 1000});  // rte_hash's smallest table; no limit in the way
   ASSERT_NE(small, nullptr);
   uint32_t learned = 0;
   LearnOutcome last = LearnOutcome::kLearned;
@@ -260,6 +262,91 @@ TEST_F(MacTableTest, FullTableRefusesAndRecovers) {
     EXPECT_EQ(small->learn(key(10, i), 1, 102), LearnOutcome::kLearned) << i;
   }
   EXPECT_EQ(small->learn(key(10, 200), 1, 102), LearnOutcome::kFull);
+}
+
+// ---- Fairness between tenants (hardening) ----
+
+TEST_F(MacTableTest, NewPortsHaveANonZeroDefaultLimit) {
+  auto t = make(1024, MacLimits{16, 0});
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->default_port_limit(), 16u);
+  EXPECT_EQ(t->limit(3), 16u);
+  uint32_t learned = 0;
+  for (uint32_t i = 0; i < 100; ++i) learned += t->learn(key(10, i), 3, 100) == LearnOutcome::kLearned;
+  EXPECT_EQ(learned, 16u);
+  EXPECT_TRUE(t->at_limit(3));
+  EXPECT_EQ(t->stats().limit_refused.load(), 84u);
+  // The library default is not "no limit" either.
+  EXPECT_GT(MacLimits{}.per_port, 0u);
+  EXPECT_GT(table_->limit(0), 0u);
+  // The controller may still lift it explicitly.
+  t->set_limit(3, 0);
+  EXPECT_EQ(t->learn(key(10, 500), 3, 100), LearnOutcome::kLearned);
+}
+
+TEST_F(MacTableTest, EachVlanIsCappedSoOneCannotFillTheTable) {
+  auto t = make(1024, MacLimits{0, 50});  // no per-port limit: only the VLAN cap applies
+  ASSERT_NE(t, nullptr);
+  uint32_t learned = 0;
+  // Many ports of VLAN 10 flood sources: the VLAN stops at its cap.
+  for (uint32_t i = 0; i < 500; ++i) {
+    learned += t->learn(key(10, i), static_cast<uint16_t>(i % 8), 100) == LearnOutcome::kLearned;
+  }
+  EXPECT_EQ(learned, 50u);
+  EXPECT_EQ(t->learned_in_bd(10), 50u);
+  EXPECT_TRUE(t->vlan_at_limit(10));
+  EXPECT_EQ(t->learn(key(10, 9999), 1, 100), LearnOutcome::kVlanLimit);
+  EXPECT_EQ(t->stats().vlan_limit_refused.load(), 451u);
+  // Another VLAN learns as before; a known MAC in the full VLAN still refreshes and moves.
+  EXPECT_EQ(t->learn(key(20, 1), 1, 100), LearnOutcome::kLearned);
+  EXPECT_EQ(t->learn(key(10, 0), 0, 101), LearnOutcome::kRefreshed);
+  EXPECT_EQ(t->learn(key(10, 0), 7, 101), LearnOutcome::kMoved);
+  // Static entries do not count against the cap; aging gives room back.
+  ASSERT_TRUE(t->add_static(key(10, 7777), 2, 1).has_value());
+  EXPECT_EQ(t->learned_in_bd(10), 50u);
+  const uint32_t on3 = t->learned_on_port(3);
+  EXPECT_GT(on3, 0u);
+  EXPECT_EQ(t->flush_port(3), on3);
+  EXPECT_FALSE(t->vlan_at_limit(10));
+  // Default cap: a quarter of the capacity.
+  EXPECT_EQ(table_->vlan_limit(), table_->capacity() / 4);
+}
+
+TEST_F(MacTableTest, HashSeedIsDrawnAtEachStart) {
+  // Four tables (four starts): a fixed seed would give four equal values.
+  std::set<uint32_t> seeds;
+  for (int i = 0; i < 4; ++i) {
+    auto t = make(64);
+    ASSERT_NE(t, nullptr);
+    seeds.insert(t->hash_seed());
+  }
+  EXPECT_GT(seeds.size(), 1u);
+  MacCache a, b;
+  EXPECT_NE(a.multiplier(), b.multiplier());
+  EXPECT_EQ(a.multiplier() & 1, 1u);  // odd: a bijection modulo 2^64
+}
+
+// A worker can find a key in the hash between rte_hash_add_key() and the publication of its
+// entry, when the entry still describes the position's previous occupant. The cache's miss
+// path must not hand out that entry.
+TEST_F(MacTableTest, CacheMissPathIgnoresAnEntryNotYetPublished) {
+  auto t = make(8, MacLimits{0, 1000});
+  ASSERT_NE(t, nullptr);
+  // Fill every position on port 1, then free them all: each entry still says "port 1".
+  for (uint32_t i = 0; i < 8; ++i) ASSERT_EQ(t->learn(key(10, i), 1, 100), LearnOutcome::kLearned);
+  ASSERT_EQ(t->flush_port(1), 8u);
+  // A new key takes one of those positions; its entry is not written yet.
+  const uint64_t fresh = key(10, 4242);
+  const int32_t p = t->add_key_only_for_test(fresh);
+  ASSERT_GE(p, 0);
+  ASSERT_EQ(t->entry(p).slot.load(), 1u);  // the previous occupant's port
+  int32_t raw = -1;
+  t->lookup_bulk(&fresh, 1, &raw);
+  ASSERT_EQ(raw, p);  // the hash already answers
+  MacCache cache;
+  int32_t got = 7;
+  cache.lookup(*t, &fresh, 1, &got);
+  EXPECT_LT(got, 0) << "the cache returned a position whose entry belongs to another MAC";
 }
 
 TEST_F(MacTableTest, PositionsAreBelowCapacity) {

@@ -15,6 +15,90 @@ uint64_t be48(const uint8_t* p) noexcept {
 uint64_t mac_value(const of::MacAddr& a) noexcept { return be48(a.data()); }
 
 constexpr uint16_t kTpidVlan = 0x8100, kTpidQinQ = 0x88a8, kEthIpv4 = 0x0800;
+constexpr uint16_t kEthIpv6 = 0x86dd;
+constexpr uint8_t kMaxTags = 8;
+constexpr uint8_t kProtoIcmp = 1, kProtoTcp = 6, kProtoUdp = 17;
+
+// The L4 fields of a packet that is not a fragment, its L4 header at 'l4'.
+void extract_l4(const uint8_t* frame, uint32_t len, uint32_t l4, FlowKey& key,
+                PacketLayout& layout) noexcept {
+  const uint32_t have = l4 <= len ? len - l4 : 0;
+  switch (key.ip_proto) {
+    case kProtoTcp:
+    case kProtoUdp:
+      // The ports are the first four bytes; a header cut shorter cannot be classified.
+      if (have < 4) {
+        layout.malformed = 1;
+        return;
+      }
+      key.l4_src = be16(frame + l4);
+      key.l4_dst = be16(frame + l4 + 2);
+      if (have >= (key.ip_proto == kProtoTcp ? 20u : 8u)) layout.l4 = static_cast<uint16_t>(l4);
+      return;
+    case kProtoIcmp:
+      if (key.eth_type != kEthIpv4) return;  // ICMPv4 fields need IPv4
+      if (have < 2) {
+        layout.malformed = 1;
+        return;
+      }
+      key.l4_src = frame[l4];
+      key.l4_dst = frame[l4 + 1];
+      if (have >= 4) layout.l4 = static_cast<uint16_t>(l4);
+      return;
+    default:
+      return;
+  }
+}
+
+void extract_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, FlowKey& key,
+                  PacketLayout& layout) noexcept {
+  if (off + 20 > len) return;
+  const uint8_t* ip = frame + off;
+  const uint32_t ihl = (ip[0] & 0x0f) * 4u;
+  if ((ip[0] >> 4) != 4 || ihl < 20 || off + ihl > len) return;
+  layout.ihl_ok = 1;
+  key.ip_proto = ip[9];
+  key.ipv4_src = be32(ip + 12);
+  key.ipv4_dst = be32(ip + 16);
+  const uint16_t frag = be16(ip + 6);
+  if ((frag & 0x3fff) != 0) {  // MF set or a non-zero offset
+    key.ip_frag = static_cast<uint8_t>(kFragAny | ((frag & 0x1fff) != 0 ? kFragLater : 0));
+    return;  // no L4 fields for fragments
+  }
+  extract_l4(frame, len, off + ihl, key, layout);
+}
+
+void extract_ipv6(const uint8_t* frame, uint32_t len, uint32_t off, FlowKey& key,
+                  PacketLayout& layout) noexcept {
+  if (off + 40 > len || (frame[off] >> 4) != 6) return;
+  layout.ipv6 = 1;
+  uint8_t next = frame[off + 6];
+  uint32_t at = off + 40;
+  for (unsigned n = 0;; ++n) {
+    const bool extension = next == 0 || next == 43 || next == 44 || next == 51 || next == 60;
+    if (!extension) break;
+    if (n == kMaxIpv6Extensions || at + 8 > len) {
+      // Too many to follow, or cut short: the upper-layer protocol is unknown.
+      key.ip_proto = next;
+      layout.malformed = 1;
+      return;
+    }
+    const uint8_t* h = frame + at;
+    if (next == 44) {  // Fragment: 8 bytes; offset in the upper 13 bits, M in the lowest
+      const uint16_t frag = be16(h + 2);
+      key.ip_frag = static_cast<uint8_t>(kFragAny | ((frag & 0xfff8) != 0 ? kFragLater : 0));
+      at += 8;
+    } else if (next == 51) {  // AH: length in 4-byte units, minus 2
+      at += (uint32_t{h[1]} + 2) * 4;
+    } else {  // length in 8-byte units, not counting the first
+      at += (uint32_t{h[1]} + 1) * 8;
+    }
+    next = h[0];
+  }
+  key.ip_proto = next;
+  if (key.ip_frag != 0) return;  // no L4 fields for fragments
+  extract_l4(frame, len, at, key, layout);
+}
 
 }  // namespace
 
@@ -55,6 +139,10 @@ void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t 
   uint16_t type = be16(frame + off);
   bool outer = true;
   while ((type == kTpidVlan || type == kTpidQinQ) && off + 6 <= len) {
+    if (layout.tags == kMaxTags) {  // a frame of tags and nothing else worth reading
+      layout.malformed = 1;
+      return;
+    }
     const uint16_t vid = be16(frame + off + 2) & 0xfff;
     if (outer && vid != 0) key.vlan_vid = static_cast<uint16_t>(of::kVidPresent | vid);
     outer = false;
@@ -65,35 +153,18 @@ void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t 
   key.eth_type = type;
   off += 2;
   layout.l3 = static_cast<uint16_t>(off);
-  if (type != kEthIpv4 || off + 20 > len) return;
-  const uint8_t* ip = frame + off;
-  const uint32_t ihl = (ip[0] & 0x0f) * 4u;
-  if ((ip[0] >> 4) != 4 || ihl < 20 || off + ihl > len) return;
-  layout.ihl_ok = 1;
-  key.ip_proto = ip[9];
-  key.ipv4_src = be32(ip + 12);
-  key.ipv4_dst = be32(ip + 16);
-  if ((be16(ip + 6) & 0x1fff) != 0) return;  // a later fragment: no L4 header
-  const uint32_t l4 = off + ihl;
-  switch (key.ip_proto) {
-    case 6:
-      if (l4 + 20 > len) return;
-      break;
-    case 17:
-      if (l4 + 8 > len) return;
-      break;
-    case 1:
-      if (l4 + 4 > len) return;
-      key.l4_src = frame[l4];
-      key.l4_dst = frame[l4 + 1];
-      layout.l4 = static_cast<uint16_t>(l4);
-      return;
-    default:
-      return;
+  if (type == kEthIpv4) {
+    extract_ipv4(frame, len, off, key, layout);
+  } else if (type == kEthIpv6) {
+    extract_ipv6(frame, len, off, key, layout);
   }
-  key.l4_src = be16(frame + l4);
-  key.l4_dst = be16(frame + l4 + 2);
-  layout.l4 = static_cast<uint16_t>(l4);
+}
+
+bool is_ip_fragment(const uint8_t* frame, uint32_t len) noexcept {
+  FlowKey key;
+  PacketLayout layout;
+  extract_key(frame, len, 0, 0, key, layout);
+  return key.ip_frag != 0;
 }
 
 }  // namespace sluice::dp

@@ -3,7 +3,22 @@
 //
 // Values are numbers in host order (a MAC is its 48 bits read big-endian). vlan_vid is the
 // OpenFlow wire form: 0 when untagged, 0x1000|vid when tagged. A field whose OpenFlow
-// prerequisite does not hold is 0 (ip_proto and L4 on non-IPv4 frames, L4 on later fragments).
+// prerequisite does not hold is 0 (ip_proto and L4 on non-IP frames).
+//
+// IPv4 and IPv6 both give ip_proto and the L4 fields. IPv6's extension headers (hop-by-hop,
+// routing, fragment, destination options, AH) are followed, at most kMaxIpv6Extensions of them;
+// ip_proto is the upper-layer protocol after them.
+//
+// Fragments (OpenFlow's OFPC_FRAG_NORMAL, as Open vSwitch's "normal" mode): ip_frag says
+// whether the packet is a fragment (kFragAny) and a later one (kFragLater); the L4 fields of
+// every fragment, the first included, are 0 (OpenFlow 1.0 figure 3), so a port rule never
+// matches a fragment by accident. OFPC_FRAG_DROP drops fragments before any table.
+//
+// A packet that is not a fragment but whose L4 header is too short to hold the fields a rule
+// could match (fewer than 4 bytes of TCP or UDP, 2 of ICMP), or an IPv6 packet whose extension
+// chain is cut short or longer than the bound, is 'malformed': the openflow stage drops it
+// rather than let it pass rules it was built to slip past. Ports are read from a truncated
+// TCP header (>= 4 bytes) too; only rewrites need the whole header.
 // TCP and UDP ports share l4_src/l4_dst, ICMP type/code use them too: a flow can match only one
 // of these, because its match must name ip_proto (the codec enforces the prerequisites).
 // Std C++ only.
@@ -29,7 +44,8 @@ struct alignas(64) FlowKey {
   uint16_t l4_src = 0;     // word 6
   uint16_t l4_dst = 0;
   uint8_t ip_proto = 0;
-  uint8_t pad_[3] = {};
+  uint8_t ip_frag = 0;     // kFragAny | kFragLater
+  uint8_t pad_[2] = {};
   uint64_t pad2_ = 0;      // word 7
 
   static constexpr unsigned kWords = 7;  // words that carry fields
@@ -41,12 +57,17 @@ struct alignas(64) FlowKey {
 };
 static_assert(sizeof(FlowKey) == 64);
 
+inline constexpr uint8_t kFragAny = 1, kFragLater = 2;
+inline constexpr unsigned kMaxIpv6Extensions = 8;
+
 // Where the headers sit in the frame, for actions that rewrite them.
 struct PacketLayout {
   uint16_t l3 = 0;  // offset of the IPv4 header (or of whatever follows the tags)
-  uint16_t l4 = 0;  // offset of the L4 header; 0 when there is none to rewrite
+  uint16_t l4 = 0;  // offset of the whole L4 header; 0 when there is none to rewrite
   uint8_t tags = 0;  // VLAN tags in front of the EtherType
-  uint8_t ihl_ok = 0;
+  uint8_t ihl_ok = 0;     // a whole IPv4 header at l3
+  uint8_t ipv6 = 0;       // a whole IPv6 base header at l3
+  uint8_t malformed = 0;  // see above: the packet cannot be classified safely
 };
 
 // A match as a (value, mask) pair of keys: the mask has all bits of every matched field's
@@ -57,9 +78,14 @@ struct MaskedKey {
 };
 MaskedKey masked_key(const of::Match& m) noexcept;
 
-// Reads the key of an Ethernet frame (VLAN tags 0x8100/0x88a8, then IPv4/TCP/UDP/ICMP) and
-// where its headers are. 'len' is what may be read. A VID-0 (priority) tag counts as absent.
+// Reads the key of an Ethernet frame (VLAN tags 0x8100/0x88a8, then IPv4 or IPv6 and TCP, UDP
+// or ICMP) and where its headers are. 'len' is what may be read. A VID-0 (priority) tag counts
+// as absent.
 void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
                  FlowKey& key, PacketLayout& layout) noexcept;
+
+// True if the frame is an IPv4 fragment or an IPv6 packet with a Fragment header (as
+// extract_key() sees it: the parse stage and the openflow stage agree).
+bool is_ip_fragment(const uint8_t* frame, uint32_t len) noexcept;
 
 }  // namespace sluice::dp

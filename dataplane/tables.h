@@ -64,6 +64,8 @@ struct Tables {
   // the flows are exactly the L2 shapes (docs/architecture.md). true: the "openflow" stage runs
   // 'program' (every table a classifier; the learning table, if any, runs the L2 logic below).
   bool general = false;
+  // OFPC_FRAG_DROP (SET_CONFIG): the parse stage drops IP fragments, on either path.
+  bool frag_drop = false;
   std::unique_ptr<const OfProgram> program;
   std::array<PortRuntime, kMaxPorts> ports{};
   std::vector<uint16_t> active_slots;  // slots with a started port, for the rx loop

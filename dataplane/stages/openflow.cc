@@ -290,7 +290,8 @@ class Exec {
       case Field::kUdpSrc:
       case Field::kUdpDst: {
         const bool tcp = op.field == Field::kTcpSrc || op.field == Field::kTcpDst;
-        if (!ipv4 || l.l4 == 0 || k.ip_proto != (tcp ? 6 : 17)) return;
+        const bool ip = ipv4 || (k.eth_type == 0x86dd && l.ipv6);
+        if (!ip || l.l4 == 0 || k.ip_proto != (tcp ? 6 : 17)) return;
         const bool src = op.field == Field::kTcpSrc || op.field == Field::kUdpSrc;
         uint8_t* port = p + l.l4 + (src ? 0 : 2);
         const uint16_t from = rd16(port), to = static_cast<uint16_t>(op.value);
@@ -336,9 +337,35 @@ OfDrop from_l2(L2Drop d) noexcept {
     case L2Drop::kMacLimit: return OfDrop::kMacLimit;
     case L2Drop::kStaticMacConflict: return OfDrop::kStaticMacConflict;
     case L2Drop::kHairpin: return OfDrop::kHairpin;
+    case L2Drop::kVlanMacLimit: return OfDrop::kVlanMacLimit;
     case L2Drop::kCount: break;
   }
   return OfDrop::kNoOutput;
+}
+
+// The key of 'm'. Headers that run past the first segment are read from a copy (bounded); the
+// layout then offers for rewriting only what lies in the first segment.
+void packet_key(const rte_mbuf* m, uint32_t in_port, FlowKey& key, PacketLayout& layout) noexcept {
+  constexpr uint32_t kHeaderBytes = 512;
+  const uint32_t first = rte_pktmbuf_data_len(m);
+  const uint32_t total = rte_pktmbuf_pkt_len(m);
+  if (m->nb_segs <= 1 || first >= kHeaderBytes || first >= total) {
+    extract_key(rte_pktmbuf_mtod(m, const uint8_t*), first, in_port, 0, key, layout);
+    return;
+  }
+  uint8_t copy[kHeaderBytes];
+  const uint32_t n = std::min(total, kHeaderBytes);
+  const auto* p = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, n, copy));
+  if (p == nullptr) {  // a chain shorter than it claims
+    key = FlowKey{};
+    layout = PacketLayout{};
+    layout.malformed = 1;
+    return;
+  }
+  extract_key(p, n, in_port, 0, key, layout);
+  if (layout.l4 != 0 && uint32_t{layout.l4} + 20 > first) layout.l4 = 0;
+  if (uint32_t{layout.l3} + 60 > first) layout.ihl_ok = 0;
+  if (uint32_t{layout.l3} + 40 > first) layout.ipv6 = 0;
 }
 
 // A VID-0 (priority) tag carries no VLAN: remove it so the frame is plainly untagged.
@@ -384,7 +411,7 @@ void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
   FlowKey key;
   PacketLayout layout;
   const uint32_t in_port = in_slot < kMaxPorts ? t.ports[in_slot].of_port : of::port_no::kController;
-  extract_key(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in_port, 0, key, layout);
+  packet_key(m, in_port, key, layout);
   Exec(ctx, prog, in_slot, st, tokens, to_table, to_table_arg).run_ops(m, key, layout, ops, n, last);
 }
 
@@ -415,8 +442,11 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       continue;
     }
     strip_priority_tag(m);
-    extract_key(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
-                t.ports[burst.meta[i].in_slot].of_port, 0, st.key, st.layout);
+    packet_key(m, t.ports[burst.meta[i].in_slot].of_port, st.key, st.layout);
+    if (st.layout.malformed) {
+      st.done = true;
+      st.verdict = static_cast<uint8_t>(OfDrop::kMalformedIp);
+    }
   }
 
   FlowCountBatch flows(ctx.counters->flows);

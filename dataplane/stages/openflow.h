@@ -11,8 +11,9 @@
 // forwards like the L2 stage (bridge domain from metadata, egress from the flood group).
 //
 // Drops (stage "openflow"): port_down (the ingress port is administratively down), table_miss (no flow matched and nothing was sent), no_output (the
-// pipeline ended with nothing sent), no_tag_room (push_vlan without headroom), and the L2
-// drops of the learning table. Output-side drops are counted by the pipeline (unknown_port,
+// pipeline ended with nothing sent), no_tag_room (push_vlan without headroom), malformed_ip
+// (an L3/L4 header the key cannot be read from safely: see flow_key.h), and the L2 drops of the
+// learning table. Output-side drops are counted by the pipeline (unknown_port,
 // output_to_in_port, no_mbuf_for_copy, group_no_live_bucket, ...).
 // Counters: per flow, per table (lookups, matches).
 // Threading: one instance per worker.
@@ -38,11 +39,14 @@ enum class OfDrop : uint8_t {
   kMacLimit,
   kStaticMacConflict,
   kHairpin,
+  kVlanMacLimit,
+  kMalformedIp,
   kCount
 };
-inline constexpr std::array<const char*, 10> kOfDropNames = {
+inline constexpr std::array<const char*, 12> kOfDropNames = {
     "none",          "port_down",  "table_miss", "no_output",           "no_tag_room", "no_bridge_domain",
-    "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin"};
+    "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin", "vlan_mac_limit",
+    "malformed_ip"};
 static_assert(kOfDropNames.size() == static_cast<size_t>(OfDrop::kCount));
 
 // PACKET_OUT: runs 'actions' on 'm', which it takes, as a frame from 'in_slot' (kNoSlot: from

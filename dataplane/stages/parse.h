@@ -1,8 +1,15 @@
-// ParseStage: reads each frame's Ethernet and 802.1Q headers once into PacketMeta.
+// ParseStage: reads each frame's Ethernet and VLAN headers once into PacketMeta.
+//
+// A tag is 802.1Q (TPID 0x8100) or 802.1ad (0x88a8), as the OpenFlow pipeline's parser reads
+// them, so both pipelines classify a frame alike. A VID-0 tag is a priority tag: the frame
+// counts as untagged.
 //
 // Edges: pass → ingress. Drops: runt (shorter than an Ethernet header, or the header is not in
-// the first segment), truncated_vlan (802.1Q TPID without a whole tag), reserved_vlan (VID
-// 4095). A VID-0 tag is a priority tag: the frame counts as untagged.
+// the first segment), truncated_vlan (TPID without a whole tag), reserved_vlan (VID 4095),
+// double_tagged (a priority tag followed by another tag: such a frame would enter a port's
+// untagged VLAN — an access VLAN, or a trunk's native one — and leave carrying the inner VID,
+// the "VLAN hopping" attack), ip_fragment (an IPv4 or IPv6 fragment while the switch's
+// OpenFlow configuration is OFPC_FRAG_DROP).
 // Counters: per-stage packets, cycles, drops. Configured by: nothing. Threading: any worker.
 #pragma once
 
@@ -12,9 +19,17 @@
 
 namespace sluice::dp {
 
-enum class ParseDrop : uint8_t { kNone = 0, kRunt, kTruncatedVlan, kReservedVlan, kCount };
-inline constexpr std::array<const char*, 4> kParseDropNames = {"none", "runt", "truncated_vlan",
-                                                               "reserved_vlan"};
+enum class ParseDrop : uint8_t {
+  kNone = 0,
+  kRunt,
+  kTruncatedVlan,
+  kReservedVlan,
+  kDoubleTagged,
+  kIpFragment,
+  kCount
+};
+inline constexpr std::array<const char*, 6> kParseDropNames = {
+    "none", "runt", "truncated_vlan", "reserved_vlan", "double_tagged", "ip_fragment"};
 static_assert(kParseDropNames.size() == static_cast<size_t>(ParseDrop::kCount));
 
 class ParseStage final : public Stage {

@@ -180,26 +180,43 @@ TEST(FlowKeyTest, Ipv4OptionsMoveTheL4Header) {
   EXPECT_EQ(e.key.l4_dst, 2000);
 }
 
-TEST(FlowKeyTest, FirstFragmentHasL4LaterFragmentsDoNot) {
-  std::vector<uint8_t> first = eth().ipv4(ip("10.0.0.1"), ip("10.0.0.2")).tcp(5, 6).bytes();
+// OFPC_FRAG_NORMAL as OpenFlow (1.0 figure 3) and Open vSwitch's "normal" mode have it: no
+// fragment has L4 fields, the first included, and ip_frag tells fragments apart.
+TEST(FlowKeyTest, FragmentsHaveNoL4FieldsAndCarryIpFrag) {
+  std::vector<uint8_t> whole = eth().ipv4(ip("10.0.0.1"), ip("10.0.0.2")).tcp(5, 6).bytes();
+  const Extracted w = extract(whole);
+  EXPECT_EQ(w.key.ip_frag, 0);
+  EXPECT_EQ(w.key.l4_dst, 6);
+
+  std::vector<uint8_t> first = whole;
   set_frag(first, 0x2000);  // MF, offset 0
   const Extracted f = extract(first);
-  EXPECT_EQ(f.key.l4_src, 5);
-  EXPECT_EQ(f.key.l4_dst, 6);
-  EXPECT_EQ(f.layout.l4, 34);
+  EXPECT_EQ(f.key.ip_frag, kFragAny);
+  EXPECT_EQ(f.key.ip_proto, 6);
+  EXPECT_EQ(f.key.l4_src, 0);
+  EXPECT_EQ(f.key.l4_dst, 0);
+  EXPECT_EQ(f.layout.l4, 0);
+  EXPECT_FALSE(f.layout.malformed);
+  EXPECT_TRUE(is_ip_fragment(first.data(), static_cast<uint32_t>(first.size())));
+  EXPECT_FALSE(is_ip_fragment(whole.data(), static_cast<uint32_t>(whole.size())));
 
-  std::vector<uint8_t> later = first;
+  std::vector<uint8_t> later = whole;
   set_frag(later, 0x2000 | 185);  // MF, offset 1480
   const Extracted l = extract(later);
+  EXPECT_EQ(l.key.ip_frag, kFragAny | kFragLater);
   EXPECT_EQ(l.key.ip_proto, 6);
   EXPECT_EQ(l.key.ipv4_src, ip("10.0.0.1"));
   EXPECT_EQ(l.key.l4_src, 0);
-  EXPECT_EQ(l.key.l4_dst, 0);
   EXPECT_EQ(l.layout.l4, 0);
 
-  std::vector<uint8_t> last = first;
+  std::vector<uint8_t> last = whole;
   set_frag(last, 1);  // no MF, offset 8: the last fragment
+  EXPECT_EQ(extract(last).key.ip_frag, kFragAny | kFragLater);
   EXPECT_EQ(extract(last).key.l4_src, 0);
+  std::vector<uint8_t> df = whole;
+  set_frag(df, 0x4000);  // DF only: not a fragment
+  EXPECT_EQ(extract(df).key.ip_frag, 0);
+  EXPECT_EQ(extract(df).key.l4_dst, 6);
   std::vector<uint8_t> icmp_later = icmp_frame(8, 0);
   set_frag(icmp_later, 0x0010);
   EXPECT_EQ(extract(icmp_later).key.l4_src, 0);
@@ -259,27 +276,143 @@ TEST(FlowKeyTest, TruncatedIpv4HeaderKeepsL2Only) {
   }
 }
 
-TEST(FlowKeyTest, TruncatedL4HeaderKeepsIpv4Only) {
+// A header cut short still gives the fields it holds (the ports are its first four bytes);
+// one too short to hold them is malformed (the openflow stage drops it), never "no L4".
+TEST(FlowKeyTest, TruncatedL4HeaderKeepsPortsOrIsMalformed) {
   struct Case {
     std::vector<uint8_t> frame;
-    size_t full;  // bytes the L4 header needs past the 34 of Ethernet + IPv4
+    size_t full;    // bytes the L4 header needs past the 34 of Ethernet + IPv4 (rewrites)
+    size_t fields;  // bytes that hold the matchable fields
   };
   const Case cases[] = {
-      {eth().ipv4(ip("10.0.0.1"), ip("10.0.0.2")).tcp(1, 2).bytes(), 20},
-      {eth().ipv4(ip("10.0.0.1"), ip("10.0.0.2")).udp(1, 2).bytes(), 8},
-      {icmp_frame(8, 0), 4},
+      {eth().ipv4(ip("10.0.0.1"), ip("10.0.0.2")).tcp(1, 2).bytes(), 20, 4},
+      {eth().ipv4(ip("10.0.0.1"), ip("10.0.0.2")).udp(1, 2).bytes(), 8, 4},
+      {icmp_frame(8, 3), 4, 2},
   };
   for (const Case& c : cases) {
+    const int proto = c.frame[23];
     std::vector<uint8_t> cut(c.frame.begin(), c.frame.begin() + 34 + c.full - 1);
     const Extracted e = extract(cut);
     EXPECT_EQ(e.key.ip_proto, c.frame[23]);
     EXPECT_EQ(e.key.ipv4_dst, ip("10.0.0.2"));
-    EXPECT_EQ(e.key.l4_src, 0);
-    EXPECT_EQ(e.key.l4_dst, 0);
-    EXPECT_EQ(e.layout.l4, 0);
+    EXPECT_EQ(e.key.l4_src, proto == 1 ? 8 : 1) << proto;
+    EXPECT_EQ(e.key.l4_dst, proto == 1 ? 3 : 2) << proto;
+    EXPECT_EQ(e.layout.l4, 0) << proto;  // not rewritable
+    EXPECT_FALSE(e.layout.malformed) << proto;
     std::vector<uint8_t> exact(c.frame.begin(), c.frame.begin() + 34 + c.full);
-    EXPECT_EQ(extract(exact).layout.l4, 34) << int{c.frame[23]};
+    EXPECT_EQ(extract(exact).layout.l4, 34) << proto;
+    std::vector<uint8_t> tiny(c.frame.begin(), c.frame.begin() + 34 + c.fields - 1);
+    const Extracted t = extract(tiny);
+    EXPECT_TRUE(t.layout.malformed) << proto;
+    EXPECT_EQ(t.key.l4_src, 0) << proto;
   }
+}
+
+// IPv6: ip_proto and the ports after the extension headers; fragments; bounds.
+std::vector<uint8_t> ipv6_frame(uint8_t next, const std::vector<uint8_t>& after) {
+  std::vector<uint8_t> b = eth().ether_type(0x86dd).bytes();
+  b.resize(14);
+  const uint16_t plen = static_cast<uint16_t>(after.size());
+  std::vector<uint8_t> h = {0x60, 0, 0, 0, static_cast<uint8_t>(plen >> 8),
+                            static_cast<uint8_t>(plen), next, 64};
+  h.resize(40, 0x11);  // addresses
+  b.insert(b.end(), h.begin(), h.end());
+  b.insert(b.end(), after.begin(), after.end());
+  return b;
+}
+std::vector<uint8_t> tcp_header(uint16_t sport, uint16_t dport) {
+  std::vector<uint8_t> t(20, 0);
+  t[0] = static_cast<uint8_t>(sport >> 8), t[1] = static_cast<uint8_t>(sport);
+  t[2] = static_cast<uint8_t>(dport >> 8), t[3] = static_cast<uint8_t>(dport);
+  t[12] = 0x50;
+  return t;
+}
+// An 8-byte extension header (hop-by-hop, routing, destination options) or fragment header.
+std::vector<uint8_t> ext(uint8_t next, uint16_t frag_word = 0) {
+  return {next, 0, static_cast<uint8_t>(frag_word >> 8), static_cast<uint8_t>(frag_word), 0, 0, 0, 0};
+}
+std::vector<uint8_t> cat(std::vector<std::vector<uint8_t>> parts) {
+  std::vector<uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+TEST(FlowKeyTest, Ipv6TcpAndUdpPortsAreRead) {
+  const Extracted t = extract(ipv6_frame(6, tcp_header(40000, 22)));
+  EXPECT_EQ(t.key.eth_type, 0x86dd);
+  EXPECT_EQ(t.key.ip_proto, 6);
+  EXPECT_EQ(t.key.l4_src, 40000);
+  EXPECT_EQ(t.key.l4_dst, 22);
+  EXPECT_EQ(t.layout.l4, 54);
+  EXPECT_EQ(t.layout.ipv6, 1);
+  EXPECT_EQ(t.key.ipv4_src, 0u);  // IPv4 fields stay 0
+  const Extracted u = extract(ipv6_frame(17, {0, 53, 0x13, 0x88, 0, 8, 0, 0}));
+  EXPECT_EQ(u.key.ip_proto, 17);
+  EXPECT_EQ(u.key.l4_src, 53);
+  EXPECT_EQ(u.key.l4_dst, 5000);
+  // ICMPv6 (58) has no icmpv4 fields.
+  EXPECT_EQ(extract(ipv6_frame(58, {128, 0, 0, 0, 0, 0, 0, 0})).key.l4_src, 0);
+}
+
+TEST(FlowKeyTest, Ipv6ExtensionHeadersAreFollowed) {
+  // hop-by-hop → routing → destination options → TCP
+  const Extracted e = extract(ipv6_frame(0, cat({ext(43), ext(60), ext(6), tcp_header(1, 443)})));
+  EXPECT_EQ(e.key.ip_proto, 6);
+  EXPECT_EQ(e.key.l4_dst, 443);
+  EXPECT_EQ(e.layout.l4, 54 + 24);
+  // A longer option header: length 1 = 16 bytes.
+  std::vector<uint8_t> long_opts = ext(17);
+  long_opts[1] = 1;
+  long_opts.resize(16, 0);
+  const Extracted l = extract(ipv6_frame(60, cat({long_opts, {0, 7, 0, 9, 0, 8, 0, 0}})));
+  EXPECT_EQ(l.key.ip_proto, 17);
+  EXPECT_EQ(l.key.l4_dst, 9);
+  // AH: length in 4-byte units minus 2 (a 12-byte AH has length 1).
+  std::vector<uint8_t> ah = {6, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(extract(ipv6_frame(51, cat({ah, tcp_header(2, 80)}))).key.l4_dst, 80);
+}
+
+TEST(FlowKeyTest, Ipv6FragmentHeaderMarksFragments) {
+  const Extracted first = extract(ipv6_frame(44, cat({ext(6, 0x0001), tcp_header(1, 22)})));
+  EXPECT_EQ(first.key.ip_frag, kFragAny);
+  EXPECT_EQ(first.key.ip_proto, 6);
+  EXPECT_EQ(first.key.l4_dst, 0);  // no L4 fields for fragments
+  const Extracted later = extract(ipv6_frame(44, cat({ext(6, 0x0008 * 10), tcp_header(1, 22)})));
+  EXPECT_EQ(later.key.ip_frag, kFragAny | kFragLater);
+  // An atomic fragment (offset 0, no M) is still a fragment header: treated as a fragment.
+  EXPECT_EQ(extract(ipv6_frame(44, cat({ext(6), tcp_header(1, 22)}))).key.ip_frag, kFragAny);
+}
+
+TEST(FlowKeyTest, Ipv6ChainTooLongOrCutShortIsMalformed) {
+  // n destination-options headers, the last naming TCP.
+  auto chain = [](unsigned n) {
+    std::vector<std::vector<uint8_t>> parts;
+    for (unsigned i = 0; i < n; ++i) parts.push_back(ext(i + 1 == n ? 6 : 60));
+    parts.push_back(tcp_header(1, 22));
+    return ipv6_frame(60, cat(parts));
+  };
+  const Extracted e = extract(chain(kMaxIpv6Extensions + 1));
+  EXPECT_TRUE(e.layout.malformed);
+  EXPECT_EQ(e.key.l4_dst, 0);
+  const Extracted ok = extract(chain(kMaxIpv6Extensions));  // exactly the bound
+  EXPECT_FALSE(ok.layout.malformed);
+  EXPECT_EQ(ok.key.l4_dst, 22);
+  // A chain cut inside an extension header.
+  std::vector<uint8_t> cut = ipv6_frame(0, cat({ext(6), tcp_header(1, 22)}));
+  cut.resize(14 + 40 + 5);
+  EXPECT_TRUE(extract(cut).layout.malformed);
+  // A truncated base header is only "not IPv6" (nothing to match but the EtherType).
+  std::vector<uint8_t> base = ipv6_frame(6, tcp_header(1, 22));
+  base.resize(14 + 39);
+  EXPECT_FALSE(extract(base).layout.malformed);
+  EXPECT_EQ(extract(base).key.ip_proto, 0);
+}
+
+TEST(FlowKeyTest, TooManyTagsIsMalformed) {
+  PacketBuilder b = eth();
+  for (int i = 0; i < 9; ++i) b.vlan(static_cast<uint16_t>(10 + i));
+  const std::vector<uint8_t> f = b.ipv4(ip("10.0.0.1"), ip("10.0.0.2")).udp(1, 2).bytes();
+  EXPECT_TRUE(extract(f).layout.malformed);
 }
 
 TEST(FlowKeyTest, IhlLongerThanTheFrameIsNotParsed) {

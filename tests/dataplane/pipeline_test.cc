@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "dataplane/mac_table.h"
+#include "dataplane/stages/parse.h"
+#include "openflow/oxm.h"
 #include "tests/testlib/eal_environment.h"
 #include "tests/testlib/harness.h"
 #include "tests/testlib/of_builders.h"
@@ -484,6 +486,107 @@ TEST_P(PipelineTest, RxAndTxByteCounters) {
   EXPECT_EQ(h_->flow_bytes(b_.ingress_counter(1, 0)), 142u + 242u);
 }
 
+// ---- Hardening ----
+
+// A port can be sent more than a burst's worth in one burst: here every frame goes to port 2
+// by an apply-output, then again by the learning table's flood. The transmit buffer is a burst
+// (32) per port; it must be flushed when full, not written past.
+TEST_P(PipelineTest, MoreThanABurstToOnePortInOneBurst) {
+  of::FlowMod fm;  // table 0: in_port=1 → output:2, metadata=100, goto the learning table
+  fm.priority = 1000;
+  fm.match.present = of::field_bit(of::Field::kInPort);
+  fm.match.in_port = 1;
+  fm.instructions.present = of::instr::kApplyActions | of::instr::kWriteMetadata | of::instr::kGotoTable;
+  fm.instructions.apply_actions = test::actions({test::output(2)});
+  fm.instructions.metadata = 100;
+  fm.instructions.metadata_mask = 0xfff;
+  fm.instructions.goto_table = 1;
+  ASSERT_TRUE(b_.apply(fm));
+  h_->install(b_);
+  ASSERT_TRUE(h_->tables().general);
+  std::vector<std::vector<uint8_t>> injected;
+  for (uint32_t i = 0; i < kBurstSize; ++i) {
+    const auto p = frame(test::kBroadcast, kA, 18 + i);
+    injected.push_back(p.bytes());
+    ASSERT_TRUE(h_->inject(0, p));
+  }
+  EXPECT_EQ(h_->poll(), kBurstSize);
+  auto sent = all_sent();
+  ASSERT_EQ(sent[1].size(), 2u * kBurstSize);  // 32 outputs + 32 flood copies
+  ASSERT_EQ(sent[2].size(), kBurstSize);       // the flood, tagged 100 on the trunk
+  // Every frame arrives intact: the output copies first (a flush when the buffer filled),
+  // then the flood.
+  for (uint32_t i = 0; i < kBurstSize; ++i) {
+    EXPECT_EQ(sent[1][i], injected[i]) << i;
+    EXPECT_EQ(sent[1][kBurstSize + i], injected[i]) << i;
+  }
+  EXPECT_EQ(h_->port(1).tx_packets.get(), 2u * kBurstSize);
+  EXPECT_EQ(h_->port(1).tx_dropped.get(), 0u);
+}
+
+// VLAN hopping: priority tag + inner tag 200 on an access port of VLAN 100, and on a trunk
+// whose native VLAN is 300. Both pipelines drop it, with the same reason.
+TEST_P(PipelineTest, DoubleTaggedFrameDoesNotHopVlans) {
+  ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA).vlan(0).vlan(200)));
+  ASSERT_TRUE(h_->inject(2, frame(test::kBroadcast, kB).vlan(0, 0, 0x88a8).vlan(200)));
+  EXPECT_EQ(h_->poll(), 2u);
+  expect_only(all_sent(), {});
+  EXPECT_EQ(drops("parse", "double_tagged"), 2u);
+  EXPECT_EQ(h_->port(0).rx_dropped.get(), 1u);
+}
+
+// OFPC_FRAG_DROP: fragments go before any table, on either path; whole packets pass.
+TEST_P(PipelineTest, FragDropDropsFragmentsOnBothPaths) {
+  auto c = b_.compile(h_->ports());
+  c.tables->frag_drop = true;
+  h_->install(std::move(c));
+  ASSERT_EQ(h_->tables().general, general());
+  auto first = frame(test::kBroadcast, kA).bytes();
+  first[14 + 6] = 0x20;  // MF
+  auto later = frame(test::kBroadcast, kA).bytes();
+  later[14 + 7] = 0x10;  // offset 128
+  ASSERT_TRUE(h_->inject(0, PacketBuilder().raw(first)));
+  ASSERT_TRUE(h_->inject(0, PacketBuilder().raw(later)));
+  ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
+  EXPECT_EQ(h_->poll(), 3u);
+  auto sent = all_sent();
+  EXPECT_EQ(sent[1].size(), 1u);  // only the whole packet was flooded
+  EXPECT_EQ(drops("parse", "ip_fragment"), 2u);
+}
+
+// IPv6 L4 matches fire (ip_proto and ports read after the extension headers), and a packet
+// whose L4 header is too short to classify is dropped rather than passing the rule.
+TEST_P(PipelineTest, Ipv6PortRuleFiresAndMalformedL4IsDropped) {
+  of::FlowMod deny;  // table 0: ipv6,tcp,tp_dst=22 → drop (no instructions)
+  deny.priority = 2000;
+  of::match_exact(deny.match, of::Field::kEthType, 0x86dd);
+  of::match_exact(deny.match, of::Field::kIpProto, 6);
+  of::match_exact(deny.match, of::Field::kTcpDst, 22);
+  ASSERT_TRUE(b_.apply(deny));
+  h_->install(b_);
+  ASSERT_TRUE(h_->tables().general);
+  auto v6 = [](uint8_t first_next, std::vector<uint8_t> l4) {
+    std::vector<uint8_t> ip = {0x60, 0, 0, 0, 0, static_cast<uint8_t>(l4.size()), first_next, 64};
+    ip.resize(40, 0x20);
+    ip.insert(ip.end(), l4.begin(), l4.end());
+    return PacketBuilder().eth(test::kBroadcast, kA).ether_type(0x86dd).raw(ip);
+  };
+  std::vector<uint8_t> tcp22(20, 0), tcp80(20, 0);
+  tcp22[3] = 22, tcp80[3] = 80, tcp22[12] = tcp80[12] = 0x50;
+  std::vector<uint8_t> hop_by_hop = {6, 0, 0, 0, 0, 0, 0, 0};
+  std::vector<uint8_t> behind = hop_by_hop;
+  behind.insert(behind.end(), tcp22.begin(), tcp22.end());
+  ASSERT_TRUE(h_->inject(0, v6(6, tcp22)));
+  ASSERT_TRUE(h_->inject(0, v6(0, behind)));  // the port behind a hop-by-hop header
+  ASSERT_TRUE(h_->inject(0, v6(6, tcp80)));
+  ASSERT_TRUE(h_->inject(0, v6(6, {0, 1})));  // 2 bytes of TCP: no ports to check
+  EXPECT_EQ(h_->poll(), 4u);
+  auto sent = all_sent();
+  EXPECT_EQ(sent[1].size(), 1u);  // only tcp_dst=80 was flooded
+  EXPECT_EQ(h_->stage_drops("openflow", "no_output"), 2u);
+  EXPECT_EQ(h_->stage_drops("openflow", "malformed_ip"), 1u);
+}
+
 TEST_P(PipelineTest, StagesAreParseThenL2FastPathOrOpenFlow) {
   auto stages = h_->pipeline().stages();
   ASSERT_EQ(stages.size(), 4u);
@@ -501,6 +604,40 @@ TEST_P(PipelineTest, StagesAreParseThenL2FastPathOrOpenFlow) {
     EXPECT_LE(s->drop_reason_names().size(), kMaxDropReasons);
     EXPECT_STREQ(s->drop_reason_names()[0], "none");
   }
+}
+
+// Counter blocks are fixed arrays (kMaxStages stages, kMaxDropReasons reasons each): a stage
+// list that does not fit is refused when the pipeline is built, not indexed past per packet.
+class TooManyReasonsStage final : public Stage {
+ public:
+  std::string_view name() const noexcept override { return "too_many"; }
+  std::span<const char* const> drop_reason_names() const noexcept override { return names_; }
+  void process(StageContext&, Burst&, Verdicts&) noexcept override {}
+
+ private:
+  std::array<const char*, kMaxDropReasons + 1> names_{};
+};
+
+TEST(PipelineLimits, MoreStagesThanCountersIsRefusedAtConstruction) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  auto build = [](size_t n) {
+    std::vector<std::unique_ptr<Stage>> stages;
+    for (size_t i = 0; i < n; ++i) stages.push_back(std::make_unique<ParseStage>());
+    Pipeline p(std::move(stages), nullptr, 0);
+  };
+  build(kMaxStages);  // fits
+  EXPECT_DEATH(build(kMaxStages + 1), "kMaxStages");
+}
+
+TEST(PipelineLimits, MoreDropReasonsThanCountersIsRefusedAtConstruction) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_DEATH(
+      {
+        std::vector<std::unique_ptr<Stage>> stages;
+        stages.push_back(std::make_unique<TooManyReasonsStage>());
+        Pipeline p(std::move(stages), nullptr, 0);
+      },
+      "drop reasons");
 }
 
 const auto kPaths = ::testing::Values(false, true);

@@ -76,12 +76,28 @@ TEST_F(ParseTest, PriorityTagCountsAsUntagged) {
   EXPECT_EQ(o.meta.ether_type, 0x0800);
 }
 
-TEST_F(ParseTest, ServiceTagIsNotParsedAsVlan) {
-  // Only TPID 0x8100 is a VLAN tag here; an 802.1ad outer tag is just an EtherType.
+TEST_F(ParseTest, ServiceTagIsAVlanTagAsInTheOpenFlowParser) {
+  // 802.1ad (0x88a8) is a tag for both pipelines: the OpenFlow key reads it as one, so the
+  // fast path must too (an access port then refuses it as tagged).
   Outcome o = run(frame().vlan(100, 0, 0x88a8).build(test_pool()));
   EXPECT_EQ(o.reason, "none");
-  EXPECT_EQ(o.meta.tagged, 0);
-  EXPECT_EQ(o.meta.ether_type, 0x88a8);
+  EXPECT_EQ(o.meta.tagged, 1);
+  EXPECT_EQ(o.meta.vid, 100);
+  EXPECT_EQ(o.meta.ether_type, 0x0800);
+}
+
+// VLAN hopping: a priority tag in front of a real tag would pass for untagged, enter the port's
+// untagged VLAN and leave carrying the inner VID.
+TEST_F(ParseTest, PriorityTagFollowedByAnotherTagIsDropped) {
+  EXPECT_EQ(run(frame().vlan(0).vlan(200).build(test_pool())).reason, "double_tagged");
+  EXPECT_EQ(run(frame().vlan(0, 5).vlan(200, 0, 0x88a8).build(test_pool())).reason, "double_tagged");
+  EXPECT_EQ(run(frame().vlan(0, 0, 0x88a8).vlan(7).build(test_pool())).reason, "double_tagged");
+  // A real outer tag with an inner one (QinQ on a trunk) is a tagged frame, not this.
+  Outcome q = run(frame().vlan(100).vlan(200).build(test_pool()));
+  EXPECT_EQ(q.reason, "none");
+  EXPECT_EQ(q.meta.vid, 100);
+  // A lone priority tag stays what it was.
+  EXPECT_EQ(run(frame().vlan(0).build(test_pool())).reason, "none");
 }
 
 TEST_F(ParseTest, RuntShorterThanEthernetHeader) {
@@ -147,7 +163,7 @@ TEST_F(ParseTest, EachPacketGetsItsOwnVerdict) {
 
 TEST_F(ParseTest, DropReasonTable) {
   auto names = stage_.drop_reason_names();
-  ASSERT_EQ(names.size(), 4u);
+  ASSERT_EQ(names.size(), 6u);
   EXPECT_STREQ(names[0], "none");
   EXPECT_EQ(stage_.name(), "parse");
 }

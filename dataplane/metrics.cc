@@ -102,6 +102,14 @@ class Collector final : public prometheus::Collectable {
       f.gauge("sluice_port_link_up", "1 if the port's link is up.", port,
               src_.ports->link_up(s) ? 1 : 0);
     }
+    constexpr const char* kRefusedHelp =
+        "PORT_ADDs refused before a device was created: by the device/option rules (argument) "
+        "or by the host checks on files, sockets and interfaces (host).";
+    const auto& refused = src_.ports->refusals();
+    f.counter("sluice_port_add_refused_total", kRefusedHelp, {{"reason", "argument"}},
+              static_cast<double>(refused.argument.load(std::memory_order_relaxed)));
+    f.counter("sluice_port_add_refused_total", kRefusedHelp, {{"reason", "host"}},
+              static_cast<double>(refused.host.load(std::memory_order_relaxed)));
   }
 
   void collect_stages(Families& f) const {

@@ -101,7 +101,10 @@ class ChannelServer {
  private:
   using Clock = std::chrono::steady_clock;
   // Server-local bookkeeping per slot (not in shared memory).
+  // The layout is computed once, at create(), from our own options: nothing in shared memory
+  // (ring_bytes, slot_count, counters a client may overwrite) is ever used for addressing.
   struct SlotState {
+    layout::SlotHeader* header = nullptr;
     ByteRing requests;  // we consume
     ByteRing replies;   // we produce
     std::deque<std::vector<uint8_t>> outbox;
@@ -127,6 +130,7 @@ class ChannelServer {
   void* base_ = nullptr;
   size_t map_bytes_ = 0;
   layout::RegionHeader* header_ = nullptr;
+  uint64_t generation_ = 0;
   std::vector<SlotState> slots_;
   Stats stats_{};
 };

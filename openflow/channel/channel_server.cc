@@ -135,10 +135,12 @@ Result<ChannelServer> ChannelServer::create(std::string_view name, Options opts)
   server.base_ = base;
   server.map_bytes_ = bytes;
   server.header_ = region::header_at(base);
+  server.generation_ = server.header_->generation;
   server.slots_.resize(opts.slots);
   const auto now = Clock::now();
   for (uint32_t s = 0; s < opts.slots; ++s) {
     SlotState& st = server.slots_[s];
+    st.header = region::slot_at(base, s, opts.ring_bytes);
     st.requests =
         ByteRing(region::ring_block_at(base, layout::request_ring_offset(s, opts.ring_bytes)),
                  opts.ring_bytes);
@@ -157,6 +159,7 @@ ChannelServer::ChannelServer(ChannelServer&& other) noexcept
       base_(std::exchange(other.base_, nullptr)),
       map_bytes_(std::exchange(other.map_bytes_, 0)),
       header_(std::exchange(other.header_, nullptr)),
+      generation_(other.generation_),
       slots_(std::move(other.slots_)),
       stats_(other.stats_) {}
 
@@ -169,6 +172,7 @@ ChannelServer& ChannelServer::operator=(ChannelServer&& other) noexcept {
     base_ = std::exchange(other.base_, nullptr);
     map_bytes_ = std::exchange(other.map_bytes_, 0);
     header_ = std::exchange(other.header_, nullptr);
+    generation_ = other.generation_;
     slots_ = std::move(other.slots_);
     stats_ = other.stats_;
   }
@@ -206,11 +210,11 @@ void ChannelServer::release_all() noexcept {
 uint32_t ChannelServer::slot_count() const noexcept { return static_cast<uint32_t>(slots_.size()); }
 
 uint64_t ChannelServer::generation() const noexcept {
-  return header_ != nullptr ? header_->generation : 0;
+  return header_ != nullptr ? generation_ : 0;
 }
 
 SlotHeader* ChannelServer::slot_header(uint32_t slot) const noexcept {
-  return region::slot_at(base_, slot, header_->ring_bytes);
+  return slots_[slot].header;
 }
 
 void ChannelServer::beat() noexcept {
@@ -313,9 +317,18 @@ void ChannelServer::send(uint32_t slot, std::span<const uint8_t> msg) {
     return;
   }
   SlotState& st = slots_[slot];
-  if (st.outbox.empty() && st.replies.try_write(msg) == ByteRing::WriteStatus::kOk) {
-    ++stats_.tx_messages;
-    return;
+  if (st.outbox.empty()) {
+    switch (st.replies.try_write(msg)) {
+      case ByteRing::WriteStatus::kOk:
+        ++stats_.tx_messages;
+        return;
+      case ByteRing::WriteStatus::kCorrupt:  // the client scribbled on its reply ring's tail
+        ++stats_.tx_dropped;
+        mark_broken(slot);
+        return;
+      default:
+        break;
+    }
   }
   st.outbox.emplace_back(msg.begin(), msg.end());
 }
@@ -328,7 +341,12 @@ bool ChannelServer::flush_slot(uint32_t slot) {
     return true;
   }
   while (!st.outbox.empty()) {
-    if (st.replies.try_write(st.outbox.front()) != ByteRing::WriteStatus::kOk) return false;
+    const auto status = st.replies.try_write(st.outbox.front());
+    if (status == ByteRing::WriteStatus::kCorrupt) {
+      mark_broken(slot);  // drops (and counts) the outbox
+      return true;
+    }
+    if (status != ByteRing::WriteStatus::kOk) return false;
     st.outbox.pop_front();
     ++stats_.tx_messages;
   }

@@ -113,6 +113,12 @@ class RawRegion {
     const uint32_t ring = header().ring_bytes;
     return ByteRing(static_cast<uint8_t*>(base_) + layout::request_ring_offset(slot, ring), ring);
   }
+  // A ring's tail counter, addressed with the ring size the test knows (not the header's).
+  std::atomic<uint64_t>& reply_tail(uint32_t slot, uint32_t ring_bytes) {
+    return *reinterpret_cast<std::atomic<uint64_t>*>(
+        static_cast<uint8_t*>(base_) + layout::reply_ring_offset(slot, ring_bytes) +
+        ByteRing::kLineBytes);
+  }
 
  private:
   void* base_ = nullptr;
@@ -603,6 +609,50 @@ TEST(Channel, CorruptFrameBreaksTheSlot) {
   ASSERT_TRUE(next.send(frame(5, 8)).has_value());
   ASSERT_TRUE(server.receive(broken_slot, msg));
   EXPECT_EQ(msg, frame(5, 8));
+}
+
+// A client may write anything into the region. The server addresses slots and rings only by the
+// layout it computed at create(), and takes an impossible reply-ring tail for corruption.
+TEST(Channel, GarbageInSharedFieldsIsNotTrusted) {
+  const std::string name = unique_name("garbage");
+  ShmCleanup cleanup{name};
+  constexpr uint32_t kRing = 1024;
+  auto server = make_server(name, {.slots = 3, .ring_bytes = kRing});
+  auto victim = make_client(name);
+  auto other = make_client(name);
+  ASSERT_EQ(victim.slot(), 0u);
+  ASSERT_EQ(other.slot(), 1u);
+  server.tick();
+  const uint64_t generation = server.generation();
+  // Fill the victim's reply ring (it never reads), so the next send must look at its tail.
+  for (uint32_t i = 0; i < kRing / 64; ++i) server.send(victim.slot(), frame(i, 64));
+  ASSERT_EQ(server.pending(victim.slot()), 0u);
+  RawRegion raw(name);
+  raw.header().ring_bytes = 0xfffffff0u;
+  raw.header().slot_count = 1000000;
+  raw.header().generation = 1;
+  raw.reply_tail(victim.slot(), kRing).store(uint64_t{1} << 40);  // "all of it is free"
+  // The other client is served as before: receive, send, tick, all at the right addresses.
+  ASSERT_TRUE(other.send(frame(100, 64)).has_value());
+  std::vector<uint8_t> msg;
+  ASSERT_TRUE(server.receive(other.slot(), msg));
+  EXPECT_EQ(msg, frame(100, 64));
+  server.send(other.slot(), frame(101, 200));
+  server.tick();
+  server.flush();
+  auto got = other.receive(msg, 1000ms);
+  ASSERT_TRUE(got.has_value() && *got);
+  EXPECT_EQ(msg, frame(101, 200));
+  EXPECT_TRUE(server.connected(other.slot()));
+  EXPECT_EQ(server.generation(), generation);
+  // The victim's lie is not taken as free space: its slot is dropped, its unread replies kept.
+  server.send(victim.slot(), frame(200, 64));
+  EXPECT_FALSE(server.connected(victim.slot()));
+  EXPECT_EQ(server.stats().broken_frames, 1u);
+  EXPECT_EQ(server.stats().tx_messages, kRing / 64 + 1);
+  raw.reply_tail(victim.slot(), kRing).store(0);
+  ASSERT_TRUE(victim.receive(msg, 100ms).value_or(false));
+  EXPECT_EQ(msg, frame(0, 64));
 }
 
 }  // namespace

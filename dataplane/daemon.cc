@@ -133,6 +133,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
   p->ports = std::make_unique<PortManager>(p->pool, n_workers, p->link_state.data(), host);
   auto channel = of::ChannelServer::create(opts.channel, {});
   if (!channel) return std::unexpected(channel.error());
+  if (!channel->notice().empty()) log_warning("control channel: %s", channel->notice().c_str());
   p->channel.emplace(std::move(*channel));
 
   ControlEnv env;

@@ -58,7 +58,9 @@ class ChannelServer {
   };
 
   // Creates /dev/shm/sluice.<name> (mode 0600), replacing a stale one; a new 'generation' each
-  // time. Fails if a live server (pid alive, heartbeat advancing) already serves 'name'.
+  // time. Fails if a live server (pid alive, heartbeat advancing) already serves 'name'. A
+  // region not owned by our euid with mode 0600 is never read (anyone may create files in
+  // /dev/shm): it is replaced, and notice() says what was found.
   static Result<ChannelServer> create(std::string_view name, Options opts);
 
   ChannelServer(ChannelServer&&) noexcept;
@@ -68,6 +70,8 @@ class ChannelServer {
   uint32_t slot_count() const noexcept;
   uint64_t generation() const noexcept;
   const std::string& name() const noexcept { return name_; }
+  // What create() found and replaced that was not ours (empty if nothing), for the log.
+  const std::string& notice() const noexcept { return notice_; }
 
   // Call about every 100 ms: bumps the server heartbeat; reclaims slots whose client died
   // (pid gone or client heartbeat stale > 3 s), resetting their rings. Slots whose client
@@ -131,6 +135,7 @@ class ChannelServer {
   size_t map_bytes_ = 0;
   layout::RegionHeader* header_ = nullptr;
   uint64_t generation_ = 0;
+  std::string notice_;
   std::vector<SlotState> slots_;
   Stats stats_{};
 };
@@ -140,7 +145,9 @@ class ChannelClient {
  public:
   // Opens the region and claims a free slot (CAS on the slot's owner word, with our pid).
   // Waits up to 'wait' for the region to appear (and for a slot to free up). Error text says
-  // why (no such channel, all slots busy, version mismatch, server gone).
+  // why (no such channel, all slots busy, version mismatch, server gone, or a region that is
+  // not owned by our euid or root, or that group/others may access: someone else's, which
+  // could feed us forged replies, is never used).
   static Result<ChannelClient> connect(std::string_view name, std::chrono::milliseconds wait);
 
   ChannelClient(ChannelClient&&) noexcept;

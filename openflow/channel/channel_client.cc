@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -54,7 +55,7 @@ std::expected<Mapped, Attempt> open_region(const std::string& shm_name, std::str
   const std::string where = "/dev/shm" + shm_name;
   const std::string quoted = region::quoted(name);
   Mapped m;
-  m.fd = ::shm_open(shm_name.c_str(), O_RDWR, 0);
+  m.fd = ::shm_open(shm_name.c_str(), O_RDWR | O_NOFOLLOW, 0);
   if (m.fd < 0) {
     const int err = errno;
     if (err == ENOENT) {
@@ -66,6 +67,18 @@ std::expected<Mapped, Attempt> open_region(const std::string& shm_name, std::str
         {"cannot open channel " + quoted + " (" + where + "): " + region::errno_text(err)}, false});
   }
   struct stat st {};
+  if (::fstat(m.fd, &st) == 0 &&
+      ((st.st_uid != ::geteuid() && st.st_uid != 0) || (st.st_mode & 077) != 0)) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    m.close();
+    // Retried: a starting sluiced replaces such a region.
+    return std::unexpected(Attempt{{"refusing channel " + quoted + ": " + where +
+                                    " is owned by uid " + std::to_string(st.st_uid) +
+                                    " with mode " + mode +
+                                    " (it must be ours or root's, without group/other access)"},
+                                   true});
+  }
   if (::fstat(m.fd, &st) != 0 || static_cast<size_t>(st.st_size) < sizeof(RegionHeader)) {
     m.close();
     return std::unexpected(Attempt{{"channel " + quoted + " is still being set up"}, true});

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <new>
 #include <thread>
 #include <utility>
@@ -31,13 +32,29 @@ constexpr auto kLiveServerProbe = std::chrono::milliseconds(300);
 uint64_t owner_pid(uint64_t owner) noexcept { return owner & 0xffffffffu; }
 
 // Looks at a region already under 'shm_name'. Fails if a live server still serves it;
-// otherwise returns its generation (0 if there is none or it is unreadable).
-Result<uint64_t> inspect_previous(const std::string& shm_name, std::string_view name) {
-  const int fd = ::shm_open(shm_name.c_str(), O_RDONLY, 0);
+// otherwise returns its generation (0 if there is none or it is unreadable). A region that is
+// not ours (owner not our euid, or mode not 0600) is not read at all: anybody can create files
+// in /dev/shm, and its contents could claim a live server to keep us from starting. Such a
+// region is described in 'notice' and replaced like a stale one.
+Result<uint64_t> inspect_previous(const std::string& shm_name, std::string_view name,
+                                  std::string& notice) {
+  const int fd = ::shm_open(shm_name.c_str(), O_RDONLY | O_NOFOLLOW, 0);
   if (fd < 0) return uint64_t{0};
   struct stat st {};
   void* p = nullptr;
-  if (::fstat(fd, &st) == 0 && static_cast<size_t>(st.st_size) >= sizeof(RegionHeader)) {
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return uint64_t{0};
+  }
+  if (st.st_uid != ::geteuid() || (st.st_mode & 07777) != 0600 || !S_ISREG(st.st_mode)) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    notice = "/dev/shm" + shm_name + " was owned by uid " + std::to_string(st.st_uid) +
+             " with mode " + mode + ", not ours with 0600: replaced without reading it";
+    ::close(fd);
+    return uint64_t{0};
+  }
+  if (static_cast<size_t>(st.st_size) >= sizeof(RegionHeader)) {
     p = ::mmap(nullptr, sizeof(RegionHeader), PROT_READ, MAP_SHARED, fd, 0);
   }
   ::close(fd);
@@ -109,7 +126,8 @@ Result<ChannelServer> ChannelServer::create(std::string_view name, Options opts)
                 std::to_string(opts.ring_bytes) + " must be a power of two in " +
                 std::to_string(kMinRingBytes) + ".." + std::to_string(ByteRing::kMaxCapacity));
   }
-  auto previous = inspect_previous(*shm_name, name);
+  std::string notice;
+  auto previous = inspect_previous(*shm_name, name, notice);
   if (!previous) return std::unexpected(previous.error());
 
   const std::string where = "/dev/shm" + *shm_name;
@@ -136,6 +154,7 @@ Result<ChannelServer> ChannelServer::create(std::string_view name, Options opts)
   server.map_bytes_ = bytes;
   server.header_ = region::header_at(base);
   server.generation_ = server.header_->generation;
+  server.notice_ = std::move(notice);
   server.slots_.resize(opts.slots);
   const auto now = Clock::now();
   for (uint32_t s = 0; s < opts.slots; ++s) {
@@ -160,6 +179,7 @@ ChannelServer::ChannelServer(ChannelServer&& other) noexcept
       map_bytes_(std::exchange(other.map_bytes_, 0)),
       header_(std::exchange(other.header_, nullptr)),
       generation_(other.generation_),
+      notice_(std::move(other.notice_)),
       slots_(std::move(other.slots_)),
       stats_(other.stats_) {}
 
@@ -173,6 +193,7 @@ ChannelServer& ChannelServer::operator=(ChannelServer&& other) noexcept {
     map_bytes_ = std::exchange(other.map_bytes_, 0);
     header_ = std::exchange(other.header_, nullptr);
     generation_ = other.generation_;
+    notice_ = std::move(other.notice_);
     slots_ = std::move(other.slots_);
     stats_ = other.stats_;
   }

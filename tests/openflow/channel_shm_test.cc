@@ -655,5 +655,83 @@ TEST(Channel, GarbageInSharedFieldsIsNotTrusted) {
   EXPECT_EQ(msg, frame(0, 64));
 }
 
+// Squatting /dev/shm: anybody can create /dev/shm/sluice.<name> before sluiced starts, with
+// contents that claim a live server (here: our own pid, which create() takes as alive at once).
+// Written as another uid, or with a mode other than 0600, it is not trusted but replaced.
+class SquattedRegion {
+ public:
+  SquattedRegion(const std::string& name, uid_t uid, mode_t mode) {
+    const std::string shm = "/sluice." + name;
+    const int fd = ::shm_open(shm.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    EXPECT_GE(fd, 0);
+    const size_t bytes = layout::region_bytes(1, 1024);
+    EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(bytes)), 0);
+    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    EXPECT_NE(base, MAP_FAILED);
+    auto* h = static_cast<layout::RegionHeader*>(base);
+    h->layout_version = layout::kLayoutVersion;
+    h->slot_count = 1;
+    h->ring_bytes = 1024;
+    h->server_pid = ::getpid();
+    h->server_state.store(static_cast<uint32_t>(layout::ServerState::kRunning));
+    h->magic.store(layout::kMagic);
+    ::munmap(base, bytes);
+    EXPECT_EQ(::fchown(fd, uid, uid), 0);
+    EXPECT_EQ(::fchmod(fd, mode), 0);
+    ::close(fd);
+  }
+};
+
+TEST(Channel, ServerReplacesARegionThatIsNotOurs) {
+  const struct {
+    uid_t uid;
+    mode_t mode;
+    const char* found;
+  } cases[] = {{65534, 0600, "owned by uid 65534 with mode 0600"},
+               {::geteuid(), 0666, "with mode 0666"},
+               {65534, 0644, "owned by uid 65534 with mode 0644"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.found);
+    const std::string name = unique_name("squat");
+    ShmCleanup cleanup{name};
+    SquattedRegion squat(name, c.uid, c.mode);
+    auto server = ChannelServer::create(name, {.slots = 1, .ring_bytes = 1024});
+    ASSERT_TRUE(server.has_value()) << server.error().message;
+    EXPECT_THAT(server->notice(), HasSubstr(c.found));
+    struct stat st {};
+    ASSERT_EQ(::stat(("/dev/shm/sluice." + name).c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, ::geteuid());
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    auto client = make_client(name);
+    EXPECT_EQ(client.server_generation(), server->generation());
+  }
+  // Our own region (mode 0600) that claims a live server is still believed.
+  const std::string name = unique_name("ours");
+  ShmCleanup cleanup{name};
+  SquattedRegion ours(name, ::geteuid(), 0600);
+  auto server = ChannelServer::create(name, {.slots = 1, .ring_bytes = 1024});
+  ASSERT_FALSE(server.has_value());
+  EXPECT_THAT(server.error().message, HasSubstr("already served"));
+}
+
+TEST(Channel, ClientRefusesARegionThatIsNotOurs) {
+  const std::string name = unique_name("client-squat");
+  ShmCleanup cleanup{name};
+  auto server = make_server(name, {.slots = 1, .ring_bytes = 1024});
+  const std::string path = "/dev/shm/sluice." + name;
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  auto foreign = ChannelClient::connect(name, 20ms);
+  ASSERT_FALSE(foreign.has_value());
+  EXPECT_THAT(foreign.error().message, HasSubstr("is owned by uid 65534"));
+  ASSERT_EQ(::chown(path.c_str(), 0, 0), 0);
+  ASSERT_EQ(::chmod(path.c_str(), 0660), 0);
+  auto shared = ChannelClient::connect(name, 20ms);
+  ASSERT_FALSE(shared.has_value());
+  EXPECT_THAT(shared.error().message, HasSubstr("without group/other access"));
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  auto fine = ChannelClient::connect(name, 20ms);
+  EXPECT_TRUE(fine.has_value());
+}
+
 }  // namespace
 }  // namespace sluice::of

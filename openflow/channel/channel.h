@@ -55,6 +55,12 @@ class ChannelServer {
   struct Options {
     uint32_t slots = 8;              // 1..64
     uint32_t ring_bytes = 1u << 20;  // per ring; power of two, 256..1 GiB
+    // Per-slot outbox bounds (bytes waiting for room in the reply ring). Above the soft limit
+    // the slot is backlogged() (the caller should stop reading its requests until it drains);
+    // a send() past the hard limit disconnects the client (it is not reading): counted in
+    // outbox_overflows, and the client sees why.
+    size_t outbox_soft_bytes = size_t{4} << 20;
+    size_t outbox_hard_bytes = size_t{64} << 20;
   };
 
   // Creates /dev/shm/sluice.<name> (mode 0600), replacing a stale one; a new 'generation' each
@@ -95,10 +101,14 @@ class ChannelServer {
   void send(uint32_t slot, std::span<const uint8_t> msg);
   void flush();                                  // moves outboxes into rings as space allows
   size_t pending(uint32_t slot) const noexcept;  // messages waiting in the slot's outbox
+  size_t pending_bytes(uint32_t slot) const noexcept;  // ... and their bytes
+  // The slot's outbox is over the soft limit: read nothing more from it until it drains.
+  bool backlogged(uint32_t slot) const noexcept;
 
   struct Stats {
     uint64_t rx_messages, tx_messages, broken_frames, reclaimed_slots;
     uint64_t tx_dropped;  // send() to a slot without a client, or a malformed message
+    uint64_t outbox_overflows;  // clients disconnected because their outbox hit the hard limit
   };
   Stats stats() const noexcept;
 
@@ -112,6 +122,7 @@ class ChannelServer {
     ByteRing requests;  // we consume
     ByteRing replies;   // we produce
     std::deque<std::vector<uint8_t>> outbox;
+    size_t outbox_bytes = 0;
     bool broken = false;
     uint64_t owner_seen = 0;  // owner word / session / heartbeat last seen by tick()
     uint64_t session_seen = 0;
@@ -125,7 +136,8 @@ class ChannelServer {
   void release_all() noexcept;
   layout::SlotHeader* slot_header(uint32_t slot) const noexcept;
   void reset_slot(uint32_t slot) noexcept;
-  void mark_broken(uint32_t slot) noexcept;
+  void mark_broken(uint32_t slot, uint32_t why) noexcept;  // why: layout::kBroken*
+  void drop_outbox(SlotState& st) noexcept;
   bool flush_slot(uint32_t slot);
 
   std::string name_;
@@ -136,6 +148,8 @@ class ChannelServer {
   layout::RegionHeader* header_ = nullptr;
   uint64_t generation_ = 0;
   std::string notice_;
+  size_t outbox_soft_bytes_ = 0;
+  size_t outbox_hard_bytes_ = 0;
   std::vector<SlotState> slots_;
   Stats stats_{};
 };

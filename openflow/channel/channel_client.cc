@@ -286,7 +286,11 @@ Result<void> ChannelClient::check_server() const {
   }
   if (region_unlinked())
     return gone(" was removed or replaced (the dataplane restarted?); reconnect");
-  if (slot_header_->broken.load(std::memory_order_acquire) != 0) {
+  if (const uint32_t why = slot_header_->broken.load(std::memory_order_acquire); why != 0) {
+    if (why == layout::kBrokenOutboxOverflow) {
+      return gone(": the dataplane disconnected this client: it did not read its replies "
+                  "(outbox limit reached)");
+    }
     return gone(": the dataplane disconnected this client after a corrupt frame");
   }
   if (slot_header_->owner.load(std::memory_order_acquire) != owner_word_ ||

@@ -155,6 +155,8 @@ Result<ChannelServer> ChannelServer::create(std::string_view name, Options opts)
   server.header_ = region::header_at(base);
   server.generation_ = server.header_->generation;
   server.notice_ = std::move(notice);
+  server.outbox_soft_bytes_ = opts.outbox_soft_bytes;
+  server.outbox_hard_bytes_ = std::max(opts.outbox_hard_bytes, opts.outbox_soft_bytes);
   server.slots_.resize(opts.slots);
   const auto now = Clock::now();
   for (uint32_t s = 0; s < opts.slots; ++s) {
@@ -180,6 +182,8 @@ ChannelServer::ChannelServer(ChannelServer&& other) noexcept
       header_(std::exchange(other.header_, nullptr)),
       generation_(other.generation_),
       notice_(std::move(other.notice_)),
+      outbox_soft_bytes_(other.outbox_soft_bytes_),
+      outbox_hard_bytes_(other.outbox_hard_bytes_),
       slots_(std::move(other.slots_)),
       stats_(other.stats_) {}
 
@@ -194,6 +198,8 @@ ChannelServer& ChannelServer::operator=(ChannelServer&& other) noexcept {
     header_ = std::exchange(other.header_, nullptr);
     generation_ = other.generation_;
     notice_ = std::move(other.notice_);
+    outbox_soft_bytes_ = other.outbox_soft_bytes_;
+    outbox_hard_bytes_ = other.outbox_hard_bytes_;
     slots_ = std::move(other.slots_);
     stats_ = other.stats_;
   }
@@ -284,8 +290,7 @@ void ChannelServer::tick() {
 void ChannelServer::reset_slot(uint32_t slot) noexcept {
   SlotHeader* h = slot_header(slot);
   SlotState& st = slots_[slot];
-  stats_.tx_dropped += st.outbox.size();
-  st.outbox.clear();
+  drop_outbox(st);
   st.requests.reset();
   st.replies.reset();
   st.broken = false;
@@ -295,13 +300,22 @@ void ChannelServer::reset_slot(uint32_t slot) noexcept {
   h->owner.store(0, std::memory_order_release);  // publishes the clean rings to the next claimer
 }
 
-void ChannelServer::mark_broken(uint32_t slot) noexcept {
-  SlotState& st = slots_[slot];
-  st.broken = true;
+void ChannelServer::drop_outbox(SlotState& st) noexcept {
   stats_.tx_dropped += st.outbox.size();
   st.outbox.clear();
-  slot_header(slot)->broken.store(1, std::memory_order_release);
-  ++stats_.broken_frames;
+  st.outbox_bytes = 0;
+}
+
+void ChannelServer::mark_broken(uint32_t slot, uint32_t why) noexcept {
+  SlotState& st = slots_[slot];
+  st.broken = true;
+  drop_outbox(st);
+  slot_header(slot)->broken.store(why, std::memory_order_release);
+  if (why == layout::kBrokenOutboxOverflow) {
+    ++stats_.outbox_overflows;
+  } else {
+    ++stats_.broken_frames;
+  }
 }
 
 bool ChannelServer::connected(uint32_t slot) const noexcept {
@@ -326,7 +340,7 @@ bool ChannelServer::receive(uint32_t slot, std::vector<uint8_t>& out) {
     case ByteRing::ReadStatus::kEmpty:
       return false;
     case ByteRing::ReadStatus::kCorrupt:
-      mark_broken(slot);
+      mark_broken(slot, layout::kBrokenFrame);
       return false;
   }
   return false;
@@ -345,29 +359,36 @@ void ChannelServer::send(uint32_t slot, std::span<const uint8_t> msg) {
         return;
       case ByteRing::WriteStatus::kCorrupt:  // the client scribbled on its reply ring's tail
         ++stats_.tx_dropped;
-        mark_broken(slot);
+        mark_broken(slot, layout::kBrokenFrame);
         return;
       default:
         break;
     }
   }
+  if (st.outbox_bytes + msg.size() > outbox_hard_bytes_) {
+    // The client does not read its replies: drop it rather than hold them without bound.
+    ++stats_.tx_dropped;
+    mark_broken(slot, layout::kBrokenOutboxOverflow);
+    return;
+  }
   st.outbox.emplace_back(msg.begin(), msg.end());
+  st.outbox_bytes += msg.size();
 }
 
 bool ChannelServer::flush_slot(uint32_t slot) {
   SlotState& st = slots_[slot];
   if (!connected(slot)) {  // the client left: nobody will read these
-    stats_.tx_dropped += st.outbox.size();
-    st.outbox.clear();
+    drop_outbox(st);
     return true;
   }
   while (!st.outbox.empty()) {
     const auto status = st.replies.try_write(st.outbox.front());
     if (status == ByteRing::WriteStatus::kCorrupt) {
-      mark_broken(slot);  // drops (and counts) the outbox
+      mark_broken(slot, layout::kBrokenFrame);  // drops (and counts) the outbox
       return true;
     }
     if (status != ByteRing::WriteStatus::kOk) return false;
+    st.outbox_bytes -= st.outbox.front().size();
     st.outbox.pop_front();
     ++stats_.tx_messages;
   }
@@ -382,6 +403,14 @@ void ChannelServer::flush() {
 
 size_t ChannelServer::pending(uint32_t slot) const noexcept {
   return slot < slot_count() ? slots_[slot].outbox.size() : 0;
+}
+
+size_t ChannelServer::pending_bytes(uint32_t slot) const noexcept {
+  return slot < slot_count() ? slots_[slot].outbox_bytes : 0;
+}
+
+bool ChannelServer::backlogged(uint32_t slot) const noexcept {
+  return slot < slot_count() && slots_[slot].outbox_bytes > outbox_soft_bytes_;
 }
 
 ChannelServer::Stats ChannelServer::stats() const noexcept { return stats_; }

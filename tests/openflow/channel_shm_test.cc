@@ -733,5 +733,74 @@ TEST(Channel, ClientRefusesARegionThatIsNotOurs) {
   EXPECT_TRUE(fine.has_value());
 }
 
+// A client that sends request after request and never reads the replies: a server that stops
+// reading a backlogged slot (as ControlService::poll does) keeps its outbox near the soft limit;
+// replies past the hard limit disconnect the client. Other slots are served all along.
+TEST(Channel, OutboxOfAClientThatDoesNotReadIsBounded) {
+  const std::string name = unique_name("outbox");
+  ShmCleanup cleanup{name};
+  constexpr size_t kReply = 1000;
+  constexpr size_t kRepliesPerRequest = 8;  // like a multipart reply in chunks
+  auto server = make_server(name, {.slots = 2,
+                                   .ring_bytes = 1024,
+                                   .outbox_soft_bytes = 16 * 1024,
+                                   .outbox_hard_bytes = 64 * 1024});
+  auto hog = make_client(name);
+  auto good = make_client(name);
+  server.tick();
+  std::vector<uint8_t> msg;
+  const auto serve = [&](uint32_t slot) {  // one poll of one slot, as ControlService does
+    while (!server.backlogged(slot) && server.receive(slot, msg)) {
+      for (size_t k = 0; k < kRepliesPerRequest; ++k) server.send(slot, frame(xid_of(msg), kReply));
+    }
+    server.flush();
+  };
+  size_t max_pending = 0;
+  for (uint32_t i = 0; i < 200; ++i) {
+    // The hog's request ring (1 KiB) fills when the server stops reading: send() would then
+    // wait, so only send while there is room, as a blocked client would.
+    if (i < 40) {
+      ASSERT_TRUE(hog.send(frame(i, 16)).has_value());
+    }
+    serve(hog.slot());
+    max_pending = std::max(max_pending, server.pending_bytes(hog.slot()));
+    ASSERT_TRUE(good.send(frame(1000 + i, 16)).has_value());
+    serve(good.slot());
+    Result<bool> got = false;
+    for (size_t k = 0; k < kRepliesPerRequest; ++k) {
+      server.flush();  // the reply ring holds one reply at a time
+      got = good.receive(msg, 1000ms);
+      if (!got.has_value() || !*got) break;
+    }
+    ASSERT_TRUE(got.has_value() && *got) << "the good client was not served at round " << i;
+    EXPECT_EQ(msg, frame(1000 + i, kReply));
+  }
+  EXPECT_TRUE(server.backlogged(hog.slot()));
+  EXPECT_LE(max_pending, 16 * 1024 + kRepliesPerRequest * kReply);
+  EXPECT_TRUE(server.connected(hog.slot()));
+  // Pushed past the hard limit regardless (a server that kept sending), the hog is dropped.
+  const size_t before = server.pending_bytes(hog.slot());
+  size_t sent = 0;
+  while (server.connected(hog.slot()) && sent < 1000) {
+    server.send(hog.slot(), frame(5000, kReply));
+    ++sent;
+    ASSERT_LE(server.pending_bytes(hog.slot()), size_t{64 * 1024});
+  }
+  EXPECT_FALSE(server.connected(hog.slot()));
+  EXPECT_EQ(sent, (64 * 1024 - before) / kReply + 1);
+  EXPECT_EQ(server.stats().outbox_overflows, 1u);
+  EXPECT_EQ(server.stats().broken_frames, 0u);
+  EXPECT_EQ(server.pending_bytes(hog.slot()), 0u);
+  auto refused = hog.send(frame(9, 16));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_THAT(refused.error().message, HasSubstr("did not read its replies"));
+  // The other client is still served.
+  ASSERT_TRUE(good.send(frame(77, 16)).has_value());
+  serve(good.slot());
+  auto got = good.receive(msg, 1000ms);
+  ASSERT_TRUE(got.has_value() && *got);
+  EXPECT_EQ(msg, frame(77, kReply));
+}
+
 }  // namespace
 }  // namespace sluice::of

@@ -73,9 +73,13 @@ bool ControlService::poll() {
   bool busy = release_held();
   bool more = false;  // a slot still has messages after this round's share
   for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
-    // Nothing after a barrier until its reply is out (replies keep their order).
+    // Nothing after a barrier until its reply is out (replies keep their order), and nothing
+    // from a client whose replies pile up unread (its outbox is over the soft limit) until they
+    // drain: a request's reply can be large, so reading on would grow the outbox without bound.
     uint32_t n = 0;
-    for (; n < kMaxMessagesPerSlot && !held_.contains(s) && env_.channel->receive(s, in_); ++n) {
+    for (; n < kMaxMessagesPerSlot && !held_.contains(s) && !env_.channel->backlogged(s) &&
+           env_.channel->receive(s, in_);
+         ++n) {
       handle(s, in_);
       busy = true;
     }
@@ -92,6 +96,11 @@ bool ControlService::poll() {
   periodic();
   env_.tables->reclaim();
   env_.channel->flush();
+  const auto ch = env_.channel->stats();
+  env_.stats->channel_broken_frames.store(ch.broken_frames, std::memory_order_relaxed);
+  env_.stats->channel_reclaimed_slots.store(ch.reclaimed_slots, std::memory_order_relaxed);
+  env_.stats->channel_tx_dropped.store(ch.tx_dropped, std::memory_order_relaxed);
+  env_.stats->channel_outbox_overflows.store(ch.outbox_overflows, std::memory_order_relaxed);
   return busy;
 }
 
@@ -280,6 +289,10 @@ void ControlService::handle_multipart(uint32_t slot, const of::Header& h,
         if (i + kChunk < chosen.size()) mark_last_more(out_, from);
         send(slot, out_);
         out_.clear();
+        // A dump of 100k flows takes a while: stay alive for every client, and let this one
+        // drain its ring while we encode the rest.
+        env_.channel->beat();
+        env_.channel->flush();
       }
       return;
       break;
@@ -299,6 +312,12 @@ void ControlService::handle_multipart(uint32_t slot, const of::Header& h,
         const size_t from = out_.size();
         of::encode_group_desc_reply(h.xid, std::span<const of::GroupDesc>(desc.get(), 1), out_);
         if (++i < groups.size()) mark_last_more(out_, from);
+        if (i % 256 == 0) {  // like the flow chunks above: heartbeat, and let the client drain
+          send(slot, out_);
+          out_.clear();
+          env_.channel->beat();
+          env_.channel->flush();
+        }
       }
       break;
     }

@@ -20,6 +20,11 @@ struct ControlStats {
   std::atomic<uint64_t> packet_in_sent{0};
   std::atomic<uint64_t> bundles_committed{0};
   std::atomic<uint64_t> bundles_failed{0};  // commits refused (the store was left unchanged)
+  // The control channel's own counters (of::ChannelServer::Stats), copied by each poll.
+  std::atomic<uint64_t> channel_broken_frames{0};
+  std::atomic<uint64_t> channel_reclaimed_slots{0};
+  std::atomic<uint64_t> channel_tx_dropped{0};
+  std::atomic<uint64_t> channel_outbox_overflows{0};
 
   void count(uint8_t type, bool ok) noexcept {
     auto& c = ok ? applied : rejected;

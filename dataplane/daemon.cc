@@ -124,9 +124,16 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
   p->flows = std::make_unique<FlowStore>(kMaxFlowCounters, [workers](uint32_t c) {
     return FlowTotals{sum_flow_packets(workers, c), sum_flow_bytes(workers, c)};
   });
-  p->ports = std::make_unique<PortManager>(p->pool, n_workers, p->link_state.data());
+  PortManager::HostSettings host;
+  host.env.pcap_dir = opts.pcap_dir;
+  host.env.vhost_socket_dir = opts.vhost_socket_dir;
+  host.env.allow_uplink_ports = opts.allow_uplink_ports;
+  host.vhost_socket_mode = static_cast<mode_t>(opts.vhost_socket_mode);
+  host.vhost_socket_gid = static_cast<gid_t>(opts.vhost_socket_gid);
+  p->ports = std::make_unique<PortManager>(p->pool, n_workers, p->link_state.data(), host);
   auto channel = of::ChannelServer::create(opts.channel, {});
   if (!channel) return std::unexpected(channel.error());
+  if (!channel->notice().empty()) log_warning("control channel: %s", channel->notice().c_str());
   p->channel.emplace(std::move(*channel));
 
   ControlEnv env;

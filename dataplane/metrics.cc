@@ -104,6 +104,14 @@ class Collector final : public prometheus::Collectable {
       f.gauge("sluice_port_link_up", "1 if the port's link is up.", port,
               src_.ports->link_up(s) ? 1 : 0);
     }
+    constexpr const char* kRefusedHelp =
+        "PORT_ADDs refused before a device was created: by the device/option rules (argument) "
+        "or by the host checks on files, sockets and interfaces (host).";
+    const auto& refused = src_.ports->refusals();
+    f.counter("sluice_port_add_refused_total", kRefusedHelp, {{"reason", "argument"}},
+              static_cast<double>(refused.argument.load(std::memory_order_relaxed)));
+    f.counter("sluice_port_add_refused_total", kRefusedHelp, {{"reason", "host"}},
+              static_cast<double>(refused.host.load(std::memory_order_relaxed)));
   }
 
   void collect_stages(Families& f) const {
@@ -211,6 +219,19 @@ class Collector final : public prometheus::Collectable {
               {{"result", "committed"}}, static_cast<double>(src_.control->bundles_committed.load()));
     f.counter("sluice_bundles_total", "OpenFlow bundles committed or refused (nothing applied).",
               {{"result", "failed"}}, static_cast<double>(src_.control->bundles_failed.load()));
+    constexpr const char* kDisconnectHelp =
+        "Control channel clients the dataplane disconnected: after a corrupt frame, or because "
+        "their unread replies reached the outbox limit.";
+    f.counter("sluice_channel_disconnects_total", kDisconnectHelp, {{"reason", "corrupt_frame"}},
+              static_cast<double>(src_.control->channel_broken_frames.load()));
+    f.counter("sluice_channel_disconnects_total", kDisconnectHelp, {{"reason", "outbox_full"}},
+              static_cast<double>(src_.control->channel_outbox_overflows.load()));
+    f.counter("sluice_channel_reclaimed_slots_total",
+              "Control channel slots freed because their client died or went silent.", {},
+              static_cast<double>(src_.control->channel_reclaimed_slots.load()));
+    f.counter("sluice_channel_tx_dropped_total",
+              "Replies dropped: for a client that had gone, or was disconnected.", {},
+              static_cast<double>(src_.control->channel_tx_dropped.load()));
   }
 
   MetricsSources src_;

@@ -26,6 +26,12 @@ struct DaemonOptions {
   uint32_t mbufs = 16384;
   uint32_t mac_table_size = 65536;
   std::vector<std::string> eal_extra;
+  // Where ports may touch the host (dataplane/port_checks.h).
+  std::string pcap_dir = "/var/lib/sluice/pcap";
+  std::string vhost_socket_dir = "/run/sluice";
+  unsigned vhost_socket_mode = 0600;
+  int vhost_socket_gid = -1;  // -1: leave root's group
+  bool allow_uplink_ports = false;
 };
 
 // Returns the options, or nullopt when --help was printed, or an error for bad input.

@@ -1,5 +1,7 @@
 #include "dataplane/ports.h"
 
+#include <sys/stat.h>
+
 #include <cstring>
 
 #include <rte_bus.h>
@@ -10,6 +12,7 @@
 
 #include "dataplane/log.h"
 #include "openflow/codec.h"
+#include "openflow/port_rules.h"
 
 namespace sluice::dp {
 namespace {
@@ -41,10 +44,25 @@ bool same_definition(const of::PortAdd& a, const of::PortAdd& b) {
          a.name == b.name && a.device == b.device && a.options == b.options;
 }
 
+// Restores the process umask when a port has been created (the PMDs create socket files).
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+bool is_vhost_server(const of::PortAdd& def) {
+  return def.type == of::PortType::kVhostUser && (def.flags & of::port_flags::kVhostClient) == 0;
+}
+
 }  // namespace
 
-PortManager::PortManager(rte_mempool* pool, uint16_t workers, std::atomic<uint8_t>* link_state)
-    : pool_(pool), workers_(workers), link_state_(link_state) {}
+PortManager::PortManager(rte_mempool* pool, uint16_t workers, std::atomic<uint8_t>* link_state,
+                         HostSettings host)
+    : pool_(pool), workers_(workers), link_state_(link_state), host_(std::move(host)) {}
 
 PortManager::~PortManager() {
   for (uint16_t s : slots_in_use()) remove(s);
@@ -129,11 +147,14 @@ std::expected<PortManager::Added, of::ErrorMsg> PortManager::add(
   }
   if (!free_slot) return port_error(of::sluice_error::kPortTableFull, "no free port slot");
 
+  if (auto ok = check(def); !ok) return std::unexpected(ok.error());
   PortRecord rec;
   rec.def = def;
   auto devargs = devargs_for(def, rec.device_name);
   if (!devargs) return std::unexpected(devargs.error());
   rec.is_vdev = def.type != of::PortType::kDpdk;
+  // Files the PMD creates (a vhost-user socket, a tx_pcap) start out private to root.
+  ScopedUmask private_files(077);
   int rc = rte_dev_probe(devargs->c_str());
   if (rc < 0) {
     return port_error(of::sluice_error::kPortCreateFailed,
@@ -150,6 +171,14 @@ std::expected<PortManager::Added, of::ErrorMsg> PortManager::add(
     if (rec.is_vdev) rte_eal_hotplug_remove("vdev", rec.device_name.c_str());
     return std::unexpected(ok.error());
   }
+  if (is_vhost_server(def)) {
+    const std::string path(def.device.view());
+    if (auto e = set_socket_access(path, host_.vhost_socket_mode, host_.vhost_socket_gid)) {
+      // The socket exists but not with the access the operator asked for: say so, keep it
+      // private (mode 0700 from the umask above) rather than failing a working port.
+      log_warning("port %u: %s", def.port_no, e->c_str());
+    }
+  }
   rec.in_use = true;
   rec.baseline = sum_port(workers, *free_slot);
   rec.created = std::chrono::steady_clock::now();
@@ -158,6 +187,35 @@ std::expected<PortManager::Added, of::ErrorMsg> PortManager::add(
   log_info("port %u (%s) added as %s on DPDK port %u", def.port_no,
            std::string(def.name.view()).c_str(), devargs->c_str(), rec.dpdk_port);
   return Added{*free_slot, false};
+}
+
+std::expected<void, of::ErrorMsg> PortManager::check(const of::PortAdd& def) {
+  if (def.type < of::PortType::kVhostUser || def.type > of::PortType::kDpdk) {
+    return port_error(of::sluice_error::kBadPortType, "unknown port type");
+  }
+  if (auto e = of::port_rules::check_port_add(def)) {
+    refusals_.argument.fetch_add(1, std::memory_order_relaxed);
+    log_warning("port %u (%s) refused: %s", def.port_no, std::string(def.name.view()).c_str(),
+                e->c_str());
+    return port_error(of::sluice_error::kBadPortArgument, *e);
+  }
+  if (def.type == of::PortType::kVhostUser) {
+    for (const PortRecord& r : ports_) {
+      if (r.in_use && r.def.type == of::PortType::kVhostUser && r.def.device == def.device) {
+        refusals_.argument.fetch_add(1, std::memory_order_relaxed);
+        return port_error(of::sluice_error::kBadPortArgument,
+                          "vhost-user socket '" + std::string(def.device.view()) +
+                              "' is already used by port " + std::to_string(r.def.port_no));
+      }
+    }
+  }
+  if (auto e = check_port_environment(def, host_.env)) {
+    refusals_.host.fetch_add(1, std::memory_order_relaxed);
+    log_warning("port %u (%s) refused: %s", def.port_no, std::string(def.name.view()).c_str(),
+                e->c_str());
+    return port_error(of::sluice_error::kBadPortArgument, *e);
+  }
+  return {};
 }
 
 std::expected<void, of::ErrorMsg> PortManager::start(PortRecord& rec) {

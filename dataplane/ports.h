@@ -10,7 +10,14 @@
 //   pcap        net_pcap    <device as given: rx_pcap=..,tx_pcap=.. or iface=..>
 //   null        net_null
 //   ring        net_ring    nodeaction=<ring>:<socket>:CREATE
-//   dpdk        <device as given: PCI address or any devargs>
+//   dpdk        <device as given: a PCI address, optionally with ",k=v" devargs>
+// Before anything reaches rte_dev_probe, device and options pass the text rules of
+// openflow/port_rules.h (per-type option whitelist, no key Sluice sets itself) and the host
+// checks of dataplane/port_checks.h (pcap files only in the pcap directory, vhost-user sockets
+// only in root-owned directories, not the uplink interface). A refused PORT_ADD is answered
+// with kBadPortArgument and counted (refusals(), sluice_port_add_refused_total).
+// Server-mode vhost-user sockets are created with umask 077, then get the configured mode and
+// group (--vhost-socket-mode, --vhost-socket-group).
 // Control lcore only.
 #pragma once
 
@@ -24,6 +31,7 @@
 #include <vector>
 
 #include "dataplane/counters.h"
+#include "dataplane/port_checks.h"
 #include "dataplane/stats.h"
 #include "dataplane/tables.h"
 #include "openflow/messages.h"
@@ -48,9 +56,18 @@ struct PortRecord {
   PortTotals baseline;  // worker counters of this slot when the port was created
 };
 
+// How ports may touch the host: the checks' settings and the access of vhost-user sockets.
+struct PortHostSettings {
+  PortEnvironment env;
+  mode_t vhost_socket_mode = 0600;
+  gid_t vhost_socket_gid = static_cast<gid_t>(-1);  // -1: root's group (unchanged)
+};
+
 class PortManager {
  public:
-  PortManager(rte_mempool* pool, uint16_t workers, std::atomic<uint8_t>* link_state);
+  using HostSettings = PortHostSettings;
+  PortManager(rte_mempool* pool, uint16_t workers, std::atomic<uint8_t>* link_state,
+              HostSettings host = {});
   ~PortManager();
 
   struct Added {
@@ -78,14 +95,25 @@ class PortManager {
   // Device counters (rx missed, errors); false if unavailable.
   bool device_stats(uint16_t slot, rte_eth_stats& out) const;
 
+  // PORT_ADDs refused before any device was created: by the text rules (bad argument) or by
+  // the host checks (files, sockets, interfaces). Read by the metrics exporter.
+  struct Refusals {
+    std::atomic<uint64_t> argument{0};
+    std::atomic<uint64_t> host{0};
+  };
+  const Refusals& refusals() const { return refusals_; }
+
  private:
   std::expected<std::string, of::ErrorMsg> devargs_for(const of::PortAdd& def,
                                                        std::string& name) const;
+  std::expected<void, of::ErrorMsg> check(const of::PortAdd& def);
   std::expected<void, of::ErrorMsg> start(PortRecord& rec);
 
   rte_mempool* pool_;
   uint16_t workers_;
   std::atomic<uint8_t>* link_state_;
+  HostSettings host_;
+  Refusals refusals_;
   std::array<PortRecord, kMaxPorts> ports_{};
 };
 

@@ -55,10 +55,18 @@ class ChannelServer {
   struct Options {
     uint32_t slots = 8;              // 1..64
     uint32_t ring_bytes = 1u << 20;  // per ring; power of two, 256..1 GiB
+    // Per-slot outbox bounds (bytes waiting for room in the reply ring). Above the soft limit
+    // the slot is backlogged() (the caller should stop reading its requests until it drains);
+    // a send() past the hard limit disconnects the client (it is not reading): counted in
+    // outbox_overflows, and the client sees why.
+    size_t outbox_soft_bytes = size_t{4} << 20;
+    size_t outbox_hard_bytes = size_t{64} << 20;
   };
 
   // Creates /dev/shm/sluice.<name> (mode 0600), replacing a stale one; a new 'generation' each
-  // time. Fails if a live server (pid alive, heartbeat advancing) already serves 'name'.
+  // time. Fails if a live server (pid alive, heartbeat advancing) already serves 'name'. A
+  // region not owned by our euid with mode 0600 is never read (anyone may create files in
+  // /dev/shm): it is replaced, and notice() says what was found.
   static Result<ChannelServer> create(std::string_view name, Options opts);
 
   ChannelServer(ChannelServer&&) noexcept;
@@ -68,6 +76,8 @@ class ChannelServer {
   uint32_t slot_count() const noexcept;
   uint64_t generation() const noexcept;
   const std::string& name() const noexcept { return name_; }
+  // What create() found and replaced that was not ours (empty if nothing), for the log.
+  const std::string& notice() const noexcept { return notice_; }
 
   // Call about every 100 ms: bumps the server heartbeat; reclaims slots whose client died
   // (pid gone or client heartbeat stale > 3 s), resetting their rings. Slots whose client
@@ -91,20 +101,28 @@ class ChannelServer {
   void send(uint32_t slot, std::span<const uint8_t> msg);
   void flush();                                  // moves outboxes into rings as space allows
   size_t pending(uint32_t slot) const noexcept;  // messages waiting in the slot's outbox
+  size_t pending_bytes(uint32_t slot) const noexcept;  // ... and their bytes
+  // The slot's outbox is over the soft limit: read nothing more from it until it drains.
+  bool backlogged(uint32_t slot) const noexcept;
 
   struct Stats {
     uint64_t rx_messages, tx_messages, broken_frames, reclaimed_slots;
     uint64_t tx_dropped;  // send() to a slot without a client, or a malformed message
+    uint64_t outbox_overflows;  // clients disconnected because their outbox hit the hard limit
   };
   Stats stats() const noexcept;
 
  private:
   using Clock = std::chrono::steady_clock;
   // Server-local bookkeeping per slot (not in shared memory).
+  // The layout is computed once, at create(), from our own options: nothing in shared memory
+  // (ring_bytes, slot_count, counters a client may overwrite) is ever used for addressing.
   struct SlotState {
+    layout::SlotHeader* header = nullptr;
     ByteRing requests;  // we consume
     ByteRing replies;   // we produce
     std::deque<std::vector<uint8_t>> outbox;
+    size_t outbox_bytes = 0;
     bool broken = false;
     uint64_t owner_seen = 0;  // owner word / session / heartbeat last seen by tick()
     uint64_t session_seen = 0;
@@ -118,7 +136,8 @@ class ChannelServer {
   void release_all() noexcept;
   layout::SlotHeader* slot_header(uint32_t slot) const noexcept;
   void reset_slot(uint32_t slot) noexcept;
-  void mark_broken(uint32_t slot) noexcept;
+  void mark_broken(uint32_t slot, uint32_t why) noexcept;  // why: layout::kBroken*
+  void drop_outbox(SlotState& st) noexcept;
   bool flush_slot(uint32_t slot);
 
   std::string name_;
@@ -127,6 +146,10 @@ class ChannelServer {
   void* base_ = nullptr;
   size_t map_bytes_ = 0;
   layout::RegionHeader* header_ = nullptr;
+  uint64_t generation_ = 0;
+  std::string notice_;
+  size_t outbox_soft_bytes_ = 0;
+  size_t outbox_hard_bytes_ = 0;
   std::vector<SlotState> slots_;
   Stats stats_{};
 };
@@ -136,7 +159,9 @@ class ChannelClient {
  public:
   // Opens the region and claims a free slot (CAS on the slot's owner word, with our pid).
   // Waits up to 'wait' for the region to appear (and for a slot to free up). Error text says
-  // why (no such channel, all slots busy, version mismatch, server gone).
+  // why (no such channel, all slots busy, version mismatch, server gone, or a region that is
+  // not owned by our euid or root, or that group/others may access: someone else's, which
+  // could feed us forged replies, is never used).
   static Result<ChannelClient> connect(std::string_view name, std::chrono::milliseconds wait);
 
   ChannelClient(ChannelClient&&) noexcept;

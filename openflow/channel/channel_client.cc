@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -37,6 +38,10 @@ struct Mapped {
   int fd = -1;
   void* base = nullptr;
   size_t bytes = 0;
+  // The layout as checked against the mapping's size, read once: the header is shared memory
+  // and is not read again for addressing.
+  uint32_t slot_count = 0;
+  uint32_t ring_bytes = 0;
   void close() noexcept {
     if (base != nullptr) ::munmap(base, bytes);
     if (fd >= 0) ::close(fd);
@@ -50,7 +55,7 @@ std::expected<Mapped, Attempt> open_region(const std::string& shm_name, std::str
   const std::string where = "/dev/shm" + shm_name;
   const std::string quoted = region::quoted(name);
   Mapped m;
-  m.fd = ::shm_open(shm_name.c_str(), O_RDWR, 0);
+  m.fd = ::shm_open(shm_name.c_str(), O_RDWR | O_NOFOLLOW, 0);
   if (m.fd < 0) {
     const int err = errno;
     if (err == ENOENT) {
@@ -62,6 +67,18 @@ std::expected<Mapped, Attempt> open_region(const std::string& shm_name, std::str
         {"cannot open channel " + quoted + " (" + where + "): " + region::errno_text(err)}, false});
   }
   struct stat st {};
+  if (::fstat(m.fd, &st) == 0 &&
+      ((st.st_uid != ::geteuid() && st.st_uid != 0) || (st.st_mode & 077) != 0)) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    m.close();
+    // Retried: a starting sluiced replaces such a region.
+    return std::unexpected(Attempt{{"refusing channel " + quoted + ": " + where +
+                                    " is owned by uid " + std::to_string(st.st_uid) +
+                                    " with mode " + mode +
+                                    " (it must be ours or root's, without group/other access)"},
+                                   true});
+  }
   if (::fstat(m.fd, &st) != 0 || static_cast<size_t>(st.st_size) < sizeof(RegionHeader)) {
     m.close();
     return std::unexpected(Attempt{{"channel " + quoted + " is still being set up"}, true});
@@ -76,6 +93,8 @@ std::expected<Mapped, Attempt> open_region(const std::string& shm_name, std::str
   }
   const RegionHeader* h = region::header_at(m.base);
   const uint64_t magic = h->magic.load(std::memory_order_acquire);
+  m.slot_count = h->slot_count;
+  m.ring_bytes = h->ring_bytes;
   Attempt why;
   if (magic == 0) {
     why = {{"channel " + quoted + " is still being set up"}, true};
@@ -86,8 +105,8 @@ std::expected<Mapped, Attempt> open_region(const std::string& shm_name, std::str
             std::to_string(h->layout_version) + ", this program speaks version " +
             std::to_string(layout::kLayoutVersion)},
            false};
-  } else if (h->slot_count == 0 || !ByteRing::valid_capacity(h->ring_bytes) ||
-             layout::region_bytes(h->slot_count, h->ring_bytes) != m.bytes) {
+  } else if (m.slot_count == 0 || !ByteRing::valid_capacity(m.ring_bytes) ||
+             layout::region_bytes(m.slot_count, m.ring_bytes) != m.bytes) {
     why = {{"channel " + quoted + " is corrupt (its size does not match its header)"}, false};
   } else if (h->server_state.load(std::memory_order_acquire) !=
              static_cast<uint32_t>(ServerState::kRunning)) {
@@ -115,8 +134,9 @@ Result<ChannelClient> ChannelClient::connect(std::string_view name,
     auto mapped = open_region(*shm_name, name);
     if (mapped) {
       RegionHeader* h = region::header_at(mapped->base);
-      for (uint32_t s = 0; s < h->slot_count; ++s) {
-        SlotHeader* slot = region::slot_at(mapped->base, s, h->ring_bytes);
+      const uint32_t ring_bytes = mapped->ring_bytes;
+      for (uint32_t s = 0; s < mapped->slot_count; ++s) {
+        SlotHeader* slot = region::slot_at(mapped->base, s, ring_bytes);
         uint64_t expected = 0;
         if (!slot->owner.compare_exchange_strong(expected, pid, std::memory_order_acq_rel)) {
           continue;
@@ -133,11 +153,11 @@ Result<ChannelClient> ChannelClient::connect(std::string_view name,
         c.session_ = slot->session.fetch_add(1, std::memory_order_acq_rel) + 1;
         c.generation_ = h->generation;
         c.requests_ = ByteRing(
-            region::ring_block_at(mapped->base, layout::request_ring_offset(s, h->ring_bytes)),
-            h->ring_bytes);
+            region::ring_block_at(mapped->base, layout::request_ring_offset(s, ring_bytes)),
+            ring_bytes);
         c.replies_ = ByteRing(
-            region::ring_block_at(mapped->base, layout::reply_ring_offset(s, h->ring_bytes)),
-            h->ring_bytes);
+            region::ring_block_at(mapped->base, layout::reply_ring_offset(s, ring_bytes)),
+            ring_bytes);
         c.my_heartbeat_ = slot->client_heartbeat.load(std::memory_order_relaxed);
         c.heartbeat();
         c.server_hb_seen_ = h->server_heartbeat.load(std::memory_order_acquire);
@@ -146,7 +166,7 @@ Result<ChannelClient> ChannelClient::connect(std::string_view name,
         c.pid_checked_ = c.server_hb_changed_;
         return c;
       }
-      const uint32_t slots = h->slot_count;
+      const uint32_t slots = mapped->slot_count;
       mapped->close();
       mapped = std::unexpected(Attempt{{"channel " + region::quoted(name) + ": all " +
                                         std::to_string(slots) + " client slots are busy"},
@@ -266,7 +286,11 @@ Result<void> ChannelClient::check_server() const {
   }
   if (region_unlinked())
     return gone(" was removed or replaced (the dataplane restarted?); reconnect");
-  if (slot_header_->broken.load(std::memory_order_acquire) != 0) {
+  if (const uint32_t why = slot_header_->broken.load(std::memory_order_acquire); why != 0) {
+    if (why == layout::kBrokenOutboxOverflow) {
+      return gone(": the dataplane disconnected this client: it did not read its replies "
+                  "(outbox limit reached)");
+    }
     return gone(": the dataplane disconnected this client after a corrupt frame");
   }
   if (slot_header_->owner.load(std::memory_order_acquire) != owner_word_ ||
@@ -296,7 +320,11 @@ Result<void> ChannelClient::send(std::span<const uint8_t> msg) {
   region::Backoff backoff;
   for (;;) {
     if (auto ok = check_server(); !ok) return ok;
-    if (requests_.try_write(msg) == ByteRing::WriteStatus::kOk) return {};
+    const auto status = requests_.try_write(msg);
+    if (status == ByteRing::WriteStatus::kOk) return {};
+    if (status == ByteRing::WriteStatus::kCorrupt) {
+      return fail("channel " + region::quoted(name_) + ": the request ring's counters are corrupt");
+    }
     heartbeat();  // backpressure: the server is behind; keep our slot while we wait
     backoff.pause();
   }

@@ -48,10 +48,14 @@ static_assert(sizeof(RegionHeader) == 128);
 struct alignas(64) SlotHeader {
   std::atomic<uint64_t> owner;    // see "Slot ownership" above
   std::atomic<uint64_t> session;  // bumped by each client that claims the slot
-  std::atomic<uint32_t> broken;   // 1: the server dropped this client after a corrupt frame
+  std::atomic<uint32_t> broken;   // why the server dropped this client: kBroken*, 0 if not
   alignas(64) std::atomic<uint64_t> client_heartbeat;  // bumped by the client
 };
 static_assert(sizeof(SlotHeader) == 128);
+
+// SlotHeader::broken values.
+inline constexpr uint32_t kBrokenFrame = 1;          // a corrupt frame or ring counter
+inline constexpr uint32_t kBrokenOutboxOverflow = 2;  // replies piled up past the hard limit
 
 inline size_t slot_stride(uint32_t ring_bytes) noexcept {
   return sizeof(SlotHeader) + 2 * ByteRing::footprint(ring_bytes);

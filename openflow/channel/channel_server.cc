@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <new>
 #include <thread>
 #include <utility>
@@ -31,13 +32,29 @@ constexpr auto kLiveServerProbe = std::chrono::milliseconds(300);
 uint64_t owner_pid(uint64_t owner) noexcept { return owner & 0xffffffffu; }
 
 // Looks at a region already under 'shm_name'. Fails if a live server still serves it;
-// otherwise returns its generation (0 if there is none or it is unreadable).
-Result<uint64_t> inspect_previous(const std::string& shm_name, std::string_view name) {
-  const int fd = ::shm_open(shm_name.c_str(), O_RDONLY, 0);
+// otherwise returns its generation (0 if there is none or it is unreadable). A region that is
+// not ours (owner not our euid, or mode not 0600) is not read at all: anybody can create files
+// in /dev/shm, and its contents could claim a live server to keep us from starting. Such a
+// region is described in 'notice' and replaced like a stale one.
+Result<uint64_t> inspect_previous(const std::string& shm_name, std::string_view name,
+                                  std::string& notice) {
+  const int fd = ::shm_open(shm_name.c_str(), O_RDONLY | O_NOFOLLOW, 0);
   if (fd < 0) return uint64_t{0};
   struct stat st {};
   void* p = nullptr;
-  if (::fstat(fd, &st) == 0 && static_cast<size_t>(st.st_size) >= sizeof(RegionHeader)) {
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return uint64_t{0};
+  }
+  if (st.st_uid != ::geteuid() || (st.st_mode & 07777) != 0600 || !S_ISREG(st.st_mode)) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    notice = "/dev/shm" + shm_name + " was owned by uid " + std::to_string(st.st_uid) +
+             " with mode " + mode + ", not ours with 0600: replaced without reading it";
+    ::close(fd);
+    return uint64_t{0};
+  }
+  if (static_cast<size_t>(st.st_size) >= sizeof(RegionHeader)) {
     p = ::mmap(nullptr, sizeof(RegionHeader), PROT_READ, MAP_SHARED, fd, 0);
   }
   ::close(fd);
@@ -109,7 +126,8 @@ Result<ChannelServer> ChannelServer::create(std::string_view name, Options opts)
                 std::to_string(opts.ring_bytes) + " must be a power of two in " +
                 std::to_string(kMinRingBytes) + ".." + std::to_string(ByteRing::kMaxCapacity));
   }
-  auto previous = inspect_previous(*shm_name, name);
+  std::string notice;
+  auto previous = inspect_previous(*shm_name, name, notice);
   if (!previous) return std::unexpected(previous.error());
 
   const std::string where = "/dev/shm" + *shm_name;
@@ -135,10 +153,15 @@ Result<ChannelServer> ChannelServer::create(std::string_view name, Options opts)
   server.base_ = base;
   server.map_bytes_ = bytes;
   server.header_ = region::header_at(base);
+  server.generation_ = server.header_->generation;
+  server.notice_ = std::move(notice);
+  server.outbox_soft_bytes_ = opts.outbox_soft_bytes;
+  server.outbox_hard_bytes_ = std::max(opts.outbox_hard_bytes, opts.outbox_soft_bytes);
   server.slots_.resize(opts.slots);
   const auto now = Clock::now();
   for (uint32_t s = 0; s < opts.slots; ++s) {
     SlotState& st = server.slots_[s];
+    st.header = region::slot_at(base, s, opts.ring_bytes);
     st.requests =
         ByteRing(region::ring_block_at(base, layout::request_ring_offset(s, opts.ring_bytes)),
                  opts.ring_bytes);
@@ -157,6 +180,10 @@ ChannelServer::ChannelServer(ChannelServer&& other) noexcept
       base_(std::exchange(other.base_, nullptr)),
       map_bytes_(std::exchange(other.map_bytes_, 0)),
       header_(std::exchange(other.header_, nullptr)),
+      generation_(other.generation_),
+      notice_(std::move(other.notice_)),
+      outbox_soft_bytes_(other.outbox_soft_bytes_),
+      outbox_hard_bytes_(other.outbox_hard_bytes_),
       slots_(std::move(other.slots_)),
       stats_(other.stats_) {}
 
@@ -169,6 +196,10 @@ ChannelServer& ChannelServer::operator=(ChannelServer&& other) noexcept {
     base_ = std::exchange(other.base_, nullptr);
     map_bytes_ = std::exchange(other.map_bytes_, 0);
     header_ = std::exchange(other.header_, nullptr);
+    generation_ = other.generation_;
+    notice_ = std::move(other.notice_);
+    outbox_soft_bytes_ = other.outbox_soft_bytes_;
+    outbox_hard_bytes_ = other.outbox_hard_bytes_;
     slots_ = std::move(other.slots_);
     stats_ = other.stats_;
   }
@@ -206,11 +237,11 @@ void ChannelServer::release_all() noexcept {
 uint32_t ChannelServer::slot_count() const noexcept { return static_cast<uint32_t>(slots_.size()); }
 
 uint64_t ChannelServer::generation() const noexcept {
-  return header_ != nullptr ? header_->generation : 0;
+  return header_ != nullptr ? generation_ : 0;
 }
 
 SlotHeader* ChannelServer::slot_header(uint32_t slot) const noexcept {
-  return region::slot_at(base_, slot, header_->ring_bytes);
+  return slots_[slot].header;
 }
 
 void ChannelServer::beat() noexcept {
@@ -259,8 +290,7 @@ void ChannelServer::tick() {
 void ChannelServer::reset_slot(uint32_t slot) noexcept {
   SlotHeader* h = slot_header(slot);
   SlotState& st = slots_[slot];
-  stats_.tx_dropped += st.outbox.size();
-  st.outbox.clear();
+  drop_outbox(st);
   st.requests.reset();
   st.replies.reset();
   st.broken = false;
@@ -270,13 +300,22 @@ void ChannelServer::reset_slot(uint32_t slot) noexcept {
   h->owner.store(0, std::memory_order_release);  // publishes the clean rings to the next claimer
 }
 
-void ChannelServer::mark_broken(uint32_t slot) noexcept {
-  SlotState& st = slots_[slot];
-  st.broken = true;
+void ChannelServer::drop_outbox(SlotState& st) noexcept {
   stats_.tx_dropped += st.outbox.size();
   st.outbox.clear();
-  slot_header(slot)->broken.store(1, std::memory_order_release);
-  ++stats_.broken_frames;
+  st.outbox_bytes = 0;
+}
+
+void ChannelServer::mark_broken(uint32_t slot, uint32_t why) noexcept {
+  SlotState& st = slots_[slot];
+  st.broken = true;
+  drop_outbox(st);
+  slot_header(slot)->broken.store(why, std::memory_order_release);
+  if (why == layout::kBrokenOutboxOverflow) {
+    ++stats_.outbox_overflows;
+  } else {
+    ++stats_.broken_frames;
+  }
 }
 
 bool ChannelServer::connected(uint32_t slot) const noexcept {
@@ -301,7 +340,7 @@ bool ChannelServer::receive(uint32_t slot, std::vector<uint8_t>& out) {
     case ByteRing::ReadStatus::kEmpty:
       return false;
     case ByteRing::ReadStatus::kCorrupt:
-      mark_broken(slot);
+      mark_broken(slot, layout::kBrokenFrame);
       return false;
   }
   return false;
@@ -313,22 +352,43 @@ void ChannelServer::send(uint32_t slot, std::span<const uint8_t> msg) {
     return;
   }
   SlotState& st = slots_[slot];
-  if (st.outbox.empty() && st.replies.try_write(msg) == ByteRing::WriteStatus::kOk) {
-    ++stats_.tx_messages;
+  if (st.outbox.empty()) {
+    switch (st.replies.try_write(msg)) {
+      case ByteRing::WriteStatus::kOk:
+        ++stats_.tx_messages;
+        return;
+      case ByteRing::WriteStatus::kCorrupt:  // the client scribbled on its reply ring's tail
+        ++stats_.tx_dropped;
+        mark_broken(slot, layout::kBrokenFrame);
+        return;
+      default:
+        break;
+    }
+  }
+  if (st.outbox_bytes + msg.size() > outbox_hard_bytes_) {
+    // The client does not read its replies: drop it rather than hold them without bound.
+    ++stats_.tx_dropped;
+    mark_broken(slot, layout::kBrokenOutboxOverflow);
     return;
   }
   st.outbox.emplace_back(msg.begin(), msg.end());
+  st.outbox_bytes += msg.size();
 }
 
 bool ChannelServer::flush_slot(uint32_t slot) {
   SlotState& st = slots_[slot];
   if (!connected(slot)) {  // the client left: nobody will read these
-    stats_.tx_dropped += st.outbox.size();
-    st.outbox.clear();
+    drop_outbox(st);
     return true;
   }
   while (!st.outbox.empty()) {
-    if (st.replies.try_write(st.outbox.front()) != ByteRing::WriteStatus::kOk) return false;
+    const auto status = st.replies.try_write(st.outbox.front());
+    if (status == ByteRing::WriteStatus::kCorrupt) {
+      mark_broken(slot, layout::kBrokenFrame);  // drops (and counts) the outbox
+      return true;
+    }
+    if (status != ByteRing::WriteStatus::kOk) return false;
+    st.outbox_bytes -= st.outbox.front().size();
     st.outbox.pop_front();
     ++stats_.tx_messages;
   }
@@ -343,6 +403,14 @@ void ChannelServer::flush() {
 
 size_t ChannelServer::pending(uint32_t slot) const noexcept {
   return slot < slot_count() ? slots_[slot].outbox.size() : 0;
+}
+
+size_t ChannelServer::pending_bytes(uint32_t slot) const noexcept {
+  return slot < slot_count() ? slots_[slot].outbox_bytes : 0;
+}
+
+bool ChannelServer::backlogged(uint32_t slot) const noexcept {
+  return slot < slot_count() && slots_[slot].outbox_bytes > outbox_soft_bytes_;
 }
 
 ChannelServer::Stats ChannelServer::stats() const noexcept { return stats_; }

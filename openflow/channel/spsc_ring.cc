@@ -21,8 +21,10 @@ ByteRing::ByteRing(void* block, uint64_t capacity) noexcept
       data_(block_ + kControlBytes),
       capacity_(capacity),
       mask_(capacity - 1) {
-  cached_head_ = head().load(std::memory_order_acquire);
-  cached_tail_ = tail().load(std::memory_order_acquire);
+  // A view starts from the counters as they are (zero in a fresh or reset block); from then on
+  // each side trusts only its own.
+  my_head_ = cached_head_ = head().load(std::memory_order_acquire);
+  my_tail_ = cached_tail_ = tail().load(std::memory_order_acquire);
 }
 
 std::atomic<uint64_t>& ByteRing::head() const noexcept {
@@ -50,27 +52,36 @@ void ByteRing::copy_out(uint64_t at, uint8_t* dst, size_t n) const noexcept {
 ByteRing::WriteStatus ByteRing::try_write(std::span<const uint8_t> msg) noexcept {
   if (!is_whole_frame(msg)) return WriteStatus::kMalformed;
   if (msg.size() > capacity_) return WriteStatus::kTooBig;
-  return write_unchecked_for_test(msg) ? WriteStatus::kOk : WriteStatus::kFull;
+  return write_bytes(msg);
 }
 
 bool ByteRing::write_unchecked_for_test(std::span<const uint8_t> bytes) noexcept {
-  const uint64_t h = head().load(std::memory_order_relaxed);  // we are its only writer
+  return bytes.size() <= capacity_ && write_bytes(bytes) == WriteStatus::kOk;
+}
+
+ByteRing::WriteStatus ByteRing::write_bytes(std::span<const uint8_t> bytes) noexcept {
+  const uint64_t h = my_head_;
   if (bytes.size() > capacity_ - (h - cached_tail_)) {
-    cached_tail_ = tail().load(std::memory_order_acquire);
-    if (bytes.size() > capacity_ - (h - cached_tail_)) return false;
+    const uint64_t t = tail().load(std::memory_order_acquire);
+    // The consumer can only have freed what we published: t in [h - capacity, h].
+    if (t > h || h - t > capacity_) return WriteStatus::kCorrupt;
+    cached_tail_ = t;
+    if (bytes.size() > capacity_ - (h - cached_tail_)) return WriteStatus::kFull;
   }
   copy_in(h, bytes.data(), bytes.size());
-  head().store(h + bytes.size(), std::memory_order_release);
-  return true;
+  my_head_ = h + bytes.size();
+  head().store(my_head_, std::memory_order_release);
+  return WriteStatus::kOk;
 }
 
 ByteRing::ReadStatus ByteRing::try_read(std::vector<uint8_t>& out) {
-  const uint64_t t = tail().load(std::memory_order_relaxed);  // we are its only writer
+  const uint64_t t = my_tail_;
   if (cached_head_ == t) {
     cached_head_ = head().load(std::memory_order_acquire);
     if (cached_head_ == t) return ReadStatus::kEmpty;
   }
-  // The producer may live in another process: check everything before trusting it.
+  // The producer may live in another process: check everything before trusting it (a head
+  // behind our tail wraps to a huge 'available').
   const uint64_t available = cached_head_ - t;
   if (available > capacity_ || available < kOfHeaderBytes) return ReadStatus::kCorrupt;
   uint8_t header[kOfHeaderBytes];
@@ -81,7 +92,8 @@ ByteRing::ReadStatus ByteRing::try_read(std::vector<uint8_t>& out) {
   }
   out.resize(length);
   copy_out(t, out.data(), length);
-  tail().store(t + length, std::memory_order_release);
+  my_tail_ = t + length;
+  tail().store(my_tail_, std::memory_order_release);
   return ReadStatus::kOk;
 }
 
@@ -94,6 +106,8 @@ uint64_t ByteRing::free_bytes() const noexcept { return capacity_ - readable_byt
 void ByteRing::reset() noexcept {
   head().store(0, std::memory_order_release);
   tail().store(0, std::memory_order_release);
+  my_head_ = 0;
+  my_tail_ = 0;
   cached_head_ = 0;
   cached_tail_ = 0;
 }

@@ -13,6 +13,14 @@
 //
 // Threading: one producer thread (or process) and one consumer; each uses its own ByteRing
 // view or the same view from one thread. reset() requires both sides to be quiescent.
+//
+// Trust: the other side may be another process that writes garbage into the shared counters.
+// Each view therefore keeps its own counter privately (the producer its head, the consumer its
+// tail) and only publishes it; it never reads it back from shared memory. The other side's
+// counter is checked before use: a consumer tail ahead of our head, or more than 'capacity'
+// behind it, is kCorrupt for the producer (never free space); a producer head behind our tail
+// or more than 'capacity' ahead is kCorrupt for the consumer. Every index is masked, so no
+// value in shared memory can make a view touch bytes outside its block.
 #pragma once
 
 #include <atomic>
@@ -46,7 +54,7 @@ class ByteRing {
   static constexpr uint64_t kMinCapacity = 64;
   static constexpr uint64_t kMaxCapacity = uint64_t{1} << 30;
 
-  enum class WriteStatus { kOk, kFull, kTooBig, kMalformed };
+  enum class WriteStatus { kOk, kFull, kTooBig, kMalformed, kCorrupt };
   enum class ReadStatus { kOk, kEmpty, kCorrupt };
 
   static bool valid_capacity(uint64_t capacity) noexcept;
@@ -61,7 +69,8 @@ class ByteRing {
   uint64_t capacity() const noexcept { return capacity_; }
 
   // Producer. kFull: not enough free space now (try again later). kTooBig: larger than the ring
-  // could ever hold. kMalformed: not a whole frame (see is_whole_frame).
+  // could ever hold. kMalformed: not a whole frame (see is_whole_frame). kCorrupt: the
+  // consumer's tail is impossible (see "Trust"); nothing is written.
   WriteStatus try_write(std::span<const uint8_t> msg) noexcept;
   // Consumer. Moves the oldest frame into 'out' (replacing its contents). kCorrupt: the bytes
   // in the ring are not a valid frame (length < 8, > capacity, or beyond what was published);
@@ -75,7 +84,7 @@ class ByteRing {
   void reset() noexcept;
 
   // Test hook: copies raw bytes in and publishes them without any framing check, so tests can
-  // plant corrupt frames. Returns false if they do not fit.
+  // plant corrupt frames. Returns false if they do not fit (or the tail is corrupt).
   bool write_unchecked_for_test(std::span<const uint8_t> bytes) noexcept;
 
  private:
@@ -83,11 +92,14 @@ class ByteRing {
   std::atomic<uint64_t>& tail() const noexcept;
   void copy_in(uint64_t at, const uint8_t* src, size_t n) noexcept;
   void copy_out(uint64_t at, uint8_t* dst, size_t n) const noexcept;
+  WriteStatus write_bytes(std::span<const uint8_t> bytes) noexcept;
 
   uint8_t* block_ = nullptr;
   uint8_t* data_ = nullptr;
   uint64_t capacity_ = 0;
   uint64_t mask_ = 0;
+  uint64_t my_head_ = 0;      // producer: our head, as last published (never read back)
+  uint64_t my_tail_ = 0;      // consumer: our tail, as last published (never read back)
   uint64_t cached_head_ = 0;  // consumer's last view of head (a lower bound)
   uint64_t cached_tail_ = 0;  // producer's last view of tail (a lower bound)
 };

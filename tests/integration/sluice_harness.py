@@ -559,6 +559,11 @@ class Switch:
             "--log-level", "info",
             *self.extra_args,
         ]
+        # pcap files and vhost-user sockets live in the test's own (root-owned, 0700) directory
+        # unless the test chose otherwise: sluiced refuses them elsewhere.
+        for option in ("--pcap-dir", "--vhost-socket-dir"):
+            if not any(a == option or a.startswith(option + "=") for a in self.extra_args):
+                cmd += [option, self.res.tmpdir]
         # Remove DPDK's runtime files and the channel even when sluiced dies without cleaning up.
         self.res.on_close("sluiced runtime files", self._remove_runtime_files)
         self._sluiced_cmd = cmd

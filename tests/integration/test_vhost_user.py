@@ -4,6 +4,7 @@ port. It pings a namespace host on an af_packet port in the same VLAN."""
 
 import os
 import shutil
+import stat
 import subprocess
 import unittest
 
@@ -115,6 +116,55 @@ class VhostUserTest(VhostUserGuestTestBase):
         m = switch.metrics()
         self.assertGreaterEqual(m.port("sluice_port_rx_packets_total", "vm1"), 5)
         self.assertGreaterEqual(m.port("sluice_port_tx_packets_total", "vm1"), 5)
+
+    def test_server_port_comes_back_after_sluiced_is_killed(self):
+        """SIGKILL leaves sluiced's server socket behind; the restarted sluiced must replace it
+        (it is a stale socket of root's that nobody listens on), create the port again with
+        the configured socket mode and group, and carry traffic again."""
+        res = self.res
+        sock = os.path.join(res.tmpdir, "vm1.sock")
+        host = h.create_host(res, "h2", "10.100.0.2/24")
+        group = 65534  # nogroup: a group QEMU's user could be in
+        switch = h.Switch(res, extra_args=["--vhost-socket-mode", "0660",
+                                           "--vhost-socket-group", str(group)])
+        switch.start()
+        switch.start_controller(
+            h.make_policy([
+                {"name": "vm1", "type": "vhost-user", "path": sock, "mode": "server",
+                 "vlan": h.access(100)},
+                h.af_packet_port("h2", host.sw_iface, h.access(100)),
+            ]),
+            wait_ports=["vm1", "h2"],
+        )
+        h.wait_for(f"sluiced to listen on {sock}", lambda: os.path.exists(sock), timeout=20)
+        st = os.stat(sock)
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o660, oct(st.st_mode))
+        self.assertEqual((st.st_uid, st.st_gid), (0, group))
+
+        guest_ns = h.create_namespace(res, "gst")
+        tap = h.unique("tap")
+        guest = self.start_guest(sock, tap)
+        self.wire_tap(tap, guest_ns, "10.100.0.1/24")
+        self.wait_ping(guest_ns, host.addr, timeout=60)
+
+        old = switch.sluiced
+        old.kill()  # SIGKILL to the sluiced this test started, by its pid
+        self.assertTrue(os.path.exists(sock), "expected the killed sluiced's socket to remain")
+        guest.stop()  # a virtio_user client does not reconnect: the VM is restarted too
+        switch.restart_dataplane()
+        # sluicectl run pushes the policy again by itself; the port must be created anew.
+        switch.wait_ports(["vm1", "h2"], timeout=30)
+        self.assertNotIn("refused", switch.sluiced.output())
+        st = os.stat(sock)
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o660, oct(st.st_mode))
+        self.assertEqual(st.st_gid, group)
+
+        tap2 = h.unique("tap")
+        self.start_guest(sock, tap2, name="testpmd-2")
+        self.wire_tap(tap2, guest_ns, "10.100.0.1/24")
+        self.wait_ping(guest_ns, host.addr, timeout=60)
+        self.assert_no_loss(guest_ns.ping(host.addr, count=5), 5)
 
 
 if __name__ == "__main__":

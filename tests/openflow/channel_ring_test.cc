@@ -27,6 +27,11 @@ class RingBlock {
     ByteRing::format(mem_.get());
   }
   ByteRing view() { return ByteRing(mem_.get(), capacity_); }
+  // The shared counters, for tests that play a misbehaving peer.
+  std::atomic<uint64_t>& head() { return *reinterpret_cast<std::atomic<uint64_t>*>(mem_.get()); }
+  std::atomic<uint64_t>& tail() {
+    return *reinterpret_cast<std::atomic<uint64_t>*>(mem_.get() + ByteRing::kLineBytes);
+  }
 
  private:
   struct Free {
@@ -184,6 +189,50 @@ TEST(ByteRing, SeparateViewsShareTheRing) {
     ASSERT_EQ(consumer.try_read(out), RS::kOk);
     EXPECT_EQ(out, frame(i + 1000, 50));
   }
+}
+
+// A consumer in another process may write anything into the tail. A tail ahead of the head, or
+// more than a ring behind it, is corruption, never free space: nothing unread is overwritten.
+TEST(ByteRing, ProducerTreatsAnImpossibleTailAsCorrupt) {
+  for (const uint64_t bad_tail : {uint64_t{1} << 40, uint64_t{0}, uint64_t{257}}) {
+    SCOPED_TRACE(bad_tail);
+    RingBlock block(128);
+    ByteRing producer = block.view();
+    ByteRing consumer = block.view();
+    std::vector<uint8_t> out;
+    // Head at 256, tail at 128: the ring is full of unread bytes.
+    for (uint32_t i = 0; i < 2; ++i) ASSERT_EQ(producer.try_write(frame(i, 64)), WS::kOk);
+    for (uint32_t i = 0; i < 2; ++i) ASSERT_EQ(consumer.try_read(out), RS::kOk);
+    ASSERT_EQ(producer.try_write(frame(10, 64)), WS::kOk);
+    ASSERT_EQ(producer.try_write(frame(11, 64)), WS::kOk);
+    block.tail().store(bad_tail);
+    EXPECT_EQ(producer.try_write(frame(12, 64)), WS::kCorrupt);
+    EXPECT_EQ(block.head().load(), 256u);  // nothing published
+    block.tail().store(128);                // the consumer's real tail: the data is intact
+    ASSERT_EQ(consumer.try_read(out), RS::kOk);
+    EXPECT_EQ(out, frame(10, 64));
+  }
+}
+
+// Each side keeps its own counter: a peer that overwrites it cannot make us re-read old bytes
+// or skip new ones.
+TEST(ByteRing, EachSideKeepsItsOwnCounter) {
+  RingBlock block(256);
+  ByteRing producer = block.view();
+  ByteRing consumer = block.view();
+  std::vector<uint8_t> out;
+  ASSERT_EQ(producer.try_write(frame(1, 64)), WS::kOk);
+  ASSERT_EQ(consumer.try_read(out), RS::kOk);
+  block.tail().store(0);  // the producer "rewinds" the consumer's tail: replay of frame 1?
+  ASSERT_EQ(producer.try_write(frame(2, 64)), WS::kOk);
+  ASSERT_EQ(consumer.try_read(out), RS::kOk);
+  EXPECT_EQ(out, frame(2, 64));
+  block.head().store(64);  // the consumer "rewinds" the producer's head: overwrite frame 3?
+  block.tail().store(128);
+  ASSERT_EQ(producer.try_write(frame(3, 64)), WS::kOk);
+  EXPECT_EQ(block.head().load(), 192u);
+  ASSERT_EQ(consumer.try_read(out), RS::kOk);
+  EXPECT_EQ(out, frame(3, 64));
 }
 
 // One producer thread, one consumer thread, 1M messages of random sizes: order and content.

@@ -113,6 +113,12 @@ class RawRegion {
     const uint32_t ring = header().ring_bytes;
     return ByteRing(static_cast<uint8_t*>(base_) + layout::request_ring_offset(slot, ring), ring);
   }
+  // A ring's tail counter, addressed with the ring size the test knows (not the header's).
+  std::atomic<uint64_t>& reply_tail(uint32_t slot, uint32_t ring_bytes) {
+    return *reinterpret_cast<std::atomic<uint64_t>*>(
+        static_cast<uint8_t*>(base_) + layout::reply_ring_offset(slot, ring_bytes) +
+        ByteRing::kLineBytes);
+  }
 
  private:
   void* base_ = nullptr;
@@ -603,6 +609,197 @@ TEST(Channel, CorruptFrameBreaksTheSlot) {
   ASSERT_TRUE(next.send(frame(5, 8)).has_value());
   ASSERT_TRUE(server.receive(broken_slot, msg));
   EXPECT_EQ(msg, frame(5, 8));
+}
+
+// A client may write anything into the region. The server addresses slots and rings only by the
+// layout it computed at create(), and takes an impossible reply-ring tail for corruption.
+TEST(Channel, GarbageInSharedFieldsIsNotTrusted) {
+  const std::string name = unique_name("garbage");
+  ShmCleanup cleanup{name};
+  constexpr uint32_t kRing = 1024;
+  auto server = make_server(name, {.slots = 3, .ring_bytes = kRing});
+  auto victim = make_client(name);
+  auto other = make_client(name);
+  ASSERT_EQ(victim.slot(), 0u);
+  ASSERT_EQ(other.slot(), 1u);
+  server.tick();
+  const uint64_t generation = server.generation();
+  // Fill the victim's reply ring (it never reads), so the next send must look at its tail.
+  for (uint32_t i = 0; i < kRing / 64; ++i) server.send(victim.slot(), frame(i, 64));
+  ASSERT_EQ(server.pending(victim.slot()), 0u);
+  RawRegion raw(name);
+  raw.header().ring_bytes = 0xfffffff0u;
+  raw.header().slot_count = 1000000;
+  raw.header().generation = 1;
+  raw.reply_tail(victim.slot(), kRing).store(uint64_t{1} << 40);  // "all of it is free"
+  // The other client is served as before: receive, send, tick, all at the right addresses.
+  ASSERT_TRUE(other.send(frame(100, 64)).has_value());
+  std::vector<uint8_t> msg;
+  ASSERT_TRUE(server.receive(other.slot(), msg));
+  EXPECT_EQ(msg, frame(100, 64));
+  server.send(other.slot(), frame(101, 200));
+  server.tick();
+  server.flush();
+  auto got = other.receive(msg, 1000ms);
+  ASSERT_TRUE(got.has_value() && *got);
+  EXPECT_EQ(msg, frame(101, 200));
+  EXPECT_TRUE(server.connected(other.slot()));
+  EXPECT_EQ(server.generation(), generation);
+  // The victim's lie is not taken as free space: its slot is dropped, its unread replies kept.
+  server.send(victim.slot(), frame(200, 64));
+  EXPECT_FALSE(server.connected(victim.slot()));
+  EXPECT_EQ(server.stats().broken_frames, 1u);
+  EXPECT_EQ(server.stats().tx_messages, kRing / 64 + 1);
+  raw.reply_tail(victim.slot(), kRing).store(0);
+  ASSERT_TRUE(victim.receive(msg, 100ms).value_or(false));
+  EXPECT_EQ(msg, frame(0, 64));
+}
+
+// Squatting /dev/shm: anybody can create /dev/shm/sluice.<name> before sluiced starts, with
+// contents that claim a live server (here: our own pid, which create() takes as alive at once).
+// Written as another uid, or with a mode other than 0600, it is not trusted but replaced.
+class SquattedRegion {
+ public:
+  SquattedRegion(const std::string& name, uid_t uid, mode_t mode) {
+    const std::string shm = "/sluice." + name;
+    const int fd = ::shm_open(shm.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    EXPECT_GE(fd, 0);
+    const size_t bytes = layout::region_bytes(1, 1024);
+    EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(bytes)), 0);
+    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    EXPECT_NE(base, MAP_FAILED);
+    auto* h = static_cast<layout::RegionHeader*>(base);
+    h->layout_version = layout::kLayoutVersion;
+    h->slot_count = 1;
+    h->ring_bytes = 1024;
+    h->server_pid = ::getpid();
+    h->server_state.store(static_cast<uint32_t>(layout::ServerState::kRunning));
+    h->magic.store(layout::kMagic);
+    ::munmap(base, bytes);
+    EXPECT_EQ(::fchown(fd, uid, uid), 0);
+    EXPECT_EQ(::fchmod(fd, mode), 0);
+    ::close(fd);
+  }
+};
+
+TEST(Channel, ServerReplacesARegionThatIsNotOurs) {
+  const struct {
+    uid_t uid;
+    mode_t mode;
+    const char* found;
+  } cases[] = {{65534, 0600, "owned by uid 65534 with mode 0600"},
+               {::geteuid(), 0666, "with mode 0666"},
+               {65534, 0644, "owned by uid 65534 with mode 0644"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.found);
+    const std::string name = unique_name("squat");
+    ShmCleanup cleanup{name};
+    SquattedRegion squat(name, c.uid, c.mode);
+    auto server = ChannelServer::create(name, {.slots = 1, .ring_bytes = 1024});
+    ASSERT_TRUE(server.has_value()) << server.error().message;
+    EXPECT_THAT(server->notice(), HasSubstr(c.found));
+    struct stat st {};
+    ASSERT_EQ(::stat(("/dev/shm/sluice." + name).c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, ::geteuid());
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    auto client = make_client(name);
+    EXPECT_EQ(client.server_generation(), server->generation());
+  }
+  // Our own region (mode 0600) that claims a live server is still believed.
+  const std::string name = unique_name("ours");
+  ShmCleanup cleanup{name};
+  SquattedRegion ours(name, ::geteuid(), 0600);
+  auto server = ChannelServer::create(name, {.slots = 1, .ring_bytes = 1024});
+  ASSERT_FALSE(server.has_value());
+  EXPECT_THAT(server.error().message, HasSubstr("already served"));
+}
+
+TEST(Channel, ClientRefusesARegionThatIsNotOurs) {
+  const std::string name = unique_name("client-squat");
+  ShmCleanup cleanup{name};
+  auto server = make_server(name, {.slots = 1, .ring_bytes = 1024});
+  const std::string path = "/dev/shm/sluice." + name;
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  auto foreign = ChannelClient::connect(name, 20ms);
+  ASSERT_FALSE(foreign.has_value());
+  EXPECT_THAT(foreign.error().message, HasSubstr("is owned by uid 65534"));
+  ASSERT_EQ(::chown(path.c_str(), 0, 0), 0);
+  ASSERT_EQ(::chmod(path.c_str(), 0660), 0);
+  auto shared = ChannelClient::connect(name, 20ms);
+  ASSERT_FALSE(shared.has_value());
+  EXPECT_THAT(shared.error().message, HasSubstr("without group/other access"));
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  auto fine = ChannelClient::connect(name, 20ms);
+  EXPECT_TRUE(fine.has_value());
+}
+
+// A client that sends request after request and never reads the replies: a server that stops
+// reading a backlogged slot (as ControlService::poll does) keeps its outbox near the soft limit;
+// replies past the hard limit disconnect the client. Other slots are served all along.
+TEST(Channel, OutboxOfAClientThatDoesNotReadIsBounded) {
+  const std::string name = unique_name("outbox");
+  ShmCleanup cleanup{name};
+  constexpr size_t kReply = 1000;
+  constexpr size_t kRepliesPerRequest = 8;  // like a multipart reply in chunks
+  auto server = make_server(name, {.slots = 2,
+                                   .ring_bytes = 1024,
+                                   .outbox_soft_bytes = 16 * 1024,
+                                   .outbox_hard_bytes = 64 * 1024});
+  auto hog = make_client(name);
+  auto good = make_client(name);
+  server.tick();
+  std::vector<uint8_t> msg;
+  const auto serve = [&](uint32_t slot) {  // one poll of one slot, as ControlService does
+    while (!server.backlogged(slot) && server.receive(slot, msg)) {
+      for (size_t k = 0; k < kRepliesPerRequest; ++k) server.send(slot, frame(xid_of(msg), kReply));
+    }
+    server.flush();
+  };
+  size_t max_pending = 0;
+  for (uint32_t i = 0; i < 200; ++i) {
+    // The hog's request ring (1 KiB) fills when the server stops reading: send() would then
+    // wait, so only send while there is room, as a blocked client would.
+    if (i < 40) {
+      ASSERT_TRUE(hog.send(frame(i, 16)).has_value());
+    }
+    serve(hog.slot());
+    max_pending = std::max(max_pending, server.pending_bytes(hog.slot()));
+    ASSERT_TRUE(good.send(frame(1000 + i, 16)).has_value());
+    serve(good.slot());
+    Result<bool> got = false;
+    for (size_t k = 0; k < kRepliesPerRequest; ++k) {
+      server.flush();  // the reply ring holds one reply at a time
+      got = good.receive(msg, 1000ms);
+      if (!got.has_value() || !*got) break;
+    }
+    ASSERT_TRUE(got.has_value() && *got) << "the good client was not served at round " << i;
+    EXPECT_EQ(msg, frame(1000 + i, kReply));
+  }
+  EXPECT_TRUE(server.backlogged(hog.slot()));
+  EXPECT_LE(max_pending, 16 * 1024 + kRepliesPerRequest * kReply);
+  EXPECT_TRUE(server.connected(hog.slot()));
+  // Pushed past the hard limit regardless (a server that kept sending), the hog is dropped.
+  const size_t before = server.pending_bytes(hog.slot());
+  size_t sent = 0;
+  while (server.connected(hog.slot()) && sent < 1000) {
+    server.send(hog.slot(), frame(5000, kReply));
+    ++sent;
+    ASSERT_LE(server.pending_bytes(hog.slot()), size_t{64 * 1024});
+  }
+  EXPECT_FALSE(server.connected(hog.slot()));
+  EXPECT_EQ(sent, (64 * 1024 - before) / kReply + 1);
+  EXPECT_EQ(server.stats().outbox_overflows, 1u);
+  EXPECT_EQ(server.stats().broken_frames, 0u);
+  EXPECT_EQ(server.pending_bytes(hog.slot()), 0u);
+  auto refused = hog.send(frame(9, 16));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_THAT(refused.error().message, HasSubstr("did not read its replies"));
+  // The other client is still served.
+  ASSERT_TRUE(good.send(frame(77, 16)).has_value());
+  serve(good.slot());
+  auto got = good.receive(msg, 1000ms);
+  ASSERT_TRUE(got.has_value() && *got);
+  EXPECT_EQ(msg, frame(77, kReply));
 }
 
 }  // namespace

@@ -33,8 +33,14 @@ struct LoadResult {
   bool parsed = false;              // the YAML parsed into a map (validate() is meaningful)
 };
 
+struct LoadLimits {
+  size_t max_bytes = kMaxPolicyBytes;
+  size_t max_nodes = kMaxPolicyNodes;
+};
+
 // 'file' is only recorded in the Policy (for messages); 'text' is parsed.
-LoadResult load_policy_text(std::string_view text, const std::string& file);
+LoadResult load_policy_text(std::string_view text, const std::string& file,
+                            const LoadLimits& limits = {});
 // Reads and parses 'path'. An unreadable file is one error without a position.
 LoadResult load_policy_file(const std::string& path);
 

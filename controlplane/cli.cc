@@ -89,13 +89,13 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
         "openflow-listen", po::value(&run.openflow_listen)->default_value(run.openflow_listen),
         "where the OpenFlow 1.3 endpoint listens on TCP (loopback only: 127.0.0.0/8:PORT, "
         "[::1]:PORT). Unauthenticated: any local user can read and program flows there (not "
-        "ports)")(
-        "no-openflow-tcp", po::bool_switch(&run.no_openflow_tcp), "no TCP endpoint")(
+        "ports)")("no-openflow-tcp", po::bool_switch(&run.no_openflow_tcp), "no TCP endpoint")(
         "no-openflow", po::bool_switch(&run.no_openflow), "no OpenFlow endpoint at all")(
         "openflow-hello-timeout-ms",
         po::value(&run.openflow_hello_timeout_ms)->default_value(run.openflow_hello_timeout_ms),
         "close an OpenFlow connection that has not said HELLO within this")(
-        "openflow-probe-ms", po::value(&run.openflow_probe_ms)->default_value(run.openflow_probe_ms),
+        "openflow-probe-ms",
+        po::value(&run.openflow_probe_ms)->default_value(run.openflow_probe_ms),
         "send an ECHO_REQUEST to an OpenFlow client silent this long, and close it if nothing "
         "comes within as long again (0: never)");
   } else if (command == "apply") {

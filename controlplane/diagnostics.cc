@@ -26,8 +26,7 @@ namespace {
 ConfigError summary(size_t more) {
   return ConfigError{Mark{}, "",
                      "... and " + std::to_string(more) + " more error" + (more == 1 ? "" : "s") +
-                         " (only the first " + std::to_string(kMaxReportedErrors) +
-                         " are shown)",
+                         " (only the first " + std::to_string(kMaxReportedErrors) + " are shown)",
                      more};
 }
 }  // namespace

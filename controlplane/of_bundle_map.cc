@@ -97,8 +97,8 @@ BundleMap::Verdict BundleMap::outbound(uint64_t client, std::span<uint8_t> msg) 
     // OPEN and ADD open a bundle; CLOSE, COMMIT, DISCARD of one the client does not have get
     // BAD_ID from the dataplane, which forgets the id again (inbound()).
     const auto ctrl = ctrl_type(msg);
-    const bool opens = *type == of::OnfMsgType::kBundleAddMessage ||
-                       ctrl == of::BundleCtrlType::kOpenRequest;
+    const bool opens =
+        *type == of::OnfMsgType::kBundleAddMessage || ctrl == of::BundleCtrlType::kOpenRequest;
     if (opens && open(client) >= kMaxPerClient) return Verdict::kOutOfBundles;
     relay_id = allocate(key);
   }

@@ -49,8 +49,8 @@ std::string peer_name(const sockaddr_storage& ss) {
 // Sluice's own experimenter messages (PORT_ADD/DEL/SET, SWITCH_CONFIG): the policy's.
 bool is_sluice_experimenter(std::span<const uint8_t> msg) {
   if (msg.size() < 12 || msg[1] != static_cast<uint8_t>(of::MsgType::kExperimenter)) return false;
-  const uint32_t experimenter = uint32_t{msg[8]} << 24 | uint32_t{msg[9]} << 16 |
-                                uint32_t{msg[10]} << 8 | msg[11];
+  const uint32_t experimenter =
+      uint32_t{msg[8]} << 24 | uint32_t{msg[9]} << 16 | uint32_t{msg[10]} << 8 | msg[11];
   return experimenter == of::kSluiceExperimenter;
 }
 
@@ -213,8 +213,8 @@ void OfEndpoint::try_listen(Listener& l) {
              " (unauthenticated: any local user can connect; no port messages)");
   } else {
     unix_up_ = true;
-    log_info("openflow: listening for OpenFlow 1.3 clients on " + where(l) +
-             " (root and uid " + num(::geteuid()) + " only)");
+    log_info("openflow: listening for OpenFlow 1.3 clients on " + where(l) + " (root and uid " +
+             num(::geteuid()) + " only)");
   }
 }
 
@@ -353,9 +353,9 @@ bool OfEndpoint::admit(const Listener& l, int fd, const sockaddr_storage& ss, st
                 : "unix:?";
     if (!cred || !unix_peer_allowed(*cred, ::geteuid())) {
       ++counters_.peers_refused;
-      log_warn("openflow: refusing " + peer + " on " + where(l) + ": " +
-               (cred ? "only root and uid " + num(::geteuid()) + " may connect"
-                     : cred.error().message));
+      log_warn(
+          "openflow: refusing " + peer + " on " + where(l) + ": " +
+          (cred ? "only root and uid " + num(::geteuid()) + " may connect" : cred.error().message));
       return false;
     }
   } else {
@@ -379,9 +379,8 @@ void OfEndpoint::check_timeouts(Clock::time_point now) {
     if (!c->hello_done) {
       if (now - c->connected_at >= options_.hello_timeout) {
         ++counters_.hello_timeouts;
-        close_client(id, "no HELLO within " + num(static_cast<uint64_t>(
-                                                  options_.hello_timeout.count())) +
-                             " ms");
+        close_client(id, "no HELLO within " +
+                             num(static_cast<uint64_t>(options_.hello_timeout.count())) + " ms");
       }
       continue;
     }
@@ -475,8 +474,8 @@ void OfEndpoint::handle_message(OfConnection& c, std::vector<uint8_t>& msg) {
       auto cfg = of::decode_set_async(msg);
       if (!cfg) return send_error(c, xid, of::make_error(cfg.error(), msg));
       roles_.set_async(c.id(), *cfg);
-      log_info("openflow: client " + num(c.id()) + " set its asynchronous configuration: " +
-               of::format_async(*cfg));
+      log_info("openflow: client " + num(c.id()) +
+               " set its asynchronous configuration: " + of::format_async(*cfg));
       ++counters_.answered_locally;
       return;
     }
@@ -615,8 +614,8 @@ void OfEndpoint::close_pending() {
       if (it == clients_.end()) continue;
       OfConnection& c = *it->second;
       c.flush();  // a last error (HELLO_FAILED ...) still goes out if the socket takes it
-      log_info("openflow: client " + num(id) + " (" + c.peer() + ") disconnected: " + why +
-               "; " + num(c.messages_in) + " messages in, " + num(c.messages_out) + " out");
+      log_info("openflow: client " + num(id) + " (" + c.peer() + ") disconnected: " + why + "; " +
+               num(c.messages_in) + " messages in, " + num(c.messages_out) + " out");
       roles_.remove(id);
       clients_.erase(it);
       --counters_.clients;

@@ -62,7 +62,7 @@ struct OfEndpointOptions {
   std::chrono::milliseconds listen_retry{5000};
   std::chrono::milliseconds hello_timeout{5000};   // from connect to the client's HELLO
   std::chrono::milliseconds probe_interval{5000};  // silence before an echo probe; 0: none
-  std::chrono::seconds stats_interval{60};  // a counters line in the log, when they changed
+  std::chrono::seconds stats_interval{60};         // a counters line in the log, when they changed
 };
 
 // Counters (all since start). Read from any thread.

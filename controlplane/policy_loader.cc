@@ -427,8 +427,9 @@ LoadResult load_policy_file(const std::string& path) {
   if (text.size() > kMaxPolicyBytes) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
-    failed.errors.push_back(
-        ConfigError{Mark{}, "", "policy file " + path + ": " + too_big(ec ? text.size() : size, kMaxPolicyBytes)});
+    failed.errors.push_back(ConfigError{
+        Mark{}, "",
+        "policy file " + path + ": " + too_big(ec ? text.size() : size, kMaxPolicyBytes)});
     return failed;
   }
   return load_policy_text(text, path);

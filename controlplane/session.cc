@@ -376,9 +376,10 @@ Result<std::vector<ApplyError>> Session::apply(const std::vector<Message>& messa
     if (!committed) return std::unexpected(committed.error());
     if (!*committed) {
       if (!after.empty()) {
-        log_warn("the dataplane refused the policy's flow and group changes (nothing of them was "
-                 "applied); keeping the " + std::to_string(after.size()) +
-                 " port(s) the running flows may still use");
+        log_warn(
+            "the dataplane refused the policy's flow and group changes (nothing of them was "
+            "applied); keeping the " +
+            std::to_string(after.size()) + " port(s) the running flows may still use");
       }
       return errors;
     }

@@ -19,7 +19,7 @@ struct RunOptions {
   std::string policy;
   int poll_ms = 500;
   std::string openflow_listen = "127.0.0.1:6653";  // the OpenFlow endpoint's ADDR:PORT (loopback)
-  bool no_openflow = false;                         // no endpoint at all
+  bool no_openflow = false;                        // no endpoint at all
   bool no_openflow_tcp = false;
   std::string openflow_unix;  // the Unix socket endpoint; empty: /run/sluice/CHANNEL.openflow
   bool no_openflow_unix = false;

@@ -117,7 +117,8 @@ void FakeSwitch::bundle(uint32_t xid, std::span<const uint8_t> msg) {
     auto inner = of::decode_bundle_add(msg, add);
     if (!inner) return error(xid, of::make_error(inner.error(), msg));
     auto it = open.find({slot, add.bundle_id});
-    if (it == open.end()) it = open.emplace(std::pair{slot, add.bundle_id}, State::Bundle{add.flags, {}}).first;
+    if (it == open.end())
+      it = open.emplace(std::pair{slot, add.bundle_id}, State::Bundle{add.flags, {}}).first;
     if (it->second.flags != add.flags) return error(xid, with_data(of::bundle_failed::kBadFlags));
     it->second.messages.emplace_back(inner->begin(), inner->end());
     return;
@@ -139,7 +140,8 @@ void FakeSwitch::bundle(uint32_t xid, std::span<const uint8_t> msg) {
       break;
     case of::BundleCtrlType::kCommitRequest: {
       if (it == open.end()) return error(xid, with_data(of::bundle_failed::kBadId));
-      if (it->second.flags != ctrl->flags) return error(xid, with_data(of::bundle_failed::kBadFlags));
+      if (it->second.flags != ctrl->flags)
+        return error(xid, with_data(of::bundle_failed::kBadFlags));
       const State::Bundle b = std::move(it->second);
       open.erase(it);
       if (!commit(b)) return error(xid, with_data(of::bundle_failed::kMsgFailed));

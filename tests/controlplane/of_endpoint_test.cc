@@ -95,7 +95,7 @@ struct Fixture : ::testing::Test {
   std::string name = channel_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::optional<FakeDataplane> dp;
   std::optional<OfEndpoint> ep;
-  std::string tmp_dir;     // made by use_unix_socket(), removed with everything in it
+  std::string tmp_dir;    // made by use_unix_socket(), removed with everything in it
   std::string unix_path;  // tmp_dir/run/NAME.openflow (its directory made by the endpoint)
 
   void SetUp() override {
@@ -359,8 +359,8 @@ TEST_F(Fixture, ASlaveCannotChangeFlows) {
   of::encode_port_del(3, of::PortDel{1}, port_del);
   c->send(port_del);
   // Port messages are nobody's at the endpoint, whatever the role: EPERM, not IS_SLAVE.
-  for (auto [xid, code] : {std::pair{2u, of::bad_request::kIsSlave},
-                           std::pair{3u, of::bad_request::kEperm}}) {
+  for (auto [xid, code] :
+       {std::pair{2u, of::bad_request::kIsSlave}, std::pair{3u, of::bad_request::kEperm}}) {
     auto err = c->recv();
     ASSERT_TRUE(err);
     ASSERT_EQ(type_of(*err), of::MsgType::kError);
@@ -483,7 +483,8 @@ TEST_F(Fixture, SetAsyncFiltersAsyncMessagesByReasonPerClient) {
   ASSERT_TRUE(first);
   ASSERT_EQ(type_of(*first), of::MsgType::kPacketIn);
   EXPECT_EQ((*first)[14], static_cast<uint8_t>(of::PacketInReason::kAction));
-  for (of::MsgType want : {of::MsgType::kPacketIn, of::MsgType::kPortStatus, of::MsgType::kPacketIn}) {
+  for (of::MsgType want :
+       {of::MsgType::kPacketIn, of::MsgType::kPortStatus, of::MsgType::kPacketIn}) {
     auto m = plain->recv();
     ASSERT_TRUE(m);
     EXPECT_EQ(type_of(*m), want);
@@ -661,9 +662,8 @@ TEST_F(Fixture, ABundleLeftOpenByAClientThatGoesIsDiscarded) {
     a->send(barrier(3));
     ASSERT_TRUE(a->recv_type(of::MsgType::kBarrierReply));
   }  // A goes away
-  EXPECT_TRUE(eventually([&] {
-    return dp->with_state([](FakeSwitch::State& s) { return s.bundles.empty(); });
-  }));
+  EXPECT_TRUE(eventually(
+      [&] { return dp->with_state([](FakeSwitch::State& s) { return s.bundles.empty(); }); }));
   EXPECT_TRUE(eventually([&] { return ep->stats().bundles_discarded == 1; }));
   auto b = client();
   b->send(bundle_ctrl(1, 0, of::BundleCtrlType::kOpenRequest));

@@ -101,7 +101,7 @@ TEST_F(Fixture, ErrorsAreMatchedToTheirRequests) {
 // ---- Atomic reloads: one bundle per apply
 
 struct Sent {
-  std::vector<std::string> kinds;  // per message: "PORT", "OPEN", "ADD", "COMMIT", ...
+  std::vector<std::string> kinds;        // per message: "PORT", "OPEN", "ADD", "COMMIT", ...
   size_t flow_mods = 0, group_mods = 0;  // inside bundle adds
   size_t bare_table_mods = 0;            // FLOW_MOD / GROUP_MOD outside any bundle
   std::vector<uint16_t> flags;           // of every bundle message
@@ -132,8 +132,8 @@ Sent classify(const std::vector<std::vector<uint8_t>>& msgs) {
     if (auto ctrl = of::decode_bundle_ctrl(m)) {
       out.flags.push_back(ctrl->flags);
       out.bundle_ids.insert(ctrl->bundle_id);
-      out.kinds.push_back(ctrl->type == of::BundleCtrlType::kOpenRequest     ? "OPEN"
-                          : ctrl->type == of::BundleCtrlType::kCommitRequest ? "COMMIT"
+      out.kinds.push_back(ctrl->type == of::BundleCtrlType::kOpenRequest      ? "OPEN"
+                          : ctrl->type == of::BundleCtrlType::kCommitRequest  ? "COMMIT"
                           : ctrl->type == of::BundleCtrlType::kDiscardRequest ? "DISCARD"
                                                                               : "CTRL");
       continue;
@@ -185,12 +185,12 @@ ports:
   EXPECT_GT(r->summary.ports_added, 0u);
   EXPECT_GT(r->summary.ports_removed, 0u);
 
-  const Sent sent = classify({state.received.begin() + static_cast<std::ptrdiff_t>(before),
-                              state.received.end()});
+  const Sent sent = classify(
+      {state.received.begin() + static_cast<std::ptrdiff_t>(before), state.received.end()});
   EXPECT_EQ(sent.bare_table_mods, 0u) << "every FLOW_MOD and GROUP_MOD goes in the bundle";
   EXPECT_EQ(sent.flow_mods, r->summary.flows_added + r->summary.flows_removed);
-  EXPECT_EQ(sent.group_mods, r->summary.groups_added + r->summary.groups_modified +
-                                 r->summary.groups_removed);
+  EXPECT_EQ(sent.group_mods,
+            r->summary.groups_added + r->summary.groups_modified + r->summary.groups_removed);
   EXPECT_EQ(sent.bundle_ids.size(), 1u) << "one bundle";
   EXPECT_EQ(std::count(sent.kinds.begin(), sent.kinds.end(), "OPEN"), 1);
   EXPECT_EQ(std::count(sent.kinds.begin(), sent.kinds.end(), "COMMIT"), 1);

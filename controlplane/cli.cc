@@ -22,8 +22,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"validate", "validate FILE", "check a policy file; print every error as FILE:LINE:COL"},
-    {"run", "run --policy FILE [--openflow-listen A:P]",
-     "the controller daemon: apply FILE, then follow changes; serve OpenFlow 1.3 over TCP"},
+    {"run", "run --policy FILE [--openflow-unix PATH] [--openflow-listen A:P]",
+     "the controller daemon: apply FILE, then follow changes; serve OpenFlow 1.3"},
     {"apply", "apply --policy FILE [--dry-run [--offline]]",
      "apply FILE once, or print the messages it would send"},
     {"show", "show ports", "ports with state and rx/tx packets, bytes, drops, errors"},
@@ -82,12 +82,22 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
         "poll-ms", po::value(&run.poll_ms)->default_value(500),
         "how often to check the policy file and read the dataplane's messages (its "
         "liveness is checked every 100 ms whatever this says)")(
+        "openflow-unix", po::value(&run.openflow_unix),
+        "the OpenFlow 1.3 endpoint's Unix socket (default /run/sluice/CHANNEL.openflow; mode "
+        "0600, root and sluicectl's own user only): ovs-ofctl -O OpenFlow13 ... unix:PATH")(
+        "no-openflow-unix", po::bool_switch(&run.no_openflow_unix), "no Unix socket endpoint")(
         "openflow-listen", po::value(&run.openflow_listen)->default_value(run.openflow_listen),
-        "where the OpenFlow 1.3 endpoint listens (ADDR:PORT, [IPV6]:PORT); ovs-ofctl -O "
-        "OpenFlow13 ... tcp:ADDR:PORT reads and programs the dataplane through it")(
-        "no-openflow", po::bool_switch(&run.no_openflow), "do not run the OpenFlow endpoint")(
-        "openflow-allow-remote", po::bool_switch(&run.openflow_allow_remote),
-        "allow a non-loopback --openflow-listen address (the endpoint has no authentication)");
+        "where the OpenFlow 1.3 endpoint listens on TCP (loopback only: 127.0.0.0/8:PORT, "
+        "[::1]:PORT). Unauthenticated: any local user can read and program flows there (not "
+        "ports)")("no-openflow-tcp", po::bool_switch(&run.no_openflow_tcp), "no TCP endpoint")(
+        "no-openflow", po::bool_switch(&run.no_openflow), "no OpenFlow endpoint at all")(
+        "openflow-hello-timeout-ms",
+        po::value(&run.openflow_hello_timeout_ms)->default_value(run.openflow_hello_timeout_ms),
+        "close an OpenFlow connection that has not said HELLO within this")(
+        "openflow-probe-ms",
+        po::value(&run.openflow_probe_ms)->default_value(run.openflow_probe_ms),
+        "send an ECHO_REQUEST to an OpenFlow client silent this long, and close it if nothing "
+        "comes within as long again (0: never)");
   } else if (command == "apply") {
     specific.add_options()("policy", po::value(&policy)->required(), "the policy file")(
         "dry-run", po::bool_switch(&dry_run), "print the messages instead of sending them")(

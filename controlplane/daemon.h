@@ -1,7 +1,8 @@
 // The controller daemon behind `sluicectl run`.
 //
 // Loads, validates and compiles the policy; connects to the dataplane (waiting for it to
-// appear); reads what is installed; sends the difference with a barrier; then watches:
+// appear); reads what is installed; sends the difference (its flow and group changes in one
+// atomic bundle, Session::apply); then watches:
 //   - SIGHUP, or the policy file changing (polled), reloads; an invalid file is reported
 //     line by line and the running policy stays;
 //   - the dataplane going away or restarting (new channel generation) reconnects and

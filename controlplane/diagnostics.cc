@@ -22,4 +22,35 @@ void sort_by_position(std::vector<ConfigError>& errors) {
   });
 }
 
+namespace {
+ConfigError summary(size_t more) {
+  return ConfigError{Mark{}, "",
+                     "... and " + std::to_string(more) + " more error" + (more == 1 ? "" : "s") +
+                         " (only the first " + std::to_string(kMaxReportedErrors) + " are shown)",
+                     more};
+}
+}  // namespace
+
+std::vector<ConfigError> Diagnostics::take() {
+  std::vector<ConfigError> out = std::move(errors_);
+  errors_.clear();
+  if (dropped_ > 0) out.push_back(summary(dropped_));
+  dropped_ = 0;
+  return out;
+}
+
+void cap_errors(std::vector<ConfigError>& errors) {
+  size_t more = 0;
+  std::erase_if(errors, [&](const ConfigError& e) {
+    more += e.more;
+    return e.more > 0;
+  });
+  sort_by_position(errors);
+  if (errors.size() > kMaxReportedErrors) {
+    more += errors.size() - kMaxReportedErrors;
+    errors.resize(kMaxReportedErrors);
+  }
+  if (more > 0) errors.push_back(summary(more));
+}
+
 }  // namespace sluice::cp

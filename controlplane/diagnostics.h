@@ -18,6 +18,7 @@ struct ConfigError {
   Mark mark;
   std::string path;  // empty for errors about the file as a whole (e.g. YAML syntax)
   std::string message;
+  size_t more = 0;  // > 0: a summary, "... and 'more' more errors", for errors not kept
   friend bool operator==(const ConfigError&, const ConfigError&) = default;
 };
 
@@ -28,9 +29,21 @@ std::string format_config_error(std::string_view file, const ConfigError& e);
 // Orders errors by position in the file (stable: errors at one spot keep their order).
 void sort_by_position(std::vector<ConfigError>& errors);
 
+// The most errors a load reports; past it they are counted ("... and N more errors").
+inline constexpr size_t kMaxReportedErrors = 100;
+
+// Sorts 'errors' by position and keeps the first kMaxReportedErrors, then one summary entry
+// (last, without a position) counting the rest and those the summaries in 'errors' counted.
+void cap_errors(std::vector<ConfigError>& errors);
+
 class Diagnostics {
  public:
+  // Keeps the first kMaxReportedErrors; a file with a million bad entries costs no more.
   void add(Mark mark, std::string path, std::string message) {
+    if (errors_.size() >= kMaxReportedErrors) {
+      ++dropped_;
+      return;
+    }
     errors_.push_back(ConfigError{mark, std::move(path), std::move(message)});
   }
   // Runs 'rule.check(value)' on a written, parsable field and records what it returns
@@ -41,12 +54,15 @@ class Diagnostics {
     if (auto message = rule.check(field.value)) add(field.mark, path, std::move(*message));
   }
 
-  bool empty() const noexcept { return errors_.empty(); }
+  bool empty() const noexcept { return errors_.empty() && dropped_ == 0; }
   const std::vector<ConfigError>& errors() const noexcept { return errors_; }
-  std::vector<ConfigError> take() { return std::move(errors_); }
+  // The errors kept, and a summary entry counting the others if there were more.
+  std::vector<ConfigError> take();
+  size_t dropped() const noexcept { return dropped_; }  // errors past the cap, not kept
 
  private:
   std::vector<ConfigError> errors_;
+  size_t dropped_ = 0;
 };
 
 }  // namespace sluice::cp

@@ -13,7 +13,8 @@
 //      table 0 before table 1
 //   7. GROUP_MOD delete for bridge-domain groups no network needs
 //   8. PORT_DEL for installed ports the policy no longer has
-// The caller ends the list with a BARRIER_REQUEST. Flows without the policy cookie and groups
+// Session::apply() sends steps 4..7 in one atomic bundle, steps 1..3 before it and step 8 after
+// it commits. Flows without the policy cookie and groups
 // outside the bridge-domain id range 1..4094 belong to someone else and are left alone.
 #pragma once
 

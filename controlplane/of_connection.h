@@ -8,6 +8,7 @@
 // not reading, instead of letting it hold up or exhaust the relay.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -54,6 +55,10 @@ class OfConnection {
   const std::string& peer() const noexcept { return peer_; }
 
   // Per-connection state the endpoint keeps here.
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point connected_at = Clock::now();
+  Clock::time_point last_heard = connected_at;  // the last whole message from the client
+  bool probe_outstanding = false;               // an ECHO_REQUEST went out since last_heard
   bool hello_done = false;
   bool closing = false;  // close_client() asked; nothing more is read or sent
   uint64_t messages_in = 0;

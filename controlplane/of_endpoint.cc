@@ -46,6 +46,14 @@ std::string peer_name(const sockaddr_storage& ss) {
   return std::string(host) + ":" + num(ntohs(a->sin_port));
 }
 
+// Sluice's own experimenter messages (PORT_ADD/DEL/SET, SWITCH_CONFIG): the policy's.
+bool is_sluice_experimenter(std::span<const uint8_t> msg) {
+  if (msg.size() < 12 || msg[1] != static_cast<uint8_t>(of::MsgType::kExperimenter)) return false;
+  const uint32_t experimenter =
+      uint32_t{msg[8]} << 24 | uint32_t{msg[9]} << 16 | uint32_t{msg[10]} << 8 | msg[11];
+  return experimenter == of::kSluiceExperimenter;
+}
+
 of::ErrorMsg hello_failed(std::string_view text) {
   of::ErrorMsg e;
   e.type = of::ErrorType::kHelloFailed;
@@ -68,18 +76,21 @@ void block_daemon_signals() {
 }  // namespace
 
 OfEndpoint::OfEndpoint(OfEndpointOptions options)
-    : options_(std::move(options)), relay_(options_.channel) {}
+    : options_(std::move(options)), relay_(options_.channel) {
+  if (!options_.unix_path.empty()) listeners_.push_back(Listener{Listener::Kind::kUnix});
+  if (options_.listen) listeners_.push_back(Listener{Listener::Kind::kTcp});
+}
 
 OfEndpoint::~OfEndpoint() {
   stop();
-  if (listen_fd_ >= 0) ::close(listen_fd_);
+  for (Listener& l : listeners_) close_listener(l);
 }
 
 void OfEndpoint::start() {
   if (thread_.joinable()) return;
   if (::pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
   stop_ = false;
-  try_listen();
+  for (Listener& l : listeners_) try_listen(l);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -112,6 +123,13 @@ OfEndpointStats OfEndpoint::stats() const {
   s.expired_requests = c.expired_requests.load();
   s.relay_connects = c.relay_connects.load();
   s.in_flight = c.in_flight.load();
+  s.port_messages_refused = c.port_messages_refused.load();
+  s.peers_refused = c.peers_refused.load();
+  s.hello_timeouts = c.hello_timeouts.load();
+  s.echo_probes = c.echo_probes.load();
+  s.echo_timeouts = c.echo_timeouts.load();
+  s.bundles_refused = c.bundles_refused.load();
+  s.bundles_discarded = c.bundles_discarded.load();
   return s;
 }
 
@@ -122,12 +140,15 @@ void OfEndpoint::loop() {
   next_stats_ = Clock::now() + options_.stats_interval;
   while (!stop_) {
     const auto now = Clock::now();
-    if (listen_fd_ < 0 && now >= next_listen_) try_listen();
+    for (Listener& l : listeners_) {
+      if (l.fd < 0 && now >= l.next_try) try_listen(l);
+    }
     if (!relay_.connected() && now >= next_connect_) try_connect_relay();
     const int64_t timeout = poll_timeout_us();
     busy_ = false;
     poll_sockets(timeout);
     if (relay_.connected()) service_relay();
+    check_timeouts(Clock::now());
     flush_clients();
     close_pending();
     if (relay_.connected()) {
@@ -146,29 +167,67 @@ void OfEndpoint::loop() {
   close_pending();
   relay_.disconnect();
   relay_up_ = false;
-  if (listen_fd_ >= 0) ::close(listen_fd_);
-  listen_fd_ = -1;
-  port_ = 0;
+  for (Listener& l : listeners_) close_listener(l);
   log_stats(true);
 }
 
-void OfEndpoint::try_listen() {
-  auto fd = open_listener(options_.listen);
-  if (!fd) {
-    if (!listen_failure_logged_) {
-      log_error("openflow: " + fd.error().message + "; retrying every " +
-                num(static_cast<uint64_t>(options_.listen_retry.count() / 1000)) +
-                " s (--openflow-listen picks another address, --no-openflow turns this off)");
-      listen_failure_logged_ = true;
+std::string OfEndpoint::where(const Listener& l) const {
+  if (l.kind == Listener::Kind::kUnix) return "unix:" + options_.unix_path;
+  ListenAddress at = *options_.listen;
+  if (port_ != 0) at.port = port_;
+  return "tcp:" + at.to_string();
+}
+
+void OfEndpoint::try_listen(Listener& l) {
+  Result<int> fd = fail("");
+  if (l.kind == Listener::Kind::kUnix) {
+    auto u = open_unix_listener(options_.unix_path);
+    if (u) {
+      fd = u->fd;
+      l.inode = u->inode;
+    } else {
+      fd = std::unexpected(u.error());
     }
-    next_listen_ = Clock::now() + options_.listen_retry;
+  } else {
+    fd = open_listener(*options_.listen);
+  }
+  if (!fd) {
+    if (!l.failure_logged) {
+      const char* hint = l.kind == Listener::Kind::kUnix
+                             ? "--openflow-unix picks another path, --no-openflow-unix turns it off"
+                             : "--openflow-listen picks another address, --no-openflow turns "
+                               "this off";
+      log_error("openflow: " + fd.error().message + "; retrying every " +
+                num(static_cast<uint64_t>(options_.listen_retry.count() / 1000)) + " s (" + hint +
+                ")");
+      l.failure_logged = true;
+    }
+    l.next_try = Clock::now() + options_.listen_retry;
     return;
   }
-  listen_fd_ = *fd;
-  port_ = local_port(listen_fd_);
-  ListenAddress where = options_.listen;
-  where.port = port_;
-  log_info("openflow: listening for OpenFlow 1.3 clients on " + where.to_string());
+  l.fd = *fd;
+  l.failure_logged = false;
+  if (l.kind == Listener::Kind::kTcp) {
+    port_ = local_port(l.fd);
+    log_info("openflow: listening for OpenFlow 1.3 clients on " + where(l) +
+             " (unauthenticated: any local user can connect; no port messages)");
+  } else {
+    unix_up_ = true;
+    log_info("openflow: listening for OpenFlow 1.3 clients on " + where(l) + " (root and uid " +
+             num(::geteuid()) + " only)");
+  }
+}
+
+void OfEndpoint::close_listener(Listener& l) {
+  if (l.fd < 0) return;
+  if (l.kind == Listener::Kind::kUnix) {
+    remove_unix_listener(options_.unix_path, UnixListener{l.fd, l.inode});
+    unix_up_ = false;
+  } else {
+    port_ = 0;
+  }
+  ::close(l.fd);
+  l.fd = -1;
 }
 
 void OfEndpoint::try_connect_relay() {
@@ -209,9 +268,11 @@ void OfEndpoint::poll_sockets(int64_t timeout_us) {
   std::vector<pollfd> fds;
   std::vector<OfConnection*> conns;
   fds.push_back(pollfd{wake_[0], POLLIN, 0});
-  const bool take_clients =
-      listen_fd_ >= 0 && relay_.connected() && clients_.size() < options_.max_clients;
-  fds.push_back(pollfd{take_clients ? listen_fd_ : -1, POLLIN, 0});
+  const bool take_clients = relay_.connected() && clients_.size() < options_.max_clients;
+  for (const Listener& l : listeners_) {
+    fds.push_back(pollfd{take_clients ? l.fd : -1, POLLIN, 0});
+  }
+  const size_t first_client = fds.size();
   for (auto& [id, c] : clients_) {
     short events = 0;
     if (!c->backed_up() && c->wants_input()) events |= POLLIN;
@@ -227,11 +288,14 @@ void OfEndpoint::poll_sockets(int64_t timeout_us) {
     while (::read(wake_[0], buf, sizeof buf) > 0) {
     }
   }
-  if ((fds[1].revents & POLLIN) != 0) accept_clients();
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if ((fds[i + 1].revents & POLLIN) != 0) accept_clients(listeners_[i]);
+  }
   for (size_t i = 0; i < conns.size(); ++i) {
     OfConnection& c = *conns[i];
-    const short rev = fds[i + 2].revents;
-    if ((rev & (POLLIN | POLLHUP | POLLERR)) != 0 && (fds[i + 2].events & POLLIN) != 0) {
+    const pollfd& p = fds[first_client + i];
+    const short rev = p.revents;
+    if ((rev & (POLLIN | POLLHUP | POLLERR)) != 0 && (p.events & POLLIN) != 0) {
       const auto status = c.read();
       if (status != OfConnection::ReadStatus::kOk) {
         const std::string why = status == OfConnection::ReadStatus::kClosed
@@ -249,28 +313,25 @@ void OfEndpoint::poll_sockets(int64_t timeout_us) {
   }
 }
 
-void OfEndpoint::accept_clients() {
+void OfEndpoint::accept_clients(Listener& l) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     const int fd =
-        ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        ::accept4(l.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        log_warn(std::string("openflow: accept failed: ") + std::strerror(errno));
+        log_warn(std::string("openflow: accept failed on ") + where(l) + ": " +
+                 std::strerror(errno));
       }
       return;
     }
-    const std::string peer = peer_name(ss);
-    if (clients_.size() >= options_.max_clients) {
-      log_warn("openflow: refusing " + peer + ": " + num(clients_.size()) +
-               " clients are connected, the most allowed");
+    std::string peer;
+    if (!admit(l, fd, ss, peer)) {
       ::close(fd);
       continue;
     }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const uint64_t id = next_id_++;
     auto conn = std::make_unique<OfConnection>(fd, id, peer, options_.limits);
     roles_.add(id);
@@ -282,6 +343,61 @@ void OfEndpoint::accept_clients() {
     send_to(*conn, hello);
     clients_.emplace(id, std::move(conn));
     busy_ = true;
+  }
+}
+
+bool OfEndpoint::admit(const Listener& l, int fd, const sockaddr_storage& ss, std::string& peer) {
+  if (l.kind == Listener::Kind::kUnix) {
+    auto cred = peer_credentials(fd);
+    peer = cred ? "unix:pid=" + num(static_cast<uint64_t>(cred->pid)) + ",uid=" + num(cred->uid)
+                : "unix:?";
+    if (!cred || !unix_peer_allowed(*cred, ::geteuid())) {
+      ++counters_.peers_refused;
+      log_warn(
+          "openflow: refusing " + peer + " on " + where(l) + ": " +
+          (cred ? "only root and uid " + num(::geteuid()) + " may connect" : cred.error().message));
+      return false;
+    }
+  } else {
+    peer = peer_name(ss);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  if (clients_.size() >= options_.max_clients) {
+    log_warn("openflow: refusing " + peer + ": " + num(clients_.size()) +
+             " clients are connected, the most allowed");
+    return false;
+  }
+  return true;
+}
+
+// A client that never says HELLO, or goes silent and does not answer an echo probe, is
+// closed: silent connections must not hold the max_clients places.
+void OfEndpoint::check_timeouts(Clock::time_point now) {
+  for (auto& [id, c] : clients_) {
+    if (c->closing) continue;
+    if (!c->hello_done) {
+      if (now - c->connected_at >= options_.hello_timeout) {
+        ++counters_.hello_timeouts;
+        close_client(id, "no HELLO within " +
+                             num(static_cast<uint64_t>(options_.hello_timeout.count())) + " ms");
+      }
+      continue;
+    }
+    // Not reading a backed-up client is our doing, not its silence.
+    if (options_.probe_interval.count() <= 0 || c->backed_up()) continue;
+    const auto silent = now - c->last_heard;
+    if (c->probe_outstanding && silent >= 2 * options_.probe_interval) {
+      ++counters_.echo_timeouts;
+      close_client(id, "no answer to an echo request within " +
+                           num(static_cast<uint64_t>(options_.probe_interval.count())) + " ms");
+    } else if (!c->probe_outstanding && silent >= options_.probe_interval) {
+      of::Bytes probe;
+      of::encode_echo_request(next_probe_xid_++, {}, probe);
+      c->probe_outstanding = true;
+      ++counters_.echo_probes;
+      send_to(*c, probe);
+    }
   }
 }
 
@@ -298,6 +414,8 @@ void OfEndpoint::service_client(OfConnection& c) {
       return;
     }
     busy_ = true;
+    c.last_heard = Clock::now();
+    c.probe_outstanding = false;
     if (!c.hello_done) {
       handle_hello(c, msg_);
     } else {
@@ -356,8 +474,8 @@ void OfEndpoint::handle_message(OfConnection& c, std::vector<uint8_t>& msg) {
       auto cfg = of::decode_set_async(msg);
       if (!cfg) return send_error(c, xid, of::make_error(cfg.error(), msg));
       roles_.set_async(c.id(), *cfg);
-      log_info("openflow: client " + num(c.id()) + " set its asynchronous configuration: " +
-               of::format_async(*cfg));
+      log_info("openflow: client " + num(c.id()) +
+               " set its asynchronous configuration: " + of::format_async(*cfg));
       ++counters_.answered_locally;
       return;
     }
@@ -374,12 +492,34 @@ void OfEndpoint::handle_message(OfConnection& c, std::vector<uint8_t>& msg) {
     default:
       break;
   }
+  relay_request(c, msg);
+}
+
+void OfEndpoint::relay_request(OfConnection& c, std::vector<uint8_t>& msg) {
+  const uint32_t xid = xid_of(msg);
+  if (is_sluice_experimenter(msg)) {
+    ++counters_.port_messages_refused;
+    log_info("openflow: client " + num(c.id()) + " (" + c.peer() +
+             ") sent a Sluice port/switch message; refused: only the policy creates ports");
+    send_error(c, xid,
+               of::make_error({of::ErrorType::kBadRequest, of::bad_request::kEperm, 0}, msg));
+    return;
+  }
   if (!role_may_send(roles_.role(c.id()), msg)) {
     send_error(c, xid,
                of::make_error({of::ErrorType::kBadRequest, of::bad_request::kIsSlave, 0}, msg));
     return;
   }
-  if (auto r = relay_.forward(c.id(), msg); !r) return relay_lost(r.error().message);
+  auto r = relay_.forward(c.id(), msg);
+  if (!r) return relay_lost(r.error().message);
+  if (*r == OfRelay::Forwarded::kOutOfBundles) {
+    ++counters_.bundles_refused;
+    send_error(c, xid,
+               of::make_error({of::ErrorType::kExperimenter, of::bundle_failed::kOutOfBundles,
+                               of::kOnfExperimenter},
+                              msg));
+    return;
+  }
   ++counters_.to_dataplane;
 }
 
@@ -464,18 +604,34 @@ void OfEndpoint::close_client(uint64_t id, const std::string& why) {
 }
 
 void OfEndpoint::close_pending() {
-  for (const auto& [id, why] : to_close_) {
-    auto it = clients_.find(id);
-    if (it == clients_.end()) continue;
-    OfConnection& c = *it->second;
-    c.flush();  // a last error (HELLO_FAILED ...) still goes out if the socket takes it
-    log_info("openflow: client " + num(id) + " (" + c.peer() + ") disconnected: " + why + "; " +
-             num(c.messages_in) + " messages in, " + num(c.messages_out) + " out");
-    roles_.remove(id);
-    clients_.erase(it);
-    --counters_.clients;
+  while (!to_close_.empty()) {
+    // relay_lost() below closes every client: it adds to the list, so take a batch at a time.
+    const auto batch = std::move(to_close_);
+    to_close_.clear();
+    std::optional<std::string> lost;
+    for (const auto& [id, why] : batch) {
+      auto it = clients_.find(id);
+      if (it == clients_.end()) continue;
+      OfConnection& c = *it->second;
+      c.flush();  // a last error (HELLO_FAILED ...) still goes out if the socket takes it
+      log_info("openflow: client " + num(id) + " (" + c.peer() + ") disconnected: " + why + "; " +
+               num(c.messages_in) + " messages in, " + num(c.messages_out) + " out");
+      roles_.remove(id);
+      clients_.erase(it);
+      --counters_.clients;
+      auto discarded = relay_.client_gone(id);
+      if (!discarded) {
+        lost = discarded.error().message;
+        continue;
+      }
+      counters_.bundles_discarded += *discarded;
+      if (*discarded > 0) {
+        log_info("openflow: discarded " + num(*discarded) + " bundle(s) client " + num(id) +
+                 " left open");
+      }
+    }
+    if (lost) relay_lost(*lost);
   }
-  to_close_.clear();
 }
 
 void OfEndpoint::relay_lost(const std::string& why) {
@@ -506,7 +662,11 @@ void OfEndpoint::log_stats(bool always) {
            num(s.errors_sent) + " errors sent, " + num(s.slow_reader_disconnects) +
            " slow-reader disconnects, " + num(s.framing_errors) + " framing errors, " +
            num(s.unmatched_replies) + " unmatched replies, " + num(s.expired_requests) +
-           " expired requests");
+           " expired requests, " + num(s.port_messages_refused) + " port messages refused, " +
+           num(s.peers_refused) + " Unix peers refused, " + num(s.hello_timeouts) +
+           " HELLO timeouts, " + num(s.echo_probes) + " echo probes, " + num(s.echo_timeouts) +
+           " echo timeouts, " + num(s.bundles_refused) + " bundles refused, " +
+           num(s.bundles_discarded) + " bundles discarded");
 }
 
 }  // namespace sluice::cp

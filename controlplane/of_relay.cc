@@ -46,6 +46,8 @@ Result<void> OfRelay::connect(std::chrono::milliseconds wait) {
   if (!c) return std::unexpected(c.error());
   client_.emplace(std::move(*c));
   xids_.clear();
+  bundles_.clear();
+  own_discards_.clear();
   barrier_xid_.reset();
   std::vector<uint8_t> hello;
   of::encode_hello(0, hello);
@@ -59,6 +61,8 @@ Result<void> OfRelay::connect(std::chrono::milliseconds wait) {
 void OfRelay::disconnect() {
   client_.reset();
   xids_.clear();
+  bundles_.clear();
+  own_discards_.clear();
   barrier_xid_.reset();
 }
 
@@ -81,8 +85,11 @@ bool is_bundle_add(std::span<const uint8_t> msg) {
 }
 }  // namespace
 
-Result<void> OfRelay::forward(uint64_t client, std::span<uint8_t> msg) {
+Result<OfRelay::Forwarded> OfRelay::forward(uint64_t client, std::span<uint8_t> msg) {
   if (!client_) return fail("not connected to the dataplane");
+  if (bundles_.outbound(client, msg) == BundleMap::Verdict::kOutOfBundles) {
+    return Forwarded::kOutOfBundles;
+  }
   const uint32_t client_xid = get_xid(msg);
   const uint32_t relay_xid = xids_.assign(client, client_xid);
   put_xid(msg, relay_xid);
@@ -92,7 +99,23 @@ Result<void> OfRelay::forward(uint64_t client, std::span<uint8_t> msg) {
     if (bundled_.size() > kMaxBundled) bundled_.erase(bundled_.begin());
   }
   last_forward_ = Clock::now();
-  return client_->send(msg);
+  if (auto r = client_->send(msg); !r) return std::unexpected(r.error());
+  return Forwarded::kSent;
+}
+
+Result<size_t> OfRelay::client_gone(uint64_t client) {
+  std::erase_if(bundled_, [&](const auto& e) { return e.second.client == client; });
+  const std::vector<uint32_t> open = bundles_.forget(client);
+  if (!client_) return open.size();
+  for (uint32_t id : open) {
+    std::vector<uint8_t> discard;
+    of::encode_bundle_ctrl(0, of::BundleCtrl{id, of::BundleCtrlType::kDiscardRequest, 0}, discard);
+    if (auto r = send_own(discard); !r) return std::unexpected(r.error());
+    own_discards_.insert(get_xid(discard));
+    log_debug("openflow: discarding bundle " + std::to_string(id) + " of client " +
+              std::to_string(client) + ", which left with it open");
+  }
+  return open.size();
 }
 
 Result<size_t> OfRelay::receive(const Sink& sink, size_t max) {
@@ -127,12 +150,14 @@ void OfRelay::deliver(const Sink& sink, std::vector<uint8_t>& msg) {
   }
   if (route->client == XidMap::kEndpoint) {
     if (barrier_xid_ == relay_xid) barrier_xid_.reset();
+    if (own_discards_.erase(relay_xid) > 0) return;  // the bundle may have been gone already
     if (type == of::MsgType::kError) {
       log_warn("openflow: the dataplane refused the endpoint's own request: " +
                of::format_message(msg));
     }
     return;
   }
+  bundles_.inbound(route->client, msg);
   put_xid(msg, route->client_xid);
   if (type == of::MsgType::kError) restore_error_data_xid(msg, relay_xid, route->client_xid);
   sink(route->client, msg);

@@ -8,6 +8,11 @@
 // addressed to kEveryone for asynchronous messages (PORT_STATUS, PACKET_IN, FLOW_REMOVED).
 // Replies whose client is gone, or whose request expired, are dropped and counted.
 //
+// Bundles are the client's own (BundleMap): the relay renames them on the way to the dataplane
+// and back, refuses a client's 17th open bundle (forward() says kOutOfBundles; nothing is
+// sent), and client_gone() discards whatever bundles a client that left still had open (the
+// relay's own DISCARD requests; their replies go nowhere).
+//
 // Single-threaded: the endpoint thread owns it.
 #pragma once
 
@@ -16,10 +21,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "controlplane/of_bundle_map.h"
 #include "controlplane/of_xid_map.h"
 #include "openflow/channel/channel.h"
 #include "openflow/result.h"
@@ -42,9 +49,15 @@ class OfRelay {
   // Forgets the channel and everything in flight.
   void disconnect();
 
-  // Sends 'msg' (a whole message from 'client') to the dataplane; its xid is rewritten in
-  // place. An error means the dataplane is gone (the caller disconnects).
-  Result<void> forward(uint64_t client, std::span<uint8_t> msg);
+  enum class Forwarded {
+    kSent,
+    kOutOfBundles,  // not sent: it would open more than BundleMap::kMaxPerClient bundles
+  };
+  // Sends 'msg' (a whole message from 'client') to the dataplane; its xid (and bundle id) is
+  // rewritten in place. An error means the dataplane is gone (the caller disconnects).
+  Result<Forwarded> forward(uint64_t client, std::span<uint8_t> msg);
+  // 'client' left: discards the bundles it still had open. Returns how many.
+  Result<size_t> client_gone(uint64_t client);
 
   using Sink = std::function<void(uint64_t client, std::span<const uint8_t> msg)>;
   // Delivers up to 'max' messages waiting from the dataplane; returns how many it read. An
@@ -59,6 +72,7 @@ class OfRelay {
   uint64_t unmatched() const noexcept { return unmatched_; }
   uint64_t expired() const noexcept { return xids_.dropped(); }
   uint64_t generation() const noexcept { return client_ ? client_->server_generation() : 0; }
+  size_t open_bundles(uint64_t client) const { return bundles_.open(client); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -73,6 +87,8 @@ class OfRelay {
   // long after XidMap forgot it. Kept until the client's bundle is committed or discarded
   // (then an ERROR or reply to its BUNDLE_CONTROL passes), bounded by kMaxBundled.
   std::map<uint32_t, XidMap::Route> bundled_;
+  BundleMap bundles_;
+  std::set<uint32_t> own_discards_;  // xids of client_gone()'s DISCARDs still in flight
   std::vector<uint8_t> in_;
   Clock::time_point last_forward_{};
   std::optional<uint32_t> barrier_xid_;  // our housekeeping barrier, while it is in flight

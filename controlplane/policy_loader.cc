@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <bitset>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <unordered_map>
 
 #include "controlplane/args.h"
 #include "controlplane/validate.h"
@@ -11,6 +13,12 @@
 namespace sluice::cp {
 
 namespace {
+
+std::string too_big(size_t bytes, size_t limit) {
+  return "is " + std::to_string(bytes) + " bytes or more; the limit is " +
+         (limit % (1u << 20) == 0 ? std::to_string(limit >> 20) + " MiB"
+                                  : std::to_string(limit) + " bytes");
+}
 
 Mark mark_of(const YAML::Mark& m) {
   if (m.is_null()) return Mark{};
@@ -45,36 +53,36 @@ void mark_field(Marked<T>& out, const YAML::Node& node) {
 }
 
 // The keys of one YAML map. Looking a key up marks it known; finish() reports the rest.
+// Keys are indexed, so a map with many keys (or many duplicates) costs linear time.
 class MapReader {
  public:
   MapReader(const YAML::Node& map, std::string path, Diagnostics& diag)
       : path_(std::move(path)), diag_(diag) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+    // By value: yaml-cpp's iterator hands out a temporary pair, so a reference to it->first
+    // dangles after the statement (AddressSanitizer: stack-use-after-scope; found by
+    // policy_load_fuzz on its first seed).
+    for (const auto& kv : map) {
+      const YAML::Node key = kv.first;
       if (!key.IsScalar()) {
         diag_.add(mark_of(key), path_, "map keys must be plain words");
         continue;
       }
-      bool duplicate = false;
-      for (const Entry& e : entries_) duplicate = duplicate || e.key == key.Scalar();
-      if (duplicate) {
+      if (!index_.emplace(key.Scalar(), entries_.size()).second) {
         diag_.add(mark_of(key), child(key.Scalar()), "duplicate key");
         continue;
       }
-      entries_.push_back(Entry{key.Scalar(), mark_of(key), it->second, false});
+      entries_.push_back(Entry{key.Scalar(), mark_of(key), kv.second, false});
     }
   }
 
   // The value of 'key', if written.
   const YAML::Node* get(std::string_view key) {
     expected_.push_back(std::string(key));
-    for (Entry& e : entries_) {
-      if (e.key == key) {
-        e.used = true;
-        return &e.value;
-      }
-    }
-    return nullptr;
+    auto it = index_.find(std::string(key));
+    if (it == index_.end()) return nullptr;
+    Entry& e = entries_[it->second];
+    e.used = true;
+    return &e.value;
   }
 
   std::string child(std::string_view key) const {
@@ -82,10 +90,10 @@ class MapReader {
   }
 
   void finish() {
+    std::string choices;
+    for (const std::string& k : expected_) choices += (choices.empty() ? "" : ", ") + k;
     for (const Entry& e : entries_) {
       if (e.used) continue;
-      std::string choices;
-      for (const std::string& k : expected_) choices += (choices.empty() ? "" : ", ") + k;
       diag_.add(e.mark, child(e.key), "unknown key (expected one of: " + choices + ")");
     }
   }
@@ -100,6 +108,7 @@ class MapReader {
   std::string path_;
   Diagnostics& diag_;
   std::vector<Entry> entries_;
+  std::unordered_map<std::string, size_t> index_;  // key -> entries_ index
   std::vector<std::string> expected_;
 };
 
@@ -190,14 +199,35 @@ void field(MapReader& map, std::string_view key, Read read) {
   if (const YAML::Node* node = map.get(key)) read(*node, map.child(key));
 }
 
+// A trunk's allowed VLANs as they are read: each VLAN goes into the list once, whatever the
+// ranges say ("1-4094" written 10,000 times is 4,094 items, not 40 million). A few repeats are
+// kept so that validate() names them.
+struct AllowedSet {
+  static constexpr size_t kRepeatsKept = 16;
+  std::bitset<4096> seen;
+  size_t repeats = 0;
+  std::vector<Marked<int64_t>>& out;
+
+  void add(const Marked<int64_t>& vlan) {
+    const bool in_range = vlan.value >= 0 && vlan.value < 4096;
+    if (in_range && seen.test(static_cast<size_t>(vlan.value))) {
+      if (repeats >= kRepeatsKept) return;
+      ++repeats;
+    } else if (in_range) {
+      seen.set(static_cast<size_t>(vlan.value));
+    }
+    out.push_back(vlan);
+  }
+};
+
 // One item of a trunk's "allowed" list: a VLAN number or a "lo-hi" range string.
 // Returns false if the item is not a VLAN or a range (the error is recorded).
 bool read_allowed_item(const YAML::Node& node, const std::string& path, Diagnostics& diag,
-                       std::vector<Marked<int64_t>>& out) {
+                       AllowedSet& out) {
   Marked<int64_t> one;
   if (node.IsScalar() && node.Tag() != "!" && parse_int(node.Scalar())) {
     read_int(node, path, diag, one);
-    out.push_back(one);
+    out.add(one);
     return true;
   }
   mark_field(one, node);
@@ -225,7 +255,7 @@ bool read_allowed_item(const YAML::Node& node, const std::string& path, Diagnost
   }
   for (int64_t v = *lo; v <= *hi; ++v) {
     one.value = v;
-    out.push_back(one);
+    out.add(one);
   }
   return true;
 }
@@ -240,8 +270,9 @@ void read_port_vlan(MapReader& map, Diagnostics& diag, PortVlan& vlan) {
       vlan.allowed.bad = true;
       return wrong_type(diag, n, p, "a list");
     }
+    AllowedSet allowed{{}, 0, vlan.allowed.value};
     for (size_t i = 0; i < n.size(); ++i) {
-      if (!read_allowed_item(n[i], p + "[" + std::to_string(i) + "]", diag, vlan.allowed.value)) {
+      if (!read_allowed_item(n[i], p + "[" + std::to_string(i) + "]", diag, allowed)) {
         vlan.allowed.bad = true;  // keeps "needs at least one allowed vlan" from piling on
       }
     }
@@ -329,13 +360,46 @@ void read_policy(const YAML::Node& root, Diagnostics& diag, Policy& policy) {
 
 }  // namespace
 
-LoadResult load_policy_text(std::string_view text, const std::string& file) {
+size_t count_yaml_nodes(const YAML::Node& root, size_t limit) {
+  // A walk of the tree as a reader sees it: an alias counts as a copy of what it names, so
+  // "aliases of aliases" (a billion laughs) count their whole expansion, and the walk stops
+  // just past 'limit' however large that is.
+  size_t count = 0;
+  std::vector<YAML::Node> stack{root};
+  while (!stack.empty() && count <= limit) {
+    const YAML::Node node = std::move(stack.back());
+    stack.pop_back();
+    ++count;
+    if (node.IsSequence()) {
+      for (const YAML::Node& child : node) stack.push_back(child);
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        stack.push_back(kv.first);
+        stack.push_back(kv.second);
+      }
+    }
+  }
+  return count;
+}
+
+LoadResult load_policy_text(std::string_view text, const std::string& file,
+                            const LoadLimits& limits) {
   LoadResult result;
   result.policy.file = file;
   Diagnostics diag;
+  if (text.size() > limits.max_bytes) {
+    diag.add(Mark{}, "", too_big(text.size(), limits.max_bytes));
+    result.errors = diag.take();
+    return result;
+  }
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    if (root.IsNull()) {
+    if (count_yaml_nodes(root, limits.max_nodes) > limits.max_nodes) {
+      diag.add(Mark{1, 1}, "",
+               "the policy has more than " + std::to_string(limits.max_nodes) +
+                   " YAML nodes once its aliases are expanded (aliases of aliases?); "
+                   "not reading it");
+    } else if (root.IsNull()) {
       diag.add(Mark{1, 1}, "", "the policy is empty; expected a map with version, networks, ports");
     } else {
       read_policy(root, diag, result.policy);
@@ -349,16 +413,26 @@ LoadResult load_policy_text(std::string_view text, const std::string& file) {
 }
 
 LoadResult load_policy_file(const std::string& path) {
+  LoadResult failed;
+  failed.policy.file = path;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    LoadResult result;
-    result.policy.file = path;
-    result.errors.push_back(ConfigError{Mark{}, "", "cannot open the policy file"});
-    return result;
+    failed.errors.push_back(ConfigError{Mark{}, "", "cannot open the policy file"});
+    return failed;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_policy_text(text.str(), path);
+  // Read at most one byte past the limit (the file may be a pipe, or growing): enough to tell.
+  std::string text(kMaxPolicyBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxPolicyBytes) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    failed.errors.push_back(ConfigError{
+        Mark{}, "",
+        "policy file " + path + ": " + too_big(ec ? text.size() : size, kMaxPolicyBytes)});
+    return failed;
+  }
+  return load_policy_text(text, path);
 }
 
 std::vector<ConfigError> load_and_validate(const std::string& path, Policy& out) {
@@ -367,7 +441,7 @@ std::vector<ConfigError> load_and_validate(const std::string& path, Policy& out)
   if (loaded.parsed) {
     for (ConfigError& e : validate(loaded.policy)) errors.push_back(std::move(e));
   }
-  sort_by_position(errors);
+  cap_errors(errors);
   out = std::move(loaded.policy);
   return errors;
 }

@@ -191,11 +191,24 @@ Result<void> Session::barrier() {
   return {};
 }
 
-Result<std::vector<size_t>> Session::send_batch(const std::vector<Message>& messages, size_t first,
-                                                size_t last, std::vector<ApplyError>& errors) {
+ApplyError Session::describe(const std::vector<Message>& messages, size_t index, uint32_t xid,
+                             const of::ErrorMsg& e) {
+  const Message& m = messages[index];
+  of::Bytes bytes;
+  encode_message(xid, m, bytes);
+  return ApplyError{index,
+                    std::string(message_kind(m)) + " #" + std::to_string(index) +
+                        " (xid=" + hex(xid) + "): " + of::format_error(e) +
+                        "; request: " + of::format_message(bytes),
+                    e};
+}
+
+Result<std::vector<size_t>> Session::send_batch(const std::vector<Message>& messages,
+                                                const std::vector<size_t>& which,
+                                                std::vector<ApplyError>& errors) {
   std::map<uint32_t, size_t> sent;  // xid -> index
   of::Bytes bytes;
-  for (size_t i = first; i < last; ++i) {
+  for (size_t i : which) {
     bytes.clear();
     const uint32_t xid = next_xid();
     encode_message(xid, messages[i], bytes);
@@ -221,55 +234,160 @@ Result<std::vector<size_t>> Session::send_batch(const std::vector<Message>& mess
       log_warn("unmatched error from the dataplane: " + of::format_message(msg));
       continue;
     }
-    const Message& m = messages[it->second];
-    if (std::holds_alternative<of::PortAdd>(m) && is_port_exists(*e)) {
+    if (std::holds_alternative<of::PortAdd>(messages[it->second]) && is_port_exists(*e)) {
       port_exists.push_back(it->second);
       continue;
     }
-    bytes.clear();
-    encode_message(h->xid, m, bytes);
-    errors.push_back(ApplyError{it->second,
-                                std::string(message_kind(m)) + " #" + std::to_string(it->second) +
-                                    " (xid=" + hex(h->xid) + "): " + of::format_error(*e) +
-                                    "; request: " + of::format_message(bytes),
-                                *e});
+    errors.push_back(describe(messages, it->second, h->xid, *e));
   }
   return port_exists;
 }
 
-Result<std::vector<ApplyError>> Session::apply(const std::vector<Message>& messages) {
-  std::vector<ApplyError> errors;
-  // The port stage (leading PORT_DEL/PORT_ADD) goes first and alone, so that a refused
-  // PORT_ADD can be replaced before anything refers to the port.
-  size_t port_stage = 0;
-  while (port_stage < messages.size() &&
-         (std::holds_alternative<of::PortAdd>(messages[port_stage]) ||
-          std::holds_alternative<of::PortDel>(messages[port_stage]))) {
-    ++port_stage;
+Result<void> Session::send_ports(const std::vector<Message>& messages,
+                                 const std::vector<size_t>& which,
+                                 std::vector<ApplyError>& errors) {
+  auto refused = send_batch(messages, which, errors);
+  if (!refused) return std::unexpected(refused.error());
+  if (refused->empty()) return {};
+  std::vector<Message> replace;
+  for (size_t i : *refused) {
+    const auto& add = std::get<of::PortAdd>(messages[i]);
+    log_info("port " + std::string(add.name.view()) + " (" + std::to_string(add.port_no) +
+             ") exists with another definition; replacing it");
+    replace.push_back(of::PortDel{add.port_no});
+    replace.push_back(add);
   }
-  if (port_stage > 0) {
-    auto refused = send_batch(messages, 0, port_stage, errors);
-    if (!refused) return std::unexpected(refused.error());
-    if (!refused->empty()) {
-      std::vector<Message> replace;
-      for (size_t i : *refused) {
-        const auto& add = std::get<of::PortAdd>(messages[i]);
-        log_info("port " + std::string(add.name.view()) + " (" + std::to_string(add.port_no) +
-                 ") exists with another definition; replacing it");
-        replace.push_back(of::PortDel{add.port_no});
-        replace.push_back(add);
-      }
-      std::vector<ApplyError> replace_errors;
-      auto again = send_batch(replace, 0, replace.size(), replace_errors);
-      if (!again) return std::unexpected(again.error());
-      for (ApplyError& e : replace_errors) errors.push_back(std::move(e));
-      for (size_t i : *again) {
-        errors.push_back(ApplyError{i, "PORT_ADD of a replaced port was refused again", {}});
+  std::vector<size_t> all(replace.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::vector<ApplyError> replace_errors;
+  auto again = send_batch(replace, all, replace_errors);
+  if (!again) return std::unexpected(again.error());
+  for (ApplyError& e : replace_errors) errors.push_back(std::move(e));
+  for (size_t i : *again) {
+    errors.push_back(ApplyError{i, "PORT_ADD of a replaced port was refused again", {}});
+  }
+  return {};
+}
+
+Result<bool> Session::send_bundle(const std::vector<Message>& messages,
+                                  const std::vector<size_t>& which,
+                                  std::vector<ApplyError>& errors) {
+  constexpr uint16_t kFlags = of::bundle_flags::kAtomic | of::bundle_flags::kOrdered;
+  const uint32_t bundle_id = bundle_id_++;
+  auto bundle_error = [&](std::string_view what, const of::Bytes& reply) {
+    auto e = of::decode_error(reply);
+    errors.push_back(ApplyError{messages.size(),
+                                "bundle " + std::to_string(bundle_id) + " " + std::string(what) +
+                                    ": " + (e ? of::format_error(*e) : of::format_message(reply)),
+                                e ? *e : of::ErrorMsg{}});
+  };
+  auto control = [&](of::BundleCtrlType type) -> Result<uint32_t> {
+    of::Bytes bytes;
+    const uint32_t xid = next_xid();
+    of::encode_bundle_ctrl(xid, of::BundleCtrl{bundle_id, type, kFlags}, bytes);
+    if (auto r = send(bytes); !r) return std::unexpected(r.error());
+    return xid;
+  };
+  // Errors for the bundle's messages, by xid (the inner and outer xids are the same).
+  std::map<uint32_t, size_t> sent;
+  auto match = [&](const std::vector<of::Bytes>& replies) {
+    size_t matched = 0;
+    for (const of::Bytes& msg : replies) {
+      auto h = of::decode_header(msg);
+      auto e = of::decode_error(msg);
+      if (!h || !e) continue;
+      if (auto it = sent.find(h->xid); it != sent.end()) {
+        errors.push_back(describe(messages, it->second, h->xid, *e));
+        ++matched;
+      } else {
+        bundle_error("refused a request", msg);
+        ++matched;
       }
     }
+    return matched;
+  };
+
+  auto open_xid = control(of::BundleCtrlType::kOpenRequest);
+  if (!open_xid) return std::unexpected(open_xid.error());
+  of::Bytes inner, bytes;
+  for (size_t i : which) {
+    const uint32_t xid = next_xid();
+    inner.clear();
+    encode_message(xid, messages[i], inner);
+    bytes.clear();
+    of::encode_bundle_add(xid, of::BundleAdd{bundle_id, kFlags}, inner, bytes);
+    if (auto r = send(bytes); !r) return std::unexpected(r.error());
+    sent[xid] = i;
+    transport_->heartbeat();
   }
-  auto rest = send_batch(messages, port_stage, messages.size(), errors);
-  if (!rest) return std::unexpected(rest.error());
+  // Everything refused on the way in is known before the commit: a bundle that lost a
+  // message must not commit the rest.
+  bytes.clear();
+  const uint32_t barrier_xid = next_xid();
+  of::encode_barrier_request(barrier_xid, bytes);
+  if (auto r = send(bytes); !r) return std::unexpected(r.error());
+  std::vector<of::Bytes> replies;
+  if (auto reply = await(barrier_xid, &replies); !reply) return std::unexpected(reply.error());
+  if (match(replies) > 0) {
+    auto discard_xid = control(of::BundleCtrlType::kDiscardRequest);
+    if (!discard_xid) return std::unexpected(discard_xid.error());
+    if (auto reply = await(*discard_xid, nullptr); !reply) return std::unexpected(reply.error());
+    return false;
+  }
+  auto commit_xid = control(of::BundleCtrlType::kCommitRequest);
+  if (!commit_xid) return std::unexpected(commit_xid.error());
+  replies.clear();
+  auto reply = await(*commit_xid, &replies);
+  if (!reply) return std::unexpected(reply.error());
+  const size_t matched = match(replies);
+  auto ctrl = of::decode_bundle_ctrl(*reply);
+  if (ctrl && ctrl->type == of::BundleCtrlType::kCommitReply) return true;
+  if (matched == 0) bundle_error("commit refused", *reply);
+  return false;
+}
+
+Result<std::vector<ApplyError>> Session::apply(const std::vector<Message>& messages) {
+  // The port stage (leading PORT_DEL/PORT_ADD), the other messages before the first bundled
+  // one, the bundle, and what comes after it.
+  std::vector<size_t> ports, settings, bundled, after;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const Message& m = messages[i];
+    if (std::holds_alternative<of::FlowMod>(m) || std::holds_alternative<GroupModMsg>(m)) {
+      bundled.push_back(i);
+    } else if (!bundled.empty()) {
+      after.push_back(i);
+    } else if (settings.empty() &&
+               (std::holds_alternative<of::PortAdd>(m) || std::holds_alternative<of::PortDel>(m))) {
+      ports.push_back(i);
+    } else {
+      settings.push_back(i);
+    }
+  }
+  std::vector<ApplyError> errors;
+  if (!ports.empty()) {
+    if (auto r = send_ports(messages, ports, errors); !r) return std::unexpected(r.error());
+  }
+  if (!settings.empty()) {
+    auto r = send_batch(messages, settings, errors);
+    if (!r) return std::unexpected(r.error());
+  }
+  if (!bundled.empty()) {
+    auto committed = send_bundle(messages, bundled, errors);
+    if (!committed) return std::unexpected(committed.error());
+    if (!*committed) {
+      if (!after.empty()) {
+        log_warn(
+            "the dataplane refused the policy's flow and group changes (nothing of them was "
+            "applied); keeping the " +
+            std::to_string(after.size()) + " port(s) the running flows may still use");
+      }
+      return errors;
+    }
+  }
+  if (!after.empty()) {
+    auto r = send_batch(messages, after, errors);
+    if (!r) return std::unexpected(r.error());
+  }
   return errors;
 }
 

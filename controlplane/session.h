@@ -2,8 +2,9 @@
 //
 // Every request gets a fresh xid; replies are matched by xid. While waiting, the session
 // answers ECHO_REQUESTs and skips unsolicited messages (PORT_STATUS). Multipart replies are
-// collected until the last part (no kMultipartMore). apply() sends a planned message list and
-// a BARRIER_REQUEST and returns every ERROR the dataplane answered, matched to its request.
+// collected until the last part (no kMultipartMore). apply() sends a planned message list
+// with its FLOW_MODs and GROUP_MODs inside one atomic bundle, and returns every ERROR the
+// dataplane answered, matched to its request.
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,7 @@ namespace sluice::cp {
 
 // An ERROR reply to one of the messages apply() sent.
 struct ApplyError {
-  size_t index;      // into the message list given to apply()
+  size_t index;      // into the message list given to apply(); its size() for the bundle itself
   std::string text;  // "FLOW_MOD #12 (xid=0x..): OFPET_BAD_MATCH/... : <request text>"
   of::ErrorMsg error;
 };
@@ -42,9 +43,17 @@ class Session {
   // PORT_DESC + FLOW stats (all tables) + GROUP_DESC.
   Result<InstalledState> read_installed();
 
-  // Sends 'messages' in order, then a barrier, and waits for the barrier reply. A PORT_ADD
-  // refused with sluice_error kPortExists (the port exists with another definition) is
-  // replaced: PORT_DEL, PORT_ADD, before anything after the port stage is sent.
+  // Sends 'messages' so that the tables change in one step (no packet meets half of them):
+  //   1. the port and switch messages before the first FLOW_MOD/GROUP_MOD (new ports, their
+  //      settings, SWITCH_CONFIG: they cannot be bundled, and the flows may need them), then
+  //      a barrier. A PORT_ADD refused with sluice_error kPortExists (the port exists with
+  //      another definition) is replaced: PORT_DEL, PORT_ADD, before anything else is sent;
+  //   2. every FLOW_MOD and GROUP_MOD, in order, in one ONF bundle (OPEN, ADD_MESSAGE each,
+  //      a barrier, COMMIT with ATOMIC|ORDERED). If the dataplane refuses any of them, while
+  //      adding or at commit, the bundle is discarded or rolled back whole: the tables stay as
+  //      they were, and the error names the message;
+  //   3. only if the bundle committed, the port messages after it (PORT_DEL of ports the
+  //      policy dropped: the flows that used them are gone by then), then a barrier.
   Result<std::vector<ApplyError>> apply(const std::vector<Message>& messages);
 
   // Sends a barrier and waits for its reply.
@@ -64,14 +73,26 @@ class Session {
   Result<void> handle_unsolicited(const of::Bytes& msg);
   template <class Entry, class Decode>
   Result<std::vector<Entry>> multipart(const of::Bytes& request, uint32_t xid, Decode decode);
-  // Sends messages[first..last) and a barrier; appends errors; returns the PORT_ADDs refused
-  // with kPortExists (indices).
-  Result<std::vector<size_t>> send_batch(const std::vector<Message>& messages, size_t first,
-                                         size_t last, std::vector<ApplyError>& errors);
+  // Sends messages[i] for each i in 'which' and a barrier; appends errors; returns the
+  // PORT_ADDs refused with kPortExists (indices).
+  Result<std::vector<size_t>> send_batch(const std::vector<Message>& messages,
+                                         const std::vector<size_t>& which,
+                                         std::vector<ApplyError>& errors);
+  // Sends the port stage (messages[i] for i in 'which'), replacing refused PORT_ADDs.
+  Result<void> send_ports(const std::vector<Message>& messages, const std::vector<size_t>& which,
+                          std::vector<ApplyError>& errors);
+  // Sends messages[i] for each i in 'which' (FLOW_MODs, GROUP_MODs) in one bundle; appends
+  // errors; true if it committed.
+  Result<bool> send_bundle(const std::vector<Message>& messages, const std::vector<size_t>& which,
+                           std::vector<ApplyError>& errors);
+  // "FLOW_MOD #12 (xid=0x..): <error>; request: <message>"
+  ApplyError describe(const std::vector<Message>& messages, size_t index, uint32_t xid,
+                      const of::ErrorMsg& e);
 
   std::unique_ptr<Transport> transport_;
   std::chrono::milliseconds reply_timeout_;
   uint32_t xid_ = 1;
+  uint32_t bundle_id_ = 1;
 };
 
 // "sluice_error kPortExists" test for an ERROR message.

@@ -18,9 +18,13 @@ struct CommonOptions {
 struct RunOptions {
   std::string policy;
   int poll_ms = 500;
-  std::string openflow_listen = "127.0.0.1:6653";  // the OpenFlow endpoint's ADDR:PORT
-  bool no_openflow = false;
-  bool openflow_allow_remote = false;  // accept a non-loopback --openflow-listen address
+  std::string openflow_listen = "127.0.0.1:6653";  // the OpenFlow endpoint's ADDR:PORT (loopback)
+  bool no_openflow = false;                        // no endpoint at all
+  bool no_openflow_tcp = false;
+  std::string openflow_unix;  // the Unix socket endpoint; empty: /run/sluice/CHANNEL.openflow
+  bool no_openflow_unix = false;
+  int openflow_hello_timeout_ms = 5000;
+  int openflow_probe_ms = 5000;  // 0: no echo probes
 };
 
 int cmd_validate(const std::string& file);

@@ -160,7 +160,7 @@ TEST(OverChannel, DaemonEndpointFlowsSurviveAReload) {
   options.poll_interval = 50ms;
   OfEndpointOptions of;
   of.channel = name;
-  of.listen.port = free_port();
+  of.listen->port = free_port();
   options.openflow = of;
   std::atomic<int> rc{-1};
   std::thread daemon([&] { rc = run_daemon(options); });
@@ -176,7 +176,7 @@ TEST(OverChannel, DaemonEndpointFlowsSurviveAReload) {
 
   std::unique_ptr<OfTestClient> c;
   ASSERT_TRUE(eventually([&] {
-    c = std::make_unique<OfTestClient>(of.listen.port);
+    c = std::make_unique<OfTestClient>(of.listen->port);
     return c->connected() && c->handshake();
   }));
   of::FlowMod fm =

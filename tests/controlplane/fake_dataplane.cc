@@ -32,6 +32,7 @@ void FakeDataplane::serve() {
     for (uint32_t slot = 0; slot < server_->slot_count(); ++slot) {
       while (server_->receive(slot, msg)) {
         std::lock_guard lock(mu_);
+        fake.slot = slot;
         (void)fake.send(msg);
         std::vector<uint8_t> reply;
         while (*fake.receive(reply, 0ms)) server_->send(slot, reply);

@@ -65,6 +65,9 @@ void FakeSwitch::error(uint32_t xid, const of::ErrorMsg& e) {
 }
 
 void FakeSwitch::experimenter(uint32_t xid, std::span<const uint8_t> msg) {
+  if (auto h = of::decode_experimenter_header(msg); h && h->experimenter == of::kOnfExperimenter) {
+    return bundle(xid, msg);
+  }
   auto type = of::decode_sluice_type(msg);
   if (!type) return error(xid, of::make_error(type.error(), msg));
   switch (*type) {
@@ -98,6 +101,82 @@ void FakeSwitch::experimenter(uint32_t xid, std::span<const uint8_t> msg) {
       return;
     }
   }
+}
+
+// Like the dataplane's control service (dataplane/control_openflow.cc), in short.
+void FakeSwitch::bundle(uint32_t xid, std::span<const uint8_t> msg) {
+  auto type = of::decode_onf_type(msg);
+  if (!type) return error(xid, of::make_error(type.error(), msg));
+  auto& open = s_->bundles;
+  auto with_data = [&](uint16_t code) {
+    return of::make_error(of::OfError{of::ErrorType::kExperimenter, code, of::kOnfExperimenter},
+                          msg);
+  };
+  if (*type == of::OnfMsgType::kBundleAddMessage) {
+    of::BundleAdd add;
+    auto inner = of::decode_bundle_add(msg, add);
+    if (!inner) return error(xid, of::make_error(inner.error(), msg));
+    auto it = open.find({slot, add.bundle_id});
+    if (it == open.end())
+      it = open.emplace(std::pair{slot, add.bundle_id}, State::Bundle{add.flags, {}}).first;
+    if (it->second.flags != add.flags) return error(xid, with_data(of::bundle_failed::kBadFlags));
+    it->second.messages.emplace_back(inner->begin(), inner->end());
+    return;
+  }
+  auto ctrl = of::decode_bundle_ctrl(msg);
+  if (!ctrl) return error(xid, of::make_error(ctrl.error(), msg));
+  of::BundleCtrl reply = *ctrl;
+  auto it = open.find({slot, ctrl->bundle_id});
+  switch (ctrl->type) {
+    case of::BundleCtrlType::kOpenRequest:
+      if (it != open.end()) return error(xid, with_data(of::bundle_failed::kBundleExist));
+      open.emplace(std::pair{slot, ctrl->bundle_id}, State::Bundle{ctrl->flags, {}});
+      reply.type = of::BundleCtrlType::kOpenReply;
+      break;
+    case of::BundleCtrlType::kDiscardRequest:
+      if (it == open.end()) return error(xid, with_data(of::bundle_failed::kBadId));
+      open.erase(it);
+      reply.type = of::BundleCtrlType::kDiscardReply;
+      break;
+    case of::BundleCtrlType::kCommitRequest: {
+      if (it == open.end()) return error(xid, with_data(of::bundle_failed::kBadId));
+      if (it->second.flags != ctrl->flags)
+        return error(xid, with_data(of::bundle_failed::kBadFlags));
+      const State::Bundle b = std::move(it->second);
+      open.erase(it);
+      if (!commit(b)) return error(xid, with_data(of::bundle_failed::kMsgFailed));
+      ++s_->bundles_committed;
+      reply.type = of::BundleCtrlType::kCommitReply;
+      break;
+    }
+    default:
+      return error(xid, with_data(of::bundle_failed::kBadType));
+  }
+  of::Bytes out;
+  of::encode_bundle_ctrl(xid, reply, out);
+  this->reply(out);
+}
+
+// All or nothing: on the first refused message (it answers an ERROR with its own xid) the flows
+// and groups go back to what they were.
+bool FakeSwitch::commit(const State::Bundle& b) {
+  const auto flows = s_->flows;
+  const auto groups = s_->groups;
+  for (const std::vector<uint8_t>& m : b.messages) {
+    const size_t replies = replies_.size();
+    auto h = of::decode_header(m);
+    if (h->type == of::MsgType::kFlowMod) {
+      flow_mod(h->xid, m);
+    } else {
+      group_mod(h->xid, m);
+    }
+    if (replies_.size() != replies) {
+      s_->flows = flows;
+      s_->groups = groups;
+      return false;
+    }
+  }
+  return true;
 }
 
 void FakeSwitch::flow_mod(uint32_t xid, std::span<const uint8_t> msg) {

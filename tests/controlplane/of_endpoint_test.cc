@@ -1,5 +1,6 @@
-// The OpenFlow endpoint over real loopback TCP sockets, relaying to a FakeDataplane over the
-// real shared-memory channel: framing, HELLO negotiation, roles, xid rewriting, asynchronous
+// The OpenFlow endpoint over real loopback TCP and Unix sockets, relaying to a FakeDataplane
+// over the real shared-memory channel: framing, HELLO negotiation and timeouts, echo probes,
+// roles, xid and bundle rewriting, port messages refused, peer credentials, asynchronous
 // messages, slow readers, and the dataplane going away.
 #include "controlplane/of_endpoint.h"
 
@@ -8,9 +9,13 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "openflow/codec.h"
@@ -73,11 +78,25 @@ Bytes flow_mod(uint32_t xid, uint8_t table, uint16_t priority, uint64_t cookie =
   return b;
 }
 
-// A FakeDataplane and an endpoint on an ephemeral loopback port relaying to it.
+Bytes bundle_ctrl(uint32_t xid, uint32_t id, of::BundleCtrlType type) {
+  Bytes b;
+  of::encode_bundle_ctrl(xid, of::BundleCtrl{id, type, 0}, b);
+  return b;
+}
+Bytes bundle_add(uint32_t xid, uint32_t id, const Bytes& inner) {
+  Bytes b;
+  of::encode_bundle_add(xid, of::BundleAdd{id, 0}, inner, b);
+  return b;
+}
+
+// A FakeDataplane and an endpoint on an ephemeral loopback port relaying to it (and, after
+// use_unix_socket(), on a Unix socket in a directory of the test's own).
 struct Fixture : ::testing::Test {
   std::string name = channel_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::optional<FakeDataplane> dp;
   std::optional<OfEndpoint> ep;
+  std::string tmp_dir;    // made by use_unix_socket(), removed with everything in it
+  std::string unix_path;  // tmp_dir/run/NAME.openflow (its directory made by the endpoint)
 
   void SetUp() override {
     dp.emplace(name);
@@ -86,10 +105,27 @@ struct Fixture : ::testing::Test {
   void TearDown() override {
     ep.reset();
     dp.reset();
+    if (!tmp_dir.empty()) std::filesystem::remove_all(tmp_dir);
+  }
+  void use_unix_socket(OfEndpointOptions o = {}) {
+    char dir[] = "/tmp/oftest-unix-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    tmp_dir = dir;
+    ::chmod(dir, 0755);  // like /run: others may look in; the socket's own mode decides
+    unix_path = tmp_dir + "/run/" + name + ".openflow";
+    o.unix_path = unix_path;
+    start_endpoint(o);
+    ASSERT_TRUE(ep->unix_listening());
+  }
+  std::unique_ptr<OfTestClient> unix_client() {
+    auto c = std::make_unique<OfTestClient>(unix_path);
+    EXPECT_TRUE(c->connected());
+    EXPECT_TRUE(c->handshake());
+    return c;
   }
   void start_endpoint(OfEndpointOptions o) {
     ep.reset();
-    o.listen.port = 0;
+    o.listen->port = 0;
     o.channel = name;
     o.connect_retry = 50ms;
     ep.emplace(o);
@@ -322,14 +358,16 @@ TEST_F(Fixture, ASlaveCannotChangeFlows) {
   Bytes port_del;
   of::encode_port_del(3, of::PortDel{1}, port_del);
   c->send(port_del);
-  for (uint32_t xid : {2u, 3u}) {
+  // Port messages are nobody's at the endpoint, whatever the role: EPERM, not IS_SLAVE.
+  for (auto [xid, code] :
+       {std::pair{2u, of::bad_request::kIsSlave}, std::pair{3u, of::bad_request::kEperm}}) {
     auto err = c->recv();
     ASSERT_TRUE(err);
     ASSERT_EQ(type_of(*err), of::MsgType::kError);
     EXPECT_EQ(xid_of(*err), xid);
     auto e = of::decode_error(*err);
     EXPECT_EQ(e->type, of::ErrorType::kBadRequest);
-    EXPECT_EQ(e->code, of::bad_request::kIsSlave);
+    EXPECT_EQ(e->code, code);
   }
   // Reading is fine.
   c->send(flow_stats(4));
@@ -445,7 +483,8 @@ TEST_F(Fixture, SetAsyncFiltersAsyncMessagesByReasonPerClient) {
   ASSERT_TRUE(first);
   ASSERT_EQ(type_of(*first), of::MsgType::kPacketIn);
   EXPECT_EQ((*first)[14], static_cast<uint8_t>(of::PacketInReason::kAction));
-  for (of::MsgType want : {of::MsgType::kPacketIn, of::MsgType::kPortStatus, of::MsgType::kPacketIn}) {
+  for (of::MsgType want :
+       {of::MsgType::kPacketIn, of::MsgType::kPortStatus, of::MsgType::kPacketIn}) {
     auto m = plain->recv();
     ASSERT_TRUE(m);
     EXPECT_EQ(type_of(*m), want);
@@ -462,6 +501,286 @@ TEST_F(Fixture, SetAsyncFiltersAsyncMessagesByReasonPerClient) {
   reply = picky->recv_type(of::MsgType::kGetAsyncReply);
   ASSERT_TRUE(reply);
   EXPECT_EQ(*of::decode_get_async_reply(*reply), cfg);
+}
+
+// ---- Port messages: the policy's only
+// ----------------------------------------------------------
+
+// Defect: any local user could create ports through the endpoint. Sluice's experimenter
+// messages are refused at the endpoint, on TCP and on the Unix socket, and never reach the
+// dataplane.
+TEST_F(Fixture, PortMessagesAreRefusedWithEpermAndNeverReachTheDataplane) {
+  use_unix_socket();
+  auto tcp = client();
+  auto local = unix_client();
+  of::PortAdd add;
+  add.port_no = 7;
+  add.type = of::PortType::kNull;
+  add.name.assign("intruder");
+  for (OfTestClient* c : {tcp.get(), local.get()}) {
+    Bytes m;
+    of::encode_port_add(1, add, m);
+    of::encode_port_del(2, of::PortDel{7}, m);
+    of::encode_port_set(3, of::PortSet{.port_no = 7}, m);
+    of::encode_switch_config(4, of::SwitchConfig{}, m);
+    c->send(m);
+    for (uint32_t xid : {1u, 2u, 3u, 4u}) {
+      auto err = c->recv();
+      ASSERT_TRUE(err) << "no answer to message " << xid;
+      ASSERT_EQ(type_of(*err), of::MsgType::kError);
+      EXPECT_EQ(xid_of(*err), xid);
+      auto e = of::decode_error(*err);
+      ASSERT_TRUE(e);
+      EXPECT_EQ(e->type, of::ErrorType::kBadRequest);
+      EXPECT_EQ(e->code, of::bad_request::kEperm);
+    }
+    c->send(barrier(5));  // and the client carries on
+    EXPECT_TRUE(c->recv_type(of::MsgType::kBarrierReply));
+  }
+  EXPECT_TRUE(at_dataplane(of::MsgType::kExperimenter).empty());
+  EXPECT_EQ(dp->ports(), 0u);
+  EXPECT_EQ(ep->stats().port_messages_refused, 8u);
+}
+
+// ---- The Unix socket endpoint
+// --------------------------------------------------------------------
+
+// Runs 'child' in a forked process as uid/gid 65534 (nobody); returns its exit code.
+template <class F>
+int as_nobody(F child) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) {
+      ::_exit(90);
+    }
+    ::_exit(child());
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+}
+
+// 0: connected and then closed by the endpoint without a byte; 1: connect failed with EACCES;
+// other: anything else.
+int connect_and_wait_close(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  path.copy(a.sun_path, sizeof a.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return errno == EACCES ? 1 : 2;
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 5000) != 1) return 3;
+  uint8_t buf[64];
+  return ::recv(fd, buf, sizeof buf, 0) == 0 ? 0 : 4;
+}
+
+TEST_F(Fixture, TheUnixSocketServesRootAndRefusesOtherUsers) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (to try another uid)";
+  use_unix_socket();
+  struct stat st {};
+  ASSERT_EQ(::stat(unix_path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((tmp_dir + "/run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0755u) << "the endpoint made the directory";
+
+  auto root = unix_client();
+  root->send(barrier(3));
+  auto r = root->recv_type(of::MsgType::kBarrierReply);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(xid_of(*r), 3u);
+
+  // The file mode keeps other users out...
+  EXPECT_EQ(as_nobody([&] { return connect_and_wait_close(unix_path); }), 1);
+  // ...and if it did not, their credentials would: the endpoint closes them at once.
+  ASSERT_EQ(::chmod(unix_path.c_str(), 0666), 0);
+  EXPECT_EQ(as_nobody([&] { return connect_and_wait_close(unix_path); }), 0);
+  EXPECT_EQ(ep->stats().peers_refused, 1u);
+  EXPECT_EQ(ep->stats().connections, 1u) << "only root's connection was taken";
+  // Stopping removes the socket file.
+  ep.reset();
+  EXPECT_FALSE(std::filesystem::exists(unix_path));
+}
+
+// ---- Bundles: per client
+// -------------------------------------------------------------------------
+
+// Defect: every client shared the relay's slot, so two clients' bundles with the same id were
+// one bundle in the dataplane. Now each sees its own (and its own id in every reply).
+TEST_F(Fixture, TwoClientsWithTheSameBundleIdGetABundleEach) {
+  auto a = client();
+  auto b = client();
+  a->send(bundle_ctrl(1, 0, of::BundleCtrlType::kOpenRequest));
+  auto ra = a->recv();
+  ASSERT_TRUE(ra);
+  ASSERT_EQ(type_of(*ra), of::MsgType::kExperimenter) << "A's OPEN was refused";
+  b->send(bundle_ctrl(1, 0, of::BundleCtrlType::kOpenRequest));
+  auto rb = b->recv();
+  ASSERT_TRUE(rb);
+  ASSERT_EQ(type_of(*rb), of::MsgType::kExperimenter) << "B's OPEN met A's bundle";
+  EXPECT_EQ(of::decode_bundle_ctrl(*rb)->bundle_id, 0u);
+  EXPECT_EQ(of::decode_bundle_ctrl(*rb)->type, of::BundleCtrlType::kOpenReply);
+  a->send(bundle_add(2, 0, flow_mod(2, 2, 100)));
+  b->send(bundle_add(2, 0, flow_mod(2, 2, 200)));
+  b->send(bundle_ctrl(3, 0, of::BundleCtrlType::kCommitRequest));
+  auto commit_b = b->recv();
+  ASSERT_TRUE(commit_b);
+  ASSERT_EQ(type_of(*commit_b), of::MsgType::kExperimenter);
+  EXPECT_EQ(of::decode_bundle_ctrl(*commit_b)->type, of::BundleCtrlType::kCommitReply);
+  EXPECT_EQ(of::decode_bundle_ctrl(*commit_b)->bundle_id, 0u);
+  // Only B's flow: A's bundle is still open.
+  auto priorities = [&] {
+    return dp->with_state([](FakeSwitch::State& s) {
+      std::vector<uint16_t> p;
+      for (const of::FlowStats& f : s.flows) p.push_back(f.priority);
+      return p;
+    });
+  };
+  EXPECT_EQ(priorities(), std::vector<uint16_t>{200});
+  a->send(bundle_ctrl(3, 0, of::BundleCtrlType::kCommitRequest));
+  auto commit_a = a->recv();
+  ASSERT_TRUE(commit_a);
+  ASSERT_EQ(type_of(*commit_a), of::MsgType::kExperimenter);
+  EXPECT_EQ(of::decode_bundle_ctrl(*commit_a)->bundle_id, 0u);
+  EXPECT_EQ(priorities(), (std::vector<uint16_t>{200, 100}));
+  // The dataplane saw two bundle ids.
+  std::set<uint32_t> ids;
+  for (const Bytes& m : at_dataplane(of::MsgType::kExperimenter)) {
+    if (auto c = of::decode_bundle_ctrl(m)) ids.insert(c->bundle_id);
+  }
+  EXPECT_EQ(ids.size(), 2u);
+}
+
+// Defect: a client that died after BUNDLE_OPEN left its bundle open for good, and every later
+// `ovs-ofctl --bundle` got BUNDLE_EXIST. Now the relay discards it.
+TEST_F(Fixture, ABundleLeftOpenByAClientThatGoesIsDiscarded) {
+  {
+    auto a = client();
+    a->send(bundle_ctrl(1, 0, of::BundleCtrlType::kOpenRequest));
+    ASSERT_TRUE(a->recv_type(of::MsgType::kExperimenter));
+    a->send(bundle_add(2, 0, flow_mod(2, 2, 100)));
+    a->send(barrier(3));
+    ASSERT_TRUE(a->recv_type(of::MsgType::kBarrierReply));
+  }  // A goes away
+  EXPECT_TRUE(eventually(
+      [&] { return dp->with_state([](FakeSwitch::State& s) { return s.bundles.empty(); }); }));
+  EXPECT_TRUE(eventually([&] { return ep->stats().bundles_discarded == 1; }));
+  auto b = client();
+  b->send(bundle_ctrl(1, 0, of::BundleCtrlType::kOpenRequest));
+  auto r = b->recv();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(type_of(*r), of::MsgType::kExperimenter) << "BUNDLE_EXIST: A's bundle is still open";
+  b->send(bundle_add(2, 0, flow_mod(2, 2, 200)));
+  b->send(bundle_ctrl(3, 0, of::BundleCtrlType::kCommitRequest));
+  ASSERT_TRUE(b->recv_type(of::MsgType::kExperimenter));
+  EXPECT_EQ(dp->flows(), 1u) << "A's flow never went in";
+}
+
+TEST_F(Fixture, AClientMayHaveSixteenOpenBundles) {
+  auto c = client();
+  for (uint32_t id = 1; id <= 16; ++id) {
+    c->send(bundle_ctrl(id, id, of::BundleCtrlType::kOpenRequest));
+    auto r = c->recv();
+    ASSERT_TRUE(r);
+    ASSERT_EQ(type_of(*r), of::MsgType::kExperimenter) << "bundle " << id;
+  }
+  const size_t opens_seen = at_dataplane(of::MsgType::kExperimenter).size();
+  // The 17th, explicit or by an ADD, is refused here.
+  c->send(bundle_ctrl(17, 17, of::BundleCtrlType::kOpenRequest));
+  c->send(bundle_add(18, 18, flow_mod(18, 2, 1)));
+  for (uint32_t xid : {17u, 18u}) {
+    auto err = c->recv();
+    ASSERT_TRUE(err);
+    ASSERT_EQ(type_of(*err), of::MsgType::kError);
+    EXPECT_EQ(xid_of(*err), xid);
+    auto e = of::decode_error(*err);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->type, of::ErrorType::kExperimenter);
+    EXPECT_EQ(e->experimenter, of::kOnfExperimenter);
+    EXPECT_EQ(e->code, of::bundle_failed::kOutOfBundles);
+  }
+  EXPECT_EQ(ep->stats().bundles_refused, 2u);
+  // Closing one makes room again.
+  c->send(bundle_ctrl(19, 5, of::BundleCtrlType::kDiscardRequest));
+  ASSERT_TRUE(c->recv_type(of::MsgType::kExperimenter));
+  c->send(bundle_ctrl(20, 17, of::BundleCtrlType::kOpenRequest));
+  auto r = c->recv();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(type_of(*r), of::MsgType::kExperimenter);
+  EXPECT_EQ(at_dataplane(of::MsgType::kExperimenter).size(), opens_seen + 2);
+}
+
+// The copy of the request inside an ERROR names the client's bundle id, not the relay's.
+TEST_F(Fixture, BundleErrorsCarryTheClientBundleId) {
+  auto other = client();  // takes relay bundle id 1 first
+  other->send(bundle_ctrl(1, 0, of::BundleCtrlType::kOpenRequest));
+  ASSERT_TRUE(other->recv_type(of::MsgType::kExperimenter));
+  auto c = client();
+  c->send(bundle_ctrl(1, 0, of::BundleCtrlType::kOpenRequest));
+  ASSERT_TRUE(c->recv_type(of::MsgType::kExperimenter));
+  c->send(bundle_ctrl(2, 0, of::BundleCtrlType::kOpenRequest));  // again: BUNDLE_EXIST
+  auto err = c->recv();
+  ASSERT_TRUE(err);
+  ASSERT_EQ(type_of(*err), of::MsgType::kError);
+  auto e = of::decode_error(*err);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, of::bundle_failed::kBundleExist);
+  const Bytes copy(e->view().begin(), e->view().end());
+  auto echoed = of::decode_bundle_ctrl(copy);
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(echoed->bundle_id, 0u);
+  EXPECT_EQ(xid_of(copy), 2u);
+}
+
+// ---- Timeouts: HELLO and echo probes
+// -------------------------------------------------------------
+
+OfEndpointOptions quick_timeouts() {
+  OfEndpointOptions o;
+  o.hello_timeout = 300ms;
+  o.probe_interval = 300ms;
+  return o;
+}
+
+TEST_F(Fixture, AConnectionThatNeverSaysHelloIsClosed) {
+  start_endpoint(quick_timeouts());
+  OfTestClient silent(ep->port());
+  ASSERT_TRUE(silent.connected());
+  ASSERT_TRUE(silent.recv_type(of::MsgType::kHello));  // ours; it says nothing back
+  EXPECT_TRUE(silent.wait_closed(3000ms));
+  EXPECT_TRUE(eventually([&] { return ep->stats().hello_timeouts == 1; }));
+  EXPECT_EQ(ep->stats().clients, 0u);
+}
+
+TEST_F(Fixture, ASilentClientIsProbedAndClosedIfItDoesNotAnswer) {
+  start_endpoint(quick_timeouts());
+  auto c = client();
+  auto probe = c->recv(2000ms);
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(type_of(*probe), of::MsgType::kEchoRequest);
+  EXPECT_TRUE(c->wait_closed(3000ms));  // it never answers
+  EXPECT_TRUE(eventually([&] { return ep->stats().echo_timeouts == 1; }));
+}
+
+TEST_F(Fixture, AClientThatAnswersProbesStays) {
+  start_endpoint(quick_timeouts());
+  auto c = client();
+  const auto until = std::chrono::steady_clock::now() + 1500ms;
+  size_t answered = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    auto m = c->recv(100ms);
+    if (!m || type_of(*m) != of::MsgType::kEchoRequest) continue;
+    Bytes reply = *m;
+    reply[1] = static_cast<uint8_t>(of::MsgType::kEchoReply);
+    c->send(reply);
+    ++answered;
+  }
+  EXPECT_GE(answered, 2u);
+  c->send(barrier(8));
+  auto r = c->recv_type(of::MsgType::kBarrierReply);
+  ASSERT_TRUE(r) << "closed although it answered";
+  EXPECT_EQ(ep->stats().echo_timeouts, 0u);
+  EXPECT_EQ(ep->stats().clients, 1u);
 }
 
 // ---- Slow readers, restarts

@@ -2,6 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "controlplane/args.h"
 #include "tests/controlplane/test_policy.h"
@@ -172,6 +177,107 @@ TEST(Args, Rules) {
   EXPECT_FALSE(KeyValueListArg{255}.check("a=1,b=2"));
   EXPECT_TRUE(UnicastMacArg{}.check({1, 0, 0, 0, 0, 1}));
   EXPECT_FALSE(UnicastMacArg{}.check({2, 0, 0, 0, 0, 1}));
+}
+
+// ---- Bounds: no file makes the loader eat memory or minutes
+
+// A file of the test's own, removed at the end.
+struct TempPolicy {
+  std::string path = "/tmp/policy-loader-test-" + std::to_string(::getpid()) + ".yaml";
+  explicit TempPolicy(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+  ~TempPolicy() { std::filesystem::remove(path); }
+};
+
+std::string billion_laughs() {
+  std::string text = "version: 1\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  std::string prev = "a";
+  for (std::string name : {"b", "c", "d", "e", "f", "g", "h", "i"}) {
+    text += name + ": &" + name + " [";
+    for (int i = 0; i < 10; ++i) text += (i ? ", *" : "*") + prev;
+    text += "]\n";
+    prev = name;
+  }
+  return text + "networks: *i\n";
+}
+
+TEST(PolicyLoaderBounds, ABillionLaughsIsRefusedAtTheNodeCap) {
+  const std::string text = billion_laughs();
+  ASSERT_LT(text.size(), 1024u);  // a kilobyte that expands to 10^9 nodes
+  // The count stops just past its limit, wherever that is.
+  const YAML::Node root = YAML::Load(text);
+  EXPECT_EQ(count_yaml_nodes(root, 1000), 1001u);
+  EXPECT_EQ(count_yaml_nodes(root, kMaxPolicyNodes), kMaxPolicyNodes + 1);
+  EXPECT_EQ(count_yaml_nodes(YAML::Load("version: 1\nnetworks: [{name: a, vlan: 1}]\n"), 1000),
+            10u);  // the root map, 2 keys, 2 values, the list, its map, 2 keys, 2 values
+  LoadResult r = load_policy_text(text, "laughs.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_THAT(r.errors[0].message,
+              HasSubstr("more than " + std::to_string(kMaxPolicyNodes) + " YAML nodes"));
+  EXPECT_FALSE(r.parsed);
+  EXPECT_TRUE(r.policy.networks.value.empty()) << "nothing was read";
+}
+
+TEST(PolicyLoaderBounds, AFileOverTheSizeLimitIsRefusedByItsSize) {
+  std::string text = "version: 1\n";
+  const std::string comment = "# " + std::string(1022, 'x') + "\n";
+  while (text.size() < (size_t{20} << 20)) text += comment;
+  TempPolicy file(text);
+  LoadResult r = load_policy_file(file.path);
+  ASSERT_EQ(r.errors.size(), 1u);
+  const std::string shown = format_config_error(file.path, r.errors[0]);
+  EXPECT_THAT(shown, HasSubstr("policy file " + file.path));
+  EXPECT_THAT(shown, HasSubstr(std::to_string(text.size()) + " bytes"));
+  EXPECT_THAT(shown, HasSubstr("the limit is 16 MiB"));
+  EXPECT_FALSE(r.parsed);
+  // The same text handed in directly is refused the same way.
+  EXPECT_THAT(load_policy_text(text, "x.yaml").errors.at(0).message, HasSubstr("16 MiB"));
+}
+
+TEST(PolicyLoaderBounds, ErrorsStopAtTheCapWithACount) {
+  std::string text = "version: 1\n";
+  for (int i = 0; i < 150; ++i) text += "bogus" + std::to_string(i) + ": 1\n";
+  TempPolicy file(text);
+  Policy policy;
+  const auto errors = load_and_validate(file.path, policy);
+  ASSERT_EQ(errors.size(), kMaxReportedErrors + 1);
+  EXPECT_THAT(errors[0].message, HasSubstr("unknown key"));
+  EXPECT_EQ(errors[0].path, "bogus0");
+  EXPECT_EQ(errors.back().more, 50u);
+  EXPECT_EQ(format_config_error(file.path, errors.back()),
+            file.path + ": ... and 50 more errors (only the first 100 are shown)");
+}
+
+// 100,000 duplicate keys: each is one error (kept up to the cap, counted past it), found with
+// an index rather than by comparing with every earlier key.
+TEST(PolicyLoaderBounds, ManyDuplicateKeysAreCountedPastTheCap) {
+  std::string text = "version: 1\n";
+  for (int i = 0; i < 100000; ++i) text += "x: 1\n";
+  LoadResult r = load_policy_text(text, "dups.yaml");
+  ASSERT_EQ(r.errors.size(), kMaxReportedErrors + 1);
+  EXPECT_EQ(r.errors[0].message, "duplicate key");
+  EXPECT_EQ(r.errors[0].mark.line, 3);  // the second 'x'
+  // 99,999 duplicates and the unknown key 'x' itself.
+  EXPECT_EQ(r.errors.back().more, 100000u - kMaxReportedErrors);
+}
+
+TEST(PolicyLoaderBounds, TrunkRangesGoIntoASet) {
+  std::string text = R"(version: 1
+networks: [{name: a, vlan: 1}]
+ports:
+  - name: up
+    type: tap
+    iface: t0
+    vlan:
+      mode: trunk
+      allowed: [)";
+  for (int i = 0; i < 2000; ++i) text += (i ? ", " : "") + std::string("\"1-4094\"");
+  text += "]\n";
+  LoadResult r = load_policy_text(text, "ranges.yaml");
+  ASSERT_EQ(r.policy.ports.value.size(), 1u);
+  const auto& allowed = r.policy.ports.value[0].vlan.value.allowed.value;
+  // 4094 VLANs, plus the few repeats kept for validate() to name (not 2000 x 4094 items).
+  EXPECT_GE(allowed.size(), 4094u);
+  EXPECT_LE(allowed.size(), 4094u + 16u);
 }
 
 }  // namespace

@@ -595,6 +595,7 @@ class Switch:
         paths += glob.glob(f"/dev/hugepages/{self.file_prefix}map_*")
         if channel:
             paths += glob.glob(f"/dev/shm/sluice.{self.channel}")
+            paths += glob.glob(f"/run/sluice/{self.channel}.openflow")  # sluicectl's, if it died
         paths += glob.glob(f"/dev/shm/{self.channel}")
         for p in paths:
             if os.path.isdir(p):

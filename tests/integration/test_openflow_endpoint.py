@@ -1,19 +1,23 @@
 """sluicectl run's OpenFlow 1.3 endpoint, driven by the real ovs-ofctl (Open vSwitch 3.1).
 
 One sluiced with two null ports (n1, n2) on VLAN 100 and a static MAC; `sluicectl run` listens
-for OpenFlow on a free loopback port. ovs-ofctl reads the switch, adds, modifies and deletes
-flows and groups through it; a policy reload (SIGHUP) leaves the flows it added alone; a small
-raw-socket client takes the SLAVE role and is refused when it tries to change flows.
+for OpenFlow on a free loopback port and on its Unix socket (/run/sluice/<channel>.openflow).
+ovs-ofctl reads the switch, adds, modifies and deletes flows and groups through it; a policy
+reload (SIGHUP) leaves the flows it added alone; a small raw-socket client takes the SLAVE role
+and is refused when it tries to change flows, is refused when it tries to create a port, and
+leaves a bundle open when it dies, which does not stop the next `ovs-ofctl --bundle`.
 
 ovs-ofctl mostly runs with --no-names, which saves it a TABLE_FEATURES round trip per command;
 test_ovs_ofctl_without_no_names checks the plain form. Table 1 is the learning table, so flows
 added there keep to its L2 shapes (docs/architecture.md, "Tables").
 """
 
+import os
 import re
 import shutil
 import signal
 import socket
+import stat
 import struct
 import unittest
 
@@ -58,7 +62,24 @@ OFPT_HELLO, OFPT_ERROR, OFPT_FLOW_MOD, OFPT_BARRIER_REQUEST, OFPT_BARRIER_REPLY 
 OFPT_ROLE_REQUEST, OFPT_ROLE_REPLY = 24, 25
 OFPT_FLOW_REMOVED, OFPFF_SEND_FLOW_REM, OFPRR_HARD_TIMEOUT = 11, 1, 1
 OFPCR_ROLE_SLAVE = 3
-OFPET_BAD_REQUEST, OFPBRC_IS_SLAVE = 1, 10
+OFPET_BAD_REQUEST, OFPBRC_IS_SLAVE, OFPBRC_EPERM = 1, 10, 5
+OFPT_EXPERIMENTER = 4
+SLUICE_EXPERIMENTER, SLUICE_PORT_ADD, SLUICE_PORT_NULL = 0x00534c55, 1, 5
+ONF_EXPERIMENTER, ONF_BUNDLE_CONTROL, OFPBCT_OPEN_REQUEST, OFPBCT_OPEN_REPLY = 0x4f4e4600, 2300, 0, 1
+
+
+def port_add(xid: int, port_no: int, name: str) -> bytes:
+    """Sluice's PORT_ADD (openflow/codec_sluice.cc) of a null port."""
+    body = struct.pack("!IIIBBH", SLUICE_EXPERIMENTER, SLUICE_PORT_ADD, port_no,
+                       SLUICE_PORT_NULL, 0, 1500)
+    body += name.encode().ljust(16, b"\0") + bytes(256) + bytes(256)
+    return of_msg(OFPT_EXPERIMENTER, xid, body)
+
+
+def bundle_open(xid: int, bundle_id: int) -> bytes:
+    return of_msg(OFPT_EXPERIMENTER, xid, struct.pack("!IIIHH", ONF_EXPERIMENTER,
+                                                      ONF_BUNDLE_CONTROL, bundle_id,
+                                                      OFPBCT_OPEN_REQUEST, 0))
 
 
 def of_msg(msg_type: int, xid: int, body: bytes = b"") -> bytes:
@@ -75,8 +96,13 @@ def flow_mod_add(xid: int, cookie: int, table: int, priority: int, hard_timeout:
 
 
 class RawClient:
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port: int | None = None, path: str | None = None) -> None:
+        if path is not None:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(10)
+            self.sock.connect(path)
+        else:
+            self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
 
     def close(self) -> None:
         self.sock.close()
@@ -116,10 +142,12 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         cls.switch.start()
         cls.of_port = h.free_tcp_port()
         cls.target = f"tcp:127.0.0.1:{cls.of_port}"
+        cls.unix_path = f"/run/sluice/{cls.switch.channel}.openflow"
         cls.switch.start_controller(
             POLICY, wait_ports=["n1", "n2"],
             extra_args=["--openflow-listen", f"127.0.0.1:{cls.of_port}"])
         cls.switch.controller.wait_for_output(r"openflow: relaying to the dataplane")
+        cls.switch.controller.wait_for_output(r"listening for OpenFlow 1.3 clients on unix:")
         h.wait_for("ovs-ofctl to reach the endpoint",
                    lambda: cls.ofctl_run("dump-ports-desc", check=False).returncode == 0,
                    timeout=20)
@@ -317,6 +345,59 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         out = self.dump_flows()
         self.assertNotIn("dl_dst=02:00:00:00:00:02", out)
         self.assertIn("cookie=0x2001", out)
+
+    # -- the Unix socket, port messages, bundles of clients that die
+
+    def test_unix_socket_serves_ovs_ofctl(self):
+        st = os.stat(self.unix_path)
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(st.st_mode & 0o777, 0o600)
+        r = h.run([OFCTL, "-O", "OpenFlow13", "--no-names", "--timeout=20", "dump-flows",
+                   f"unix:{self.unix_path}"], timeout=30)
+        self.assertIn("cookie=0x5c00000000000000", r.stdout)
+        path = f"{self.res.tmpdir}/unix-bundle.txt"
+        with open(path, "w") as f:
+            f.write("cookie=0x3101,table=4,priority=5,ip,nw_dst=10.8.0.0/24,actions=output:1\n")
+        h.run([OFCTL, "-O", "OpenFlow13", "--no-names", "--bundle", "add-flows",
+               f"unix:{self.unix_path}", path], timeout=30)
+        self.assertIn("cookie=0x3101", self.dump_flows("cookie=0x3101/-1"))
+        self.ofctl("del-flows", "cookie=0x3101/-1")
+
+    def test_port_add_is_refused_on_both_endpoints(self):
+        for client in (RawClient(self.of_port), RawClient(path=self.unix_path)):
+            self.addCleanup(client.close)
+            client.hello()
+            client.send(port_add(31, 40, "intruder"))
+            client.send(of_msg(OFPT_BARRIER_REQUEST, 32))
+            msg_type, xid, body = client.recv()
+            self.assertEqual((msg_type, xid), (OFPT_ERROR, 31))
+            self.assertEqual(struct.unpack("!HH", body[:4]), (OFPET_BAD_REQUEST, OFPBRC_EPERM))
+            msg_type, xid, _ = client.recv()
+            self.assertEqual((msg_type, xid), (OFPT_BARRIER_REPLY, 32))
+        self.assertNotIn("intruder", self.switch.show_ports())
+        self.assertNotIn("intruder", self.ofctl("dump-ports-desc"))
+
+    def test_a_bundle_left_open_by_a_dead_client_does_not_block_the_next(self):
+        # A client opens bundle 0 (the id ovs-ofctl --bundle uses) and dies.
+        client = RawClient(self.of_port)
+        client.hello()
+        client.send(bundle_open(41, 0))
+        msg_type, xid, body = client.recv()
+        self.assertEqual((msg_type, xid), (OFPT_EXPERIMENTER, 41))
+        self.assertEqual(struct.unpack("!IIIH", body[:14])[3], OFPBCT_OPEN_REPLY)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # a reset, as a crash would leave it
+        h.wait_for("the endpoint to see the client go",
+                   lambda: re.search(r"discarded 1 bundle\(s\) client \d+ left open",
+                                     self.switch.controller.output()), timeout=10)
+        path = f"{self.res.tmpdir}/after-dead.txt"
+        with open(path, "w") as f:
+            f.write("cookie=0x3201,table=4,priority=6,ip,nw_dst=10.7.0.0/24,actions=output:1\n")
+        r = h.run([OFCTL, "-O", "OpenFlow13", "--no-names", "--bundle", "add-flows",
+                   self.target, path], check=False, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cookie=0x3201", self.dump_flows("cookie=0x3201/-1"))
+        self.ofctl("del-flows", "cookie=0x3201/-1")
 
     # -- roles
 

@@ -50,7 +50,7 @@ inline constexpr int64_t kDefaultMtu = 1500;
 struct SwitchSettings {
   Marked<std::string> name;
   Marked<int64_t> mac_aging_seconds{kDefaultMacAging};
-  Marked<int64_t> mac_limit_per_port{0};
+  Marked<int64_t> mac_limit_per_port{4096};  // the dataplane's default too; 0 = no limit
 };
 
 struct StaticMac {

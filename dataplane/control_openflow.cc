@@ -20,8 +20,18 @@ of::OfError onf_error(uint16_t code) {
   return of::OfError{of::ErrorType::kExperimenter, code, of::kOnfExperimenter};
 }
 
-constexpr uint32_t kMaxBundlesPerSlot = 16;
+// The endpoint's TCP and Unix clients share one channel slot (their bundle ids are made
+// unique by sluicectl's relay, 16 open per client), so a slot may hold many bundles; their
+// bytes are capped per slot so that no client can hold the control lcore's memory.
+constexpr uint32_t kMaxBundlesPerSlot = 256;
 constexpr size_t kMaxBundleMessages = 1u << 20;
+constexpr size_t kMaxBundleBytesPerSlot = size_t{256} << 20;
+
+size_t bundle_bytes(const auto& bundle) {
+  size_t n = 0;
+  for (const auto& m : bundle.messages) n += m.size();
+  return n;
+}
 
 uint32_t age_parts(SteadyTime since, uint32_t& nsec) {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
@@ -199,6 +209,7 @@ ControlService::SlotBundles& ControlService::bundles_of(uint32_t slot) {
   if (b.session != session) {
     // A new client in this slot: the old one's bundles died with it.
     b.open.clear();
+    b.bytes = 0;
     b.session = session;
   }
   return b;
@@ -217,6 +228,7 @@ void ControlService::handle_onf(uint32_t slot, const of::Header& h, std::span<co
     if (it == open.end()) {
       // ADD to an unknown bundle opens it (OpenFlow 1.4, 7.3.9.3).
       if (open.size() >= kMaxBundlesPerSlot) {
+        env_.stats->bundle_opens_refused.fetch_add(1, std::memory_order_relaxed);
         return reply_error(slot, h.xid, onf_error(of::bundle_failed::kOutOfBundles), msg);
       }
       it = open.emplace(add.bundle_id, Bundle{add.flags, false, {}}).first;
@@ -224,7 +236,9 @@ void ControlService::handle_onf(uint32_t slot, const of::Header& h, std::span<co
     Bundle& b = it->second;
     if (b.closed) return reply_error(slot, h.xid, onf_error(of::bundle_failed::kBundleClosed), msg);
     if (b.flags != add.flags) return reply_error(slot, h.xid, onf_error(of::bundle_failed::kBadFlags), msg);
-    if (b.messages.size() >= kMaxBundleMessages) {
+    if (b.messages.size() >= kMaxBundleMessages ||
+        slot_bundles.bytes + inner->size() > kMaxBundleBytesPerSlot) {
+      env_.stats->bundle_adds_refused.fetch_add(1, std::memory_order_relaxed);
       return reply_error(slot, h.xid, onf_error(of::bundle_failed::kMsgTooMany), msg);
     }
     // Check the message now, so that errors name it while the controller still knows it.
@@ -240,6 +254,7 @@ void ControlService::handle_onf(uint32_t slot, const of::Header& h, std::span<co
       return reply_error(slot, h.xid, onf_error(of::bundle_failed::kMsgUnsup), msg);
     }
     b.messages.emplace_back(inner->begin(), inner->end());
+    slot_bundles.bytes += inner->size();
     return;
   }
 
@@ -251,6 +266,7 @@ void ControlService::handle_onf(uint32_t slot, const of::Header& h, std::span<co
     case of::BundleCtrlType::kOpenRequest:
       if (it != open.end()) return reply_error(slot, h.xid, onf_error(of::bundle_failed::kBundleExist), msg);
       if (open.size() >= kMaxBundlesPerSlot) {
+        env_.stats->bundle_opens_refused.fetch_add(1, std::memory_order_relaxed);
         return reply_error(slot, h.xid, onf_error(of::bundle_failed::kOutOfBundles), msg);
       }
       open.emplace(ctrl->bundle_id, Bundle{ctrl->flags, false, {}});
@@ -264,6 +280,7 @@ void ControlService::handle_onf(uint32_t slot, const of::Header& h, std::span<co
       break;
     case of::BundleCtrlType::kDiscardRequest:
       if (it == open.end()) return reply_error(slot, h.xid, onf_error(of::bundle_failed::kBadId), msg);
+      slot_bundles.bytes -= bundle_bytes(it->second);
       open.erase(it);
       reply.type = of::BundleCtrlType::kDiscardReply;
       break;
@@ -273,6 +290,7 @@ void ControlService::handle_onf(uint32_t slot, const of::Header& h, std::span<co
         return reply_error(slot, h.xid, onf_error(of::bundle_failed::kBadFlags), msg);
       }
       Bundle bundle = std::move(it->second);
+      slot_bundles.bytes -= bundle_bytes(bundle);
       open.erase(it);
       if (!commit(slot, bundle)) {
         env_.stats->bundles_failed.fetch_add(1, std::memory_order_relaxed);

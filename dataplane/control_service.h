@@ -72,7 +72,7 @@ class ControlService {
   bool release_held();  // sends the held replies once the last publish is live; true if it did
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
   void set_switch_config(Tables& t) const;  // what SET_CONFIG put in the tables
-  void drain_learning();
+  bool drain_learning();  // true if it took any request
   void send_flow_removed();
   void send_packet_ins();
   // control_openflow.cc
@@ -84,6 +84,7 @@ class ControlService {
   struct SlotBundles {
     uint64_t session = 0;  // the client they belong to
     std::map<uint32_t, Bundle> open;
+    size_t bytes = 0;  // of the messages held in 'open'
   };
   void reply_desc(uint32_t xid);
   bool packet_out(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg);

@@ -20,6 +20,8 @@ struct ControlStats {
   std::atomic<uint64_t> packet_in_sent{0};
   std::atomic<uint64_t> bundles_committed{0};
   std::atomic<uint64_t> bundles_failed{0};  // commits refused (the store was left unchanged)
+  std::atomic<uint64_t> bundle_opens_refused{0};  // OUT_OF_BUNDLES: the slot holds its most
+  std::atomic<uint64_t> bundle_adds_refused{0};   // MSG_TOO_MANY: messages or bytes at the cap
   // The control channel's own counters (of::ChannelServer::Stats), copied by each poll.
   std::atomic<uint64_t> channel_broken_frames{0};
   std::atomic<uint64_t> channel_reclaimed_slots{0};

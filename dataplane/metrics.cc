@@ -219,6 +219,14 @@ class Collector final : public prometheus::Collectable {
               {{"result", "committed"}}, static_cast<double>(src_.control->bundles_committed.load()));
     f.counter("sluice_bundles_total", "OpenFlow bundles committed or refused (nothing applied).",
               {{"result", "failed"}}, static_cast<double>(src_.control->bundles_failed.load()));
+    f.counter("sluice_bundle_refusals_total",
+              "Bundle requests refused at a bound: opens past the open-bundle limit of a channel slot, "
+              "adds past the message or byte cap.",
+              {{"what", "open"}}, static_cast<double>(src_.control->bundle_opens_refused.load()));
+    f.counter("sluice_bundle_refusals_total",
+              "Bundle requests refused at a bound: opens past the open-bundle limit of a channel slot, "
+              "adds past the message or byte cap.",
+              {{"what", "add"}}, static_cast<double>(src_.control->bundle_adds_refused.load()));
     constexpr const char* kDisconnectHelp =
         "Control channel clients the dataplane disconnected: after a corrupt frame, or because "
         "their unread replies reached the outbox limit.";

@@ -110,7 +110,7 @@ TEST(Compiler, DemoPortsAndSettings) {
   EXPECT_EQ(s.ports[0].mtu, 1500);
   EXPECT_EQ(s.ports[2].port_no, 3u);
   ASSERT_EQ(s.port_settings.size(), 3u);
-  EXPECT_EQ(s.port_settings[1], (of::PortSet{2, 1500, 1, {}, 0}));
+  EXPECT_EQ(s.port_settings[1], (of::PortSet{2, 1500, 1, {}, 4096}));
   EXPECT_EQ(s.switch_config.mac_aging_seconds, 300u);
 }
 

@@ -77,7 +77,7 @@ TEST(PolicyLoader, DefaultsWhenAbsent) {
   LoadResult r = load_policy_text("version: 1\nports:\n  - {name: a, type: tap, iface: t}\n", "x");
   ASSERT_TRUE(r.errors.empty());
   EXPECT_EQ(r.policy.switch_settings.value.mac_aging_seconds.value, 300);
-  EXPECT_EQ(r.policy.switch_settings.value.mac_limit_per_port.value, 0);
+  EXPECT_EQ(r.policy.switch_settings.value.mac_limit_per_port.value, 4096);
   const PortSpec& port = r.policy.ports.value[0];
   EXPECT_EQ(port.mtu.value, 1500);
   EXPECT_FALSE(port.mtu.present);

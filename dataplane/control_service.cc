@@ -4,6 +4,7 @@
 #include <rte_ethdev.h>
 
 #include "dataplane/clock.h"
+#include "dataplane/learning.h"
 #include "dataplane/log.h"
 #include "openflow/codec.h"
 #include "openflow/format.h"
@@ -15,8 +16,6 @@ constexpr uint64_t kTickMs = 100;
 constexpr uint64_t kLinkPollMs = 200;
 constexpr uint64_t kAgingMs = 1000;
 constexpr uint64_t kExpiryMs = 250;  // flow timeouts are in seconds; check four times as often
-constexpr uint32_t kLearnBatch = 256;
-constexpr uint32_t kMaxLearnPerPoll = 4096;  // learn requests applied per poll
 constexpr uint32_t kMaxMessagesPerSlot = 4096;  // per poll, so one client cannot starve others
 constexpr uint64_t kMaxUnpublishedMs = 50;
 constexpr uint64_t kBarrierSpinUs = 20;  // how long a barrier waits for the grace period in place
@@ -508,25 +507,7 @@ void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {
 }
 
 bool ControlService::drain_learning() {
-  LearnRequest reqs[kLearnBatch];
-  const uint32_t now = now_seconds();
-  const Tables& live = env_.tables->live();
-  // Bounded per poll: a guest flooding source MACs fills the queue as fast as this lcore empties
-  // it, and an unbounded drain would stop heartbeats, aging and timeouts. What is left waits for
-  // the next poll (the queue is bounded too; a full one drops and counts learn_queue_full).
-  uint32_t n;
-  uint32_t taken = 0;
-  while (taken < kMaxLearnPerPoll && (n = env_.learn->pop(reqs, kLearnBatch)) > 0) {
-    taken += n;
-    for (uint32_t i = 0; i < n; ++i) {
-      // Learn only where the live tables still put this port in this bridge domain.
-      if (reqs[i].slot >= kMaxPorts || live.egress_of(reqs[i].slot, key_bd(reqs[i].key)) == kEgressNone) {
-        continue;
-      }
-      env_.macs->learn(reqs[i].key, reqs[i].slot, now);
-    }
-  }
-  return taken > 0;
+  return apply_learn_requests(*env_.learn, *env_.macs, env_.tables->live(), now_seconds()) > 0;
 }
 
 void ControlService::periodic() {

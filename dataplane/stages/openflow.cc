@@ -10,6 +10,7 @@
 
 #include "dataplane/learn_queue.h"
 #include "dataplane/mac_table.h"
+#include "dataplane/mbuf_key.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/stages/l2.h"
 #include "dataplane/tables.h"
@@ -343,31 +344,6 @@ OfDrop from_l2(L2Drop d) noexcept {
   return OfDrop::kNoOutput;
 }
 
-// The key of 'm'. Headers that run past the first segment are read from a copy (bounded); the
-// layout then offers for rewriting only what lies in the first segment.
-void packet_key(const rte_mbuf* m, uint32_t in_port, FlowKey& key, PacketLayout& layout) noexcept {
-  constexpr uint32_t kHeaderBytes = 512;
-  const uint32_t first = rte_pktmbuf_data_len(m);
-  const uint32_t total = rte_pktmbuf_pkt_len(m);
-  if (m->nb_segs <= 1 || first >= kHeaderBytes || first >= total) {
-    extract_key(rte_pktmbuf_mtod(m, const uint8_t*), first, in_port, 0, key, layout);
-    return;
-  }
-  uint8_t copy[kHeaderBytes];
-  const uint32_t n = std::min(total, kHeaderBytes);
-  const auto* p = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, n, copy));
-  if (p == nullptr) {  // a chain shorter than it claims
-    key = FlowKey{};
-    layout = PacketLayout{};
-    layout.malformed = 1;
-    return;
-  }
-  extract_key(p, n, in_port, 0, key, layout);
-  if (layout.l4 != 0 && uint32_t{layout.l4} + 20 > first) layout.l4 = 0;
-  if (uint32_t{layout.l3} + 60 > first) layout.ihl_ok = 0;
-  if (uint32_t{layout.l3} + 40 > first) layout.ipv6 = 0;
-}
-
 // A VID-0 (priority) tag carries no VLAN: remove it so the frame is plainly untagged.
 void strip_priority_tag(rte_mbuf* m) noexcept {
   if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) return;
@@ -411,7 +387,7 @@ void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
   FlowKey key;
   PacketLayout layout;
   const uint32_t in_port = in_slot < kMaxPorts ? t.ports[in_slot].of_port : of::port_no::kController;
-  packet_key(m, in_port, key, layout);
+  mbuf_key(m, in_port, key, layout);
   Exec(ctx, prog, in_slot, st, tokens, to_table, to_table_arg).run_ops(m, key, layout, ops, n, last);
 }
 
@@ -442,7 +418,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       continue;
     }
     strip_priority_tag(m);
-    packet_key(m, t.ports[burst.meta[i].in_slot].of_port, st.key, st.layout);
+    mbuf_key(m, t.ports[burst.meta[i].in_slot].of_port, st.key, st.layout);
     if (st.layout.malformed) {
       st.done = true;
       st.verdict = static_cast<uint8_t>(OfDrop::kMalformedIp);

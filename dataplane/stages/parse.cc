@@ -4,7 +4,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "dataplane/flow_key.h"
+#include "dataplane/mbuf_key.h"
 #include "dataplane/tables.h"
 
 namespace sluice::dp {
@@ -16,7 +16,9 @@ bool is_tpid(uint16_t type) noexcept {
   return type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ;
 }
 
-ParseDrop parse_one(const rte_mbuf* m, PacketMeta& meta, bool frag_drop) noexcept {
+}  // namespace
+
+ParseDrop parse_frame(const rte_mbuf* m, PacketMeta& meta, bool frag_drop) noexcept {
   meta.len = rte_pktmbuf_pkt_len(m);
   const uint32_t len = rte_pktmbuf_data_len(m);
   if (len < RTE_ETHER_HDR_LEN) return ParseDrop::kRunt;
@@ -38,16 +40,21 @@ ParseDrop parse_one(const rte_mbuf* m, PacketMeta& meta, bool frag_drop) noexcep
     if (vid == 0 && is_tpid(type)) return ParseDrop::kDoubleTagged;
   }
   meta.ether_type = type;
-  if (frag_drop && is_ip_fragment(p, len)) return ParseDrop::kIpFragment;
+  if (frag_drop) {
+    // Read as the openflow stage reads it (past the first segment too), so that no fragment
+    // whose extension headers straddle a segment boundary slips through.
+    FlowKey key;
+    PacketLayout layout;
+    mbuf_key(m, 0, key, layout);
+    if (key.ip_frag != 0) return ParseDrop::kIpFragment;
+  }
   return ParseDrop::kNone;
 }
-
-}  // namespace
 
 void ParseStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const bool frag_drop = ctx.tables != nullptr && ctx.tables->frag_drop;
   for (uint16_t i = 0; i < burst.count; ++i) {
-    out.reason[i] = static_cast<uint8_t>(parse_one(burst.pkts[i], burst.meta[i], frag_drop));
+    out.reason[i] = static_cast<uint8_t>(parse_frame(burst.pkts[i], burst.meta[i], frag_drop));
   }
 }
 

@@ -32,6 +32,9 @@ inline constexpr std::array<const char*, 6> kParseDropNames = {
     "none", "runt", "truncated_vlan", "reserved_vlan", "double_tagged", "ip_fragment"};
 static_assert(kParseDropNames.size() == static_cast<size_t>(ParseDrop::kCount));
 
+// One frame's verdict, filling meta.len, vid, tagged, priority_tagged and ether_type.
+ParseDrop parse_frame(const rte_mbuf* m, PacketMeta& meta, bool frag_drop) noexcept;
+
 class ParseStage final : public Stage {
  public:
   std::string_view name() const noexcept override { return "parse"; }

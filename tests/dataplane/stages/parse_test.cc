@@ -2,6 +2,7 @@
 #include "dataplane/stages/parse.h"
 
 #include <gtest/gtest.h>
+#include <rte_mbuf.h>
 
 #include "tests/testlib/eal_environment.h"
 #include "tests/testlib/harness.h"
@@ -137,6 +138,22 @@ TEST_F(ParseTest, TruncatedVlanWhenTagIsSplitAcrossSegments) {
   rte_mbuf* m = frame().vlan(100).build_chain(test_pool(), 16);
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(run(m).reason, "truncated_vlan");
+}
+
+// OFPC_FRAG_DROP must see a fragment whose IP header runs past the first segment, as the
+// openflow stage (which reads the whole chain) does: before, the parse stage read the first
+// segment only and let such a fragment through to be classified as one further on.
+TEST_F(ParseTest, FragmentDropReadsPastTheFirstSegment) {
+  std::vector<uint8_t> bytes = frame().bytes();
+  bytes[14 + 6] = 0x20;  // MF, offset 0: a first fragment
+  for (size_t first_len : {20, 34, 42}) {  // the fragment field in the second segment, or not
+    rte_mbuf* m = PacketBuilder().raw(bytes).build_chain(test_pool(), first_len);
+    ASSERT_NE(m, nullptr);
+    PacketMeta meta;
+    EXPECT_EQ(parse_frame(m, meta, /*frag_drop=*/true), ParseDrop::kIpFragment) << first_len;
+    EXPECT_EQ(parse_frame(m, meta, /*frag_drop=*/false), ParseDrop::kNone) << first_len;
+    rte_pktmbuf_free(m);
+  }
 }
 
 TEST_F(ParseTest, ReservedVlan) {

@@ -55,6 +55,7 @@ class Diagnostics {
   }
 
   bool empty() const noexcept { return errors_.empty() && dropped_ == 0; }
+  size_t count() const noexcept { return errors_.size() + dropped_; }  // kept and dropped
   const std::vector<ConfigError>& errors() const noexcept { return errors_; }
   // The errors kept, and a summary entry counting the others if there were more.
   std::vector<ConfigError> take();

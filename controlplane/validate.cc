@@ -5,6 +5,7 @@
 
 #include "controlplane/args.h"
 #include "controlplane/compiler.h"
+#include "openflow/port_rules.h"
 
 namespace sluice::cp {
 
@@ -203,8 +204,28 @@ class Validator {
         names.see(p.name.value, "'" + p.name.value + "'", p.name.mark, path + ".name", path);
       if (p.id.usable())
         ids.see(p.id.value, std::to_string(p.id.value), p.id.mark, path + ".id", path);
+      const size_t errors_before = diag_.count();
       check_type_fields(p, path);
+      if (p.type.usable() && diag_.count() == errors_before) check_as_the_dataplane_does(p, path);
       if (p.vlan.usable()) check_port_vlan(p.vlan.value, p.vlan.mark, path + ".vlan");
+    }
+  }
+
+  // The dataplane checks every PORT_ADD's device and options (openflow/port_rules.h: option
+  // whitelists per type, no key Sluice sets itself, pcap's device shape, a PCI address for
+  // dpdk); a policy it would refuse is refused here, with the field's position, and never
+  // half-applied.
+  void check_as_the_dataplane_does(const PortSpec& p, const std::string& path) {
+    const auto why = of::port_rules::check_port_add(make_port_add(p, 1));
+    if (!why) return;
+    if (p.options.present) {
+      std::string_view sentence = *why;  // "options: key ..." names the field itself
+      if (sentence.starts_with("options: ")) sentence.remove_prefix(9);
+      diag_.add(p.options.mark, path + ".options", std::string(sentence));
+    } else if (p.devargs.present) {
+      diag_.add(p.devargs.mark, path + ".devargs", *why);
+    } else {
+      diag_.add(p.type.mark, path + ".type", *why);
     }
   }
 

@@ -181,7 +181,7 @@ ports:
 TEST(Compiler, PortAddFieldsPerType) {
   const DesiredState s = compile(valid_policy(R"(version: 1
 ports:
-  - {name: vh, type: vhost-user, path: /run/a.sock, mode: client, options: "queues=2", mtu: 9000}
+  - {name: vh, type: vhost-user, path: /run/a.sock, mode: client, options: "tso=1", mtu: 9000}
   - {name: vs, type: vhost-user, path: /run/b.sock}
   - {name: c1, type: pcap, rx_pcap: /in.pcap, tx_pcap: /out.pcap}
   - {name: c2, type: pcap, tx_pcap: /out.pcap}
@@ -194,7 +194,7 @@ ports:
   EXPECT_EQ(s.ports[0].type, of::PortType::kVhostUser);
   EXPECT_EQ(s.ports[0].flags, of::port_flags::kVhostClient);
   EXPECT_EQ(s.ports[0].device.view(), "/run/a.sock");
-  EXPECT_EQ(s.ports[0].options.view(), "queues=2");
+  EXPECT_EQ(s.ports[0].options.view(), "tso=1");
   EXPECT_EQ(s.ports[0].mtu, 9000);
   EXPECT_EQ(s.ports[1].flags, 0);
   EXPECT_EQ(s.ports[2].device.view(), "rx_pcap=/in.pcap,tx_pcap=/out.pcap");

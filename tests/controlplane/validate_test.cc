@@ -79,6 +79,15 @@ const Case kCases[] = {
      "must not contain ','"},
     {"options_bad", with_ports("  - {name: p, type: \"null\", options: 'novalue'}\n"),
      "ports[0].options: 'novalue' is not of the form key=value"},
+    // What the dataplane's PORT_ADD checks refuse (openflow/port_rules.h) is refused here too.
+    {"option_sluice_sets", with_ports("  - {name: p, type: af_packet, iface: t, options: 'queues=2'}\n"),
+     "6:51: ports[0].options: key 'queues' is not allowed for this port type (allowed: qdisc_bypass, "
+     "blocksz, framesz, framecnt, fanout_mode; set by Sluice: iface, qpairs)"},
+    {"option_unknown_for_type", with_ports("  - {name: p, type: tap, iface: t, options: 'mac=fixed,x=1'}\n"),
+     "6:45: ports[0].options: key 'x' is not allowed for this port type (allowed: mac; set by "
+     "Sluice: iface)"},
+    {"dpdk_virtual_device", with_ports("  - {name: p, type: dpdk, devargs: 'net_pcap0'}\n"),
+     "6:36: ports[0].devargs: dpdk device 'net_pcap0' is not a PCI address"},
     {"iface_too_long", with_ports("  - {name: p, type: tap, iface: abcdefghijklmnop}\n"),
      "ports[0].iface:"},
     {"vlan_without_mode", with_ports("  - {name: p, type: tap, iface: t, vlan: {id: 100}}\n"),

@@ -238,6 +238,22 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         # The request ovs-ofctl prints back came through with its own xid.
         self.assertRegex(r.stderr, r"OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x[0-9a-f]+\): ADD table:70")
 
+    def test_frag_modes_and_the_refused_reassembly(self):
+        # OFPC_FRAG_REASM is refused with the spec's error (SWITCH_CONFIG_FAILED/BAD_FLAGS) and
+        # the configuration stays as it was; NORMAL and DROP are taken and read back.
+        self.assertEqual(self.ofctl("get-frags").strip(), "normal")
+        try:
+            r = self.ofctl_run("set-frags", "reassemble", check=False)
+            h.log(r.stdout + r.stderr)
+            self.assertNotEqual(r.returncode, 0, "reassembly was accepted")
+            self.assertIn("OFPSCFC_BAD_FLAGS", r.stderr)
+            self.assertEqual(self.ofctl("get-frags").strip(), "normal")
+            self.ofctl("set-frags", "drop")
+            self.assertEqual(self.ofctl("get-frags").strip(), "drop")
+        finally:
+            self.ofctl_run("set-frags", "normal", check=False)
+        self.assertEqual(self.ofctl("get-frags").strip(), "normal")
+
     def test_groups(self):
         self.ofctl("add-group", "group_id=5000,type=all,bucket=output:1,bucket=output:2")
         self.assertIn("group_id=5000,type=all,bucket=actions=output:1,bucket=actions=output:2",

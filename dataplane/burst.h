@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 
+#include "dataplane/flow_key.h"
+
 struct rte_mbuf;
 
 namespace sluice::dp {
@@ -14,7 +16,12 @@ inline constexpr uint16_t kNoSlot = 0xffff;
 inline constexpr uint16_t kFloodSlot = 0xfffe;
 inline constexpr uint32_t kNoFlow = 0xffffffff;
 
+// Written by the parse stage; 'key' and 'layout' are the packet's headers, L2 to L4, read once
+// (mbuf_key.h) for every stage after it. A stage that rewrites the frame keeps them in step
+// (headers.h).
 struct PacketMeta {
+  FlowKey key;                  // in_port is the OpenFlow port number; metadata 0
+  PacketLayout layout;
   uint16_t in_slot = kNoSlot;   // ingress port slot
   uint16_t out_slot = kNoSlot;  // unicast output slot, kFloodSlot, or kNoSlot
   uint16_t bd = 0;              // bridge domain (VLAN id) after ingress; 0 = none yet

@@ -1,21 +1,14 @@
 #include "dataplane/flow_key.h"
 
+#include "dataplane/headers.h"
+
 namespace sluice::dp {
 namespace {
 
 using of::Field;
 
-uint16_t be16(const uint8_t* p) noexcept { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t be32(const uint8_t* p) noexcept {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-uint64_t be48(const uint8_t* p) noexcept {
-  return uint64_t{be16(p)} << 32 | be32(p + 2);
-}
-uint64_t mac_value(const of::MacAddr& a) noexcept { return be48(a.data()); }
+uint64_t mac_value(const of::MacAddr& a) noexcept { return rd48(a.data()); }
 
-constexpr uint16_t kTpidVlan = 0x8100, kTpidQinQ = 0x88a8, kEthIpv4 = 0x0800;
-constexpr uint16_t kEthIpv6 = 0x86dd;
 constexpr uint8_t kMaxTags = 8;
 constexpr uint8_t kProtoIcmp = 1, kProtoTcp = 6, kProtoUdp = 17;
 
@@ -31,12 +24,12 @@ void extract_l4(const uint8_t* frame, uint32_t len, uint32_t l4, FlowKey& key,
         layout.malformed = 1;
         return;
       }
-      key.l4_src = be16(frame + l4);
-      key.l4_dst = be16(frame + l4 + 2);
+      key.l4_src = rd16(frame + l4);
+      key.l4_dst = rd16(frame + l4 + 2);
       if (have >= (key.ip_proto == kProtoTcp ? 20u : 8u)) layout.l4 = static_cast<uint16_t>(l4);
       return;
     case kProtoIcmp:
-      if (key.eth_type != kEthIpv4) return;  // ICMPv4 fields need IPv4
+      if (key.eth_type != kEthTypeIpv4) return;  // ICMPv4 fields need IPv4
       if (have < 2) {
         layout.malformed = 1;
         return;
@@ -58,9 +51,9 @@ void extract_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, FlowKey& key
   if ((ip[0] >> 4) != 4 || ihl < 20 || off + ihl > len) return;
   layout.ihl_ok = 1;
   key.ip_proto = ip[9];
-  key.ipv4_src = be32(ip + 12);
-  key.ipv4_dst = be32(ip + 16);
-  const uint16_t frag = be16(ip + 6);
+  key.ipv4_src = rd32(ip + 12);
+  key.ipv4_dst = rd32(ip + 16);
+  const uint16_t frag = rd16(ip + 6);
   if ((frag & 0x3fff) != 0) {  // MF set or a non-zero offset
     key.ip_frag = static_cast<uint8_t>(kFragAny | ((frag & 0x1fff) != 0 ? kFragLater : 0));
     return;  // no L4 fields for fragments
@@ -85,7 +78,7 @@ void extract_ipv6(const uint8_t* frame, uint32_t len, uint32_t off, FlowKey& key
     }
     const uint8_t* h = frame + at;
     if (next == 44) {  // Fragment: 8 bytes; offset in the upper 13 bits, M in the lowest
-      const uint16_t frag = be16(h + 2);
+      const uint16_t frag = rd16(h + 2);
       key.ip_frag = static_cast<uint8_t>(kFragAny | ((frag & 0xfff8) != 0 ? kFragLater : 0));
       at += 8;
     } else if (next == 51) {  // AH: length in 4-byte units, minus 2
@@ -133,29 +126,29 @@ void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t 
   key.in_port = in_port;
   key.metadata = metadata;
   if (len < 14) return;
-  key.eth_dst = be48(frame);
-  key.eth_src = be48(frame + 6);
+  key.eth_dst = rd48(frame);
+  key.eth_src = rd48(frame + 6);
   uint32_t off = 12;
-  uint16_t type = be16(frame + off);
+  uint16_t type = rd16(frame + off);
   bool outer = true;
-  while ((type == kTpidVlan || type == kTpidQinQ) && off + 6 <= len) {
+  while (is_tpid(type) && off + 6 <= len) {
     if (layout.tags == kMaxTags) {  // a frame of tags and nothing else worth reading
       layout.malformed = 1;
       return;
     }
-    const uint16_t vid = be16(frame + off + 2) & 0xfff;
+    const uint16_t vid = rd16(frame + off + 2) & 0xfff;
     if (outer && vid != 0) key.vlan_vid = static_cast<uint16_t>(of::kVidPresent | vid);
     outer = false;
     ++layout.tags;
     off += 4;
-    type = be16(frame + off);
+    type = rd16(frame + off);
   }
   key.eth_type = type;
   off += 2;
   layout.l3 = static_cast<uint16_t>(off);
-  if (type == kEthIpv4) {
+  if (type == kEthTypeIpv4) {
     extract_ipv4(frame, len, off, key, layout);
-  } else if (type == kEthIpv6) {
+  } else if (type == kEthTypeIpv6) {
     extract_ipv6(frame, len, off, key, layout);
   }
 }

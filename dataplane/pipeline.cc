@@ -9,6 +9,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/headers.h"
 #include "dataplane/tables.h"
 
 namespace sluice::dp {
@@ -143,17 +144,11 @@ void Pipeline::enqueue(StageContext& ctx, rte_mbuf* m, uint16_t slot, uint16_t b
     return;
   }
   if (egress != kEgressUntagged) {
-    uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, RTE_VLAN_HLEN));
-    if (p == nullptr) {
+    if (!push_tag(m, kTpidVlan, static_cast<uint16_t>(egress & 0xfff))) {
       drop_output(ctx, m, slot, OutputDrop::kNoTagRoom);
       return;
     }
-    std::memmove(p, p + RTE_VLAN_HLEN, 2 * RTE_ETHER_ADDR_LEN);
-    p[12] = RTE_ETHER_TYPE_VLAN >> 8;
-    p[13] = RTE_ETHER_TYPE_VLAN & 0xff;
-    p[14] = static_cast<uint8_t>((egress >> 8) & 0x0f);
-    p[15] = static_cast<uint8_t>(egress & 0xff);
-    len += RTE_VLAN_HLEN;
+    len += kVlanTagLen;
   }
   queue(ctx, m, slot, len);
 }
@@ -194,9 +189,8 @@ void Pipeline::send(StageContext& ctx, rte_mbuf* m, uint16_t slot) noexcept {
   uint32_t header = RTE_ETHER_HDR_LEN;
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   for (uint32_t off = 12; off + 4 <= rte_pktmbuf_data_len(m); off += 4) {
-    const uint16_t type = static_cast<uint16_t>(p[off] << 8 | p[off + 1]);
-    if (type != RTE_ETHER_TYPE_VLAN && type != RTE_ETHER_TYPE_QINQ) break;
-    header += RTE_VLAN_HLEN;
+    if (!is_tpid(rd16(p + off))) break;
+    header += kVlanTagLen;
   }
   if (len > uint32_t{t.ports[slot].mtu} + header) {
     drop_output(ctx, m, slot, OutputDrop::kMtuExceeded);

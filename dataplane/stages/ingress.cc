@@ -1,21 +1,13 @@
 #include "dataplane/stages/ingress.h"
 
-#include <cstring>
-
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/headers.h"
 #include "dataplane/tables.h"
 
 namespace sluice::dp {
 namespace {
-
-// Removes the 802.1Q tag in place: the MAC addresses move up by four bytes.
-void strip_tag(rte_mbuf* m) noexcept {
-  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-  std::memmove(p + RTE_VLAN_HLEN, p, 2 * RTE_ETHER_ADDR_LEN);
-  rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
-}
 
 IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta,
                      FlowCountBatch& flows) noexcept {
@@ -30,7 +22,9 @@ IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta,
     action = port.untagged;
   }
   if (action.bd == 0) return IngressDrop::kVlanNotAllowed;
-  if (meta.tagged || meta.priority_tagged) strip_tag(m);
+  // The tag goes (the frame travels untagged inside its bridge domain); the key and layout
+  // follow it.
+  if (meta.tagged || meta.priority_tagged) pop_vlan(m, meta.key, meta.layout);
   meta.bd = action.bd;
   flows.add(action.flow, meta.len);
   return IngressDrop::kNone;

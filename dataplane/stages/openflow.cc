@@ -8,6 +8,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/headers.h"
 #include "dataplane/learn_queue.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/mbuf_key.h"
@@ -22,31 +23,6 @@ static_assert(kBurstSize <= Classifier::kMaxBatch);
 
 using of::Field;
 using PacketState = OpenFlowStage::PacketState;
-
-uint16_t rd16(const uint8_t* p) noexcept { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t rd32(const uint8_t* p) noexcept {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-void wr16(uint8_t* p, uint16_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void wr32(uint8_t* p, uint32_t v) noexcept {
-  wr16(p, static_cast<uint16_t>(v >> 16));
-  wr16(p + 2, static_cast<uint16_t>(v));
-}
-
-// RFC 1624: the checksum at 'csum' covered a 16-bit word 'from' that is now 'to'.
-void csum_replace16(uint8_t* csum, uint16_t from, uint16_t to) noexcept {
-  uint32_t sum = (~rd16(csum) & 0xffffu) + (~from & 0xffffu) + to;
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  wr16(csum, static_cast<uint16_t>(~sum));
-}
-void csum_replace32(uint8_t* csum, uint32_t from, uint32_t to) noexcept {
-  csum_replace16(csum, static_cast<uint16_t>(from >> 16), static_cast<uint16_t>(to >> 16));
-  csum_replace16(csum, static_cast<uint16_t>(from), static_cast<uint16_t>(to));
-}
 
 // The L4 checksum covering the IPv4 addresses (pseudo-header) and ports, or nullptr when the
 // frame has none to fix (not TCP/UDP, a later fragment, or a UDP checksum of 0 = none).
@@ -70,9 +46,6 @@ uint8_t set_slot_of(const Op& op) noexcept {
 }
 
 uint64_t mac48(uint64_t v) noexcept { return v & 0xffffffffffffULL; }
-void write_mac(uint8_t* p, uint64_t v) noexcept {
-  for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(v >> (40 - 8 * i));
-}
 
 // One packet's run through ops, outputs and groups. Owns nothing; 'owned' arguments say
 // whether a call may consume the mbuf it is given.
@@ -86,8 +59,8 @@ class Exec {
   // Rewrites the frame and the key. False when the frame must be dropped (no headroom).
   bool modify(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
     switch (op.code) {
-      case OpCode::kPushVlan: return push_vlan(m, k, l, static_cast<uint16_t>(op.arg));
-      case OpCode::kPopVlan: pop_vlan(m, k, l); return true;
+      case OpCode::kPushVlan: return dp::push_vlan(m, k, l, static_cast<uint16_t>(op.arg));
+      case OpCode::kPopVlan: dp::pop_vlan(m, k, l); return true;
       case OpCode::kSetField: set_field(m, k, l, op); return true;
       default: return true;
     }
@@ -230,43 +203,16 @@ class Exec {
     run_owned(m, k, l, g.buckets[pick], g.last_output[pick]);
   }
 
-  bool push_vlan(rte_mbuf* m, FlowKey& k, PacketLayout& l, uint16_t tpid) noexcept {
-    uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, RTE_VLAN_HLEN));
-    if (p == nullptr) return false;
-    std::memmove(p, p + RTE_VLAN_HLEN, 2 * RTE_ETHER_ADDR_LEN);
-    // The new tag copies the VID and PCP of the tag it covers, if there is one.
-    const uint16_t tci = l.tags > 0 ? rd16(p + 18) : 0;
-    wr16(p + 12, tpid);
-    wr16(p + 14, tci);
-    k.vlan_vid = static_cast<uint16_t>(of::kVidPresent | (tci & 0xfff));
-    ++l.tags;
-    l.l3 = static_cast<uint16_t>(l.l3 + RTE_VLAN_HLEN);
-    if (l.l4 != 0) l.l4 = static_cast<uint16_t>(l.l4 + RTE_VLAN_HLEN);
-    return true;
-  }
-
-  void pop_vlan(rte_mbuf* m, FlowKey& k, PacketLayout& l) noexcept {
-    if (l.tags == 0) return;
-    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-    std::memmove(p + RTE_VLAN_HLEN, p, 2 * RTE_ETHER_ADDR_LEN);
-    rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
-    p = rte_pktmbuf_mtod(m, uint8_t*);
-    --l.tags;
-    l.l3 = static_cast<uint16_t>(l.l3 - RTE_VLAN_HLEN);
-    if (l.l4 != 0) l.l4 = static_cast<uint16_t>(l.l4 - RTE_VLAN_HLEN);
-    k.vlan_vid = l.tags > 0 ? static_cast<uint16_t>(of::kVidPresent | (rd16(p + 14) & 0xfff)) : 0;
-  }
-
   void set_field(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
     uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
     const bool ipv4 = k.eth_type == RTE_ETHER_TYPE_IPV4 && l.ihl_ok;
     switch (op.field) {
       case Field::kEthDst:
-        write_mac(p, op.value);
+        wr48(p, op.value);
         k.eth_dst = mac48(op.value);
         return;
       case Field::kEthSrc:
-        write_mac(p + 6, op.value);
+        wr48(p + 6, op.value);
         k.eth_src = mac48(op.value);
         return;
       case Field::kVlanVid:
@@ -344,18 +290,6 @@ OfDrop from_l2(L2Drop d) noexcept {
   return OfDrop::kNoOutput;
 }
 
-// A VID-0 (priority) tag carries no VLAN: remove it so the frame is plainly untagged.
-void strip_priority_tag(rte_mbuf* m) noexcept {
-  if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) return;
-  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-  const uint16_t type = rd16(p + 12);
-  if ((type != RTE_ETHER_TYPE_VLAN && type != RTE_ETHER_TYPE_QINQ) || (rd16(p + 14) & 0xfff) != 0) {
-    return;
-  }
-  std::memmove(p + RTE_VLAN_HLEN, p, 2 * RTE_ETHER_ADDR_LEN);
-  rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
-}
-
 }  // namespace
 
 void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
@@ -417,8 +351,11 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       st.verdict = static_cast<uint8_t>(OfDrop::kPortDown);
       continue;
     }
-    strip_priority_tag(m);
-    mbuf_key(m, t.ports[burst.meta[i].in_slot].of_port, st.key, st.layout);
+    // The headers as the parse stage read them; a priority tag goes (the frame is untagged
+    // everywhere), and the layout follows.
+    st.key = burst.meta[i].key;
+    st.layout = burst.meta[i].layout;
+    strip_priority_tag(m, st.layout);
     if (st.layout.malformed) {
       st.done = true;
       st.verdict = static_cast<uint8_t>(OfDrop::kMalformedIp);

@@ -1,4 +1,5 @@
-// ParseStage: reads each frame's Ethernet and VLAN headers once into PacketMeta.
+// ParseStage: reads each frame's headers, L2 to L4, once into PacketMeta (the key and layout
+// every later stage uses; see mbuf_key.h).
 //
 // A tag is 802.1Q (TPID 0x8100) or 802.1ad (0x88a8), as the OpenFlow pipeline's parser reads
 // them, so both pipelines classify a frame alike. A VID-0 tag is a priority tag: the frame
@@ -32,8 +33,10 @@ inline constexpr std::array<const char*, 6> kParseDropNames = {
     "none", "runt", "truncated_vlan", "reserved_vlan", "double_tagged", "ip_fragment"};
 static_assert(kParseDropNames.size() == static_cast<size_t>(ParseDrop::kCount));
 
-// One frame's verdict, filling meta.len, vid, tagged, priority_tagged and ether_type.
-ParseDrop parse_frame(const rte_mbuf* m, PacketMeta& meta, bool frag_drop) noexcept;
+// One frame's verdict, filling meta.len, vid, tagged, priority_tagged, ether_type, and (when
+// the Ethernet header and any tag are whole) key and layout; 'in_port' is the OpenFlow port
+// number the key carries.
+ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, bool frag_drop) noexcept;
 
 class ParseStage final : public Stage {
  public:

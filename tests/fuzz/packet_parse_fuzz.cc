@@ -130,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   sluice::dp::PacketMeta meta;
-  const sluice::dp::ParseDrop verdict = sluice::dp::parse_frame(m, meta, frag_drop);
+  const sluice::dp::ParseDrop verdict = sluice::dp::parse_frame(m, 7, meta, frag_drop);
   if (meta.len != total) violated("meta.len is not the packet's length");
   if (verdict == sluice::dp::ParseDrop::kNone) {
     const uint16_t vlan = meta.tagged ? static_cast<uint16_t>(0x1000 | meta.vid) : 0;

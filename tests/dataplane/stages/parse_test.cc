@@ -150,8 +150,8 @@ TEST_F(ParseTest, FragmentDropReadsPastTheFirstSegment) {
     rte_mbuf* m = PacketBuilder().raw(bytes).build_chain(test_pool(), first_len);
     ASSERT_NE(m, nullptr);
     PacketMeta meta;
-    EXPECT_EQ(parse_frame(m, meta, /*frag_drop=*/true), ParseDrop::kIpFragment) << first_len;
-    EXPECT_EQ(parse_frame(m, meta, /*frag_drop=*/false), ParseDrop::kNone) << first_len;
+    EXPECT_EQ(parse_frame(m, 1, meta, /*frag_drop=*/true), ParseDrop::kIpFragment) << first_len;
+    EXPECT_EQ(parse_frame(m, 1, meta, /*frag_drop=*/false), ParseDrop::kNone) << first_len;
     rte_pktmbuf_free(m);
   }
 }

@@ -18,7 +18,6 @@
 #include "dataplane/mac_table.h"
 #include "dataplane/metrics.h"
 #include "dataplane/ports.h"
-#include "dataplane/stages/registry.h"
 #include "dataplane/stats.h"
 #include "dataplane/worker.h"
 #include "openflow/channel/channel.h"
@@ -84,7 +83,7 @@ uint64_t datapath_id_for(const std::string& channel) {
 Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Daemon::~Daemon() = default;
 
-Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
+Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts, const Composition& parts) {
   set_log_level(opts.log_level);
   auto eal = start_eal(opts, "sluiced");
   if (!eal) return std::unexpected(eal.error());
@@ -166,7 +165,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts) {
     we.qsv = p->qsv;
     we.stop = &p->stop_workers;
     p->workers.push_back(
-        std::make_unique<Worker>(we, Pipeline(make_l2_stages(), p->pool, i)));
+        std::make_unique<Worker>(we, Pipeline(parts.make_stages(), p->pool, i)));
   }
 
   if (opts.metrics != "off") {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "dataplane/composition.h"
 #include "dataplane/options.h"
 #include "openflow/result.h"
 
@@ -14,8 +15,9 @@ namespace sluice::dp {
 
 class Daemon {
  public:
-  // Initialises EAL and every part; errors say what failed and why.
-  static Result<std::unique_ptr<Daemon>> start(const DaemonOptions& opts);
+  // Initialises EAL and every part, the workers running the stages 'parts' makes; errors say
+  // what failed and why.
+  static Result<std::unique_ptr<Daemon>> start(const DaemonOptions& opts, const Composition& parts);
   ~Daemon();
   // Runs until 'stop' becomes true. Returns the process exit code.
   int run(const std::atomic<bool>& stop);

@@ -1,16 +1,20 @@
-// The pipeline's stages, in order, listed in one place (no static registration).
+// The dataplane's own stages, made in one place (no static registration). The composition root
+// (nfv/sluiced/composition.h) puts them and the network functions' stages in pipeline order.
 #pragma once
 
 #include <memory>
-#include <vector>
 
-#include "dataplane/stage.h"
+#include "dataplane/stages/ingress.h"
+#include "dataplane/stages/l2.h"
+#include "dataplane/stages/openflow.h"
+#include "dataplane/stages/parse.h"
 
 namespace sluice::dp {
 
-// parse → ingress (table 0) → l2 (table 1); the pipeline's output phase follows.
-// How many stages make_l2_stages() returns (checked there); must fit kMaxStages.
-inline constexpr size_t kRegisteredStages = 4;
-std::vector<std::unique_ptr<Stage>> make_l2_stages();
+// Every stage's drop reasons must fit its counter block.
+static_assert(kParseDropNames.size() <= kMaxDropReasons);
+static_assert(kIngressDropNames.size() <= kMaxDropReasons);
+static_assert(kL2DropNames.size() <= kMaxDropReasons);
+static_assert(kOfDropNames.size() <= kMaxDropReasons);
 
 }  // namespace sluice::dp

@@ -7,7 +7,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/stages/parse.h"
-#include "dataplane/stages/registry.h"
+#include "nfv/sluiced/composition.h"
 #include "tests/testlib/eal_environment.h"
 
 namespace sluice::test {
@@ -217,7 +217,7 @@ bool Harness::inject(uint16_t slot, const PacketBuilder& p) {
 
 dp::Pipeline& Harness::pipeline() {
   if (!pipeline_) {
-    pipeline_ = std::make_unique<dp::Pipeline>(dp::make_l2_stages(), copy_pool_, 0);
+    pipeline_ = std::make_unique<dp::Pipeline>(root::make_stages(), copy_pool_, 0);
   }
   return *pipeline_;
 }

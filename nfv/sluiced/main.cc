@@ -1,4 +1,4 @@
-// sluiced: the Sluice dataplane daemon.
+// sluiced: the Sluice dataplane daemon, assembled from dataplane/ and nfv/ (composition.h).
 #include <unistd.h>
 
 #include <csignal>
@@ -10,6 +10,7 @@
 #include "dataplane/daemon.h"
 #include "dataplane/log.h"
 #include "dataplane/options.h"
+#include "nfv/sluiced/composition.h"
 
 namespace {
 
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-  auto daemon = sluice::dp::Daemon::start(**opts);
+  auto daemon = sluice::dp::Daemon::start(**opts, sluice::root::composition());
   if (!daemon) {
     sluice::dp::log_error("%s", daemon.error().message.c_str());
     return 1;

@@ -1,0 +1,24 @@
+// Composition: what the binary that assembles sluiced hands the dataplane at start-up, so that
+// parts built above dataplane/ (the network functions in nfv/) plug in without dataplane/
+// naming them. The composition root (nfv/sluiced/) is the only place that knows both.
+//
+// Today: the stage list each worker's pipeline runs. Metrics sources, periodic jobs and
+// control-message handlers join it as the network functions need them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "dataplane/stage.h"
+
+namespace sluice::dp {
+
+using StageList = std::vector<std::unique_ptr<Stage>>;
+
+struct Composition {
+  // Makes one worker's stages, in pipeline order (called once per worker, and by tests).
+  std::function<StageList()> make_stages;
+};
+
+}  // namespace sluice::dp

@@ -15,6 +15,8 @@ inline constexpr uint16_t kBurstSize = 32;
 inline constexpr uint16_t kNoSlot = 0xffff;
 inline constexpr uint16_t kFloodSlot = 0xfffe;
 inline constexpr uint32_t kNoFlow = 0xffffffff;
+// PacketMeta::table once a stage has decided the packet's output (no table left to visit).
+inline constexpr uint8_t kTableDone = 0xff;
 
 // Written by the parse stage; 'key' and 'layout' are the packet's headers, L2 to L4, read once
 // (mbuf_key.h) for every stage after it. A stage that rewrites the frame keeps them in step
@@ -27,6 +29,9 @@ struct PacketMeta {
   uint16_t bd = 0;              // bridge domain (VLAN id) after ingress; 0 = none yet
   uint16_t vid = 0;             // VLAN id of the frame's 802.1Q tag, if tagged
   uint16_t ether_type = 0;      // EtherType after any VLAN tag
+  // The OpenFlow table the packet visits next (parse: 0); each table's stage serves the
+  // packets at its table and sets the next one (goto), or kTableDone with an output decided.
+  uint8_t table = 0;
   uint8_t tagged = 0;           // the frame arrived with an 802.1Q tag (VID != 0)
   uint8_t priority_tagged = 0;  // the frame arrived with a VID-0 tag
   uint32_t len = 0;             // frame length at ingress

@@ -44,14 +44,6 @@ std::vector<const FlowEntry*> by_priority(const FlowStore& store, const std::set
   return out;
 }
 
-// The L2 fast path serves exactly the shapes of docs/architecture.md: table 0 holds only
-// ingress flows into learning table 1, and no other table holds anything.
-bool fits_l2_fast_path(const FlowEntry& f, uint8_t learning) {
-  if (learning != of::l2::kL2Table) return false;
-  if (f.table_id == 0) return is_ingress_shape(f, learning);
-  return f.table_id == learning;
-}
-
 // Compiles groups (always whole: they are few) and single flows against them.
 class ProgramBuilder {
  public:
@@ -140,7 +132,7 @@ void compile_ingress(const FlowStore& store, const std::set<uint32_t>& table0,
     IngressPort& port = t.ingress[*slot];
     port.configured = true;
     const IngressAction action{static_cast<uint16_t>(f->instructions.metadata & 0xfff),
-                               f->counter};
+                               f->instructions.goto_table, f->counter};
     if ((f->match.vlan_vid & of::kVidPresent) == 0) {
       port.untagged = action;
     } else {
@@ -208,7 +200,7 @@ void Compiler::forget() {
   installed_.clear();
   tables_.fill(Classifier{});
   table_flows_.fill(0);
-  not_l2_ = 0;
+  table0_other_ = 0;
   table0_.clear();
   learning_.clear();
 }
@@ -250,7 +242,7 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
     if (auto it = installed_.find(c); it != installed_.end()) {
       const Installed& old = it->second;
       if (old.in_classifier) removals[old.table].push_back(ClassifierRemoval{old.match, c});
-      if (!old.l2_shape) --not_l2_;
+      if (old.table == 0 && !old.ingress_shape) --table0_other_;
       --table_flows_[old.table];
       table0_.erase(c);
       learning_.erase(c);
@@ -260,10 +252,10 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
     if (f == nullptr) continue;
     Installed now;
     now.table = f->table_id;
-    now.l2_shape = fits_l2_fast_path(*f, learning);
+    now.ingress_shape = now.table == 0 && is_ingress_shape(*f);
     now.in_classifier = f->table_id != learning;
     now.match = masked_key(f->match);
-    if (!now.l2_shape) ++not_l2_;
+    if (now.table == 0 && !now.ingress_shape) ++table0_other_;
     ++table_flows_[now.table];
     if (now.table == 0) table0_.insert(c);
     if (now.table == learning) learning_.insert(c);
@@ -289,10 +281,13 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
   have_previous_ = true;
   ports_ = ports;
 
-  t.general = not_l2_ > 0;
-  // The program is built either way: PACKET_OUT runs its actions (groups included) with it.
+  // Per table: table 0 as direct arrays while it holds only ingress shapes; the learning table
+  // for the l2 stage; the program (built either way: PACKET_OUT runs its actions with it, and
+  // it serves every table a packet reaches through a classifier) for the rest.
+  t.ingress_direct = table0_other_ == 0;
+  t.learning_table = learning;
   t.program = std::move(program);
-  if (!t.general) compile_ingress(store, table0_, slots, t);
+  if (t.ingress_direct) compile_ingress(store, table0_, slots, t);
   compile_bridge_domains(store, learning_, slots, t);
   out.statics = compile_statics(store, learning_, slots);
   return out;

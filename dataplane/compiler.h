@@ -49,7 +49,7 @@ class Compiler {
  private:
   struct Installed {
     uint8_t table = 0;
-    bool l2_shape = false;      // fits the L2 fast path
+    bool ingress_shape = false;  // a table-0 flow of the shapes compiled into direct arrays
     bool in_classifier = false;  // not in the learning table
     MaskedKey match;
   };
@@ -61,7 +61,7 @@ class Compiler {
   std::unordered_map<uint32_t, Installed> installed_;  // counter slot → what the program holds
   std::array<Classifier, FlowStore::kNumTables> tables_;
   std::array<uint32_t, FlowStore::kNumTables> table_flows_{};
-  uint32_t not_l2_ = 0;                              // installed flows outside the L2 shapes
+  uint32_t table0_other_ = 0;                        // table-0 flows that are not ingress shapes
   std::set<uint32_t> table0_, learning_;             // counter slots of those tables' flows
 };
 

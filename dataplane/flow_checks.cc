@@ -174,7 +174,7 @@ of::Decoded<void> check_l2_flow(const of::FlowMod& fm, const std::map<uint32_t, 
   return {};
 }
 
-bool is_ingress_shape(const FlowEntry& f, uint8_t learning_table) noexcept {
+bool is_ingress_shape(const FlowEntry& f) noexcept {
   const of::Match& m = f.match;
   if (f.table_id != 0 || m.present != (field_bit(Field::kInPort) | field_bit(Field::kVlanVid))) {
     return false;
@@ -188,9 +188,7 @@ bool is_ingress_shape(const FlowEntry& f, uint8_t learning_table) noexcept {
   if ((ins.present & need) != need || (ins.present & ~(need | of::instr::kApplyActions)) != 0) {
     return false;
   }
-  if (ins.goto_table != learning_table || !valid_bd_metadata(ins.metadata, ins.metadata_mask)) {
-    return false;
-  }
+  if (!valid_bd_metadata(ins.metadata, ins.metadata_mask)) return false;
   // A tagged frame loses its tag here (frames travel untagged inside the switch); an untagged
   // one has nothing to pop.
   auto acts = ins.apply_actions.view();

@@ -32,9 +32,9 @@ of::Decoded<void> check_flow(const of::FlowMod& fm, uint8_t num_tables,
 // static MAC (metadata=V, eth_dst=M → an egress action list); docs/architecture.md.
 of::Decoded<void> check_l2_flow(const of::FlowMod& fm, const std::map<uint32_t, GroupEntry>& groups);
 
-// Is this table-0 flow one of the ingress shapes the L2 fast path compiles into direct arrays
-// (in_port + exact vlan_vid → [pop_vlan,] write_metadata:V, goto the learning table)?
-bool is_ingress_shape(const FlowEntry& f, uint8_t learning_table) noexcept;
+// Is this table-0 flow one of the ingress shapes compiled into direct arrays (in_port + exact
+// vlan_vid → [pop_vlan,] write_metadata:V/0xfff, goto_table:T for any later T)?
+bool is_ingress_shape(const FlowEntry& f) noexcept;
 
 // A group definition for GROUP_MOD add/modify.
 of::Decoded<void> check_group(const of::GroupDesc& g, const std::map<uint32_t, GroupEntry>& groups);

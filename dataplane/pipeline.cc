@@ -32,7 +32,6 @@ Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool
                    kMaxDropReasons);
       std::abort();
     }
-    paths_[s] = stages_[s]->path();
     n_reasons_[s] = static_cast<uint8_t>(reasons);
   }
 }
@@ -40,11 +39,9 @@ Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool
 void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
   Verdicts v;
   ctx.pipeline = this;
-  const Stage::Path skip = ctx.tables->general ? Stage::Path::kL2 : Stage::Path::kGeneral;
   // One TSC read per stage: each stage's end is the next one's start.
   uint64_t t = rte_rdtsc();
   for (size_t s = 0; s < stages_.size() && burst.count > 0; ++s) {
-    if (paths_[s] == skip) continue;
     StageCounters& sc = ctx.counters->stages[s];
     sc.calls.add(1);
     sc.packets.add(burst.count);

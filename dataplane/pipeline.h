@@ -59,7 +59,6 @@ class Pipeline {
   void transmit_slot(StageContext& ctx, uint16_t slot) noexcept;
 
   std::vector<std::unique_ptr<Stage>> stages_;
-  std::array<Stage::Path, kMaxStages> paths_{};  // stages_[s]->path(), read once
   std::array<uint8_t, kMaxStages> n_reasons_{};  // stages_[s]->drop_reason_names().size()
   rte_mempool* pool_;
   uint16_t tx_queue_;

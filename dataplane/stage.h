@@ -41,12 +41,7 @@ inline constexpr uint8_t kConsumed = 0xff;
 
 class Stage {
  public:
-  // Which tables a stage serves: both, the L2 fast path only, or the general pipeline only
-  // (Tables::general says which one a burst takes).
-  enum class Path : uint8_t { kBoth, kL2, kGeneral };
-
   virtual ~Stage() = default;
-  virtual Path path() const noexcept { return Path::kBoth; }
   virtual std::string_view name() const noexcept = 0;
   // Index 0 is "none" (pass); a verdict of i drops the packet with reason names[i].
   virtual std::span<const char* const> drop_reason_names() const noexcept = 0;

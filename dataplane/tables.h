@@ -1,8 +1,9 @@
 // The compiled, immutable view of the pipeline's configuration that workers read: ports,
 // table 0 (ingress VLAN classification), the learning table's bridge domains and flood lists,
-// the per-port egress encapsulation, and the general OpenFlow program. The control service builds a new Tables off the fast path,
-// publishes it with one pointer swap (TablesHandle) and frees the old one only after every
-// worker has passed a quiescent point. Learned MACs live in MacTable, not here.
+// the per-port egress encapsulation, and the OpenFlow program for every other table. The
+// control service builds a new Tables off the fast path, publishes it with one pointer swap
+// (TablesHandle) and frees the old one only after every worker has passed a quiescent point.
+// Learned MACs live in MacTable, not here.
 #pragma once
 
 #include <array>
@@ -33,6 +34,7 @@ struct PortRuntime {
 // What table 0 decided for one (port, VLAN form): the bridge domain and the flow's counter.
 struct IngressAction {
   uint16_t bd = 0;  // 0 = no flow (miss)
+  uint8_t goto_table = 0;  // where the flow sends the frame next
   uint32_t flow = kNoFlowCounter;
 };
 
@@ -60,10 +62,14 @@ struct BridgeDomain {
 
 struct Tables {
   uint64_t version = 0;
-  // How workers run the tables. false: the L2 fast path (stages ingress and l2), used while
-  // the flows are exactly the L2 shapes (docs/architecture.md). true: the "openflow" stage runs
-  // 'program' (every table a classifier; the learning table, if any, runs the L2 logic below).
-  bool general = false;
+  // How workers run the tables, chosen per table (docs/architecture.md, "Tables"):
+  //   table 0: direct arrays per (port, VID) in 'ingress' (the ingress stage) while every
+  //     table-0 flow is an ingress shape, else the classifier of 'program' (the openflow stage);
+  //   the learning table: the L2 stage, for the frames the ingress stage sends there;
+  //   every other table (and the learning table when reached from a classifier table): the
+  //     openflow stage, which runs only the tables a packet visits.
+  bool ingress_direct = true;
+  uint8_t learning_table = 0xff;  // of::kNoLearningTable: none
   // OFPC_FRAG_DROP (SET_CONFIG): the parse stage drops IP fragments, on either path.
   bool frag_drop = false;
   std::unique_ptr<const OfProgram> program;

@@ -45,9 +45,14 @@ class Worker {
   // The lcore's main function; returns when env.stop becomes true.
   int run() noexcept;
   std::span<const std::unique_ptr<Stage>> stages() const noexcept { return pipeline_.stages(); }
+  Pipeline& pipeline() noexcept { return pipeline_; }
+
+  // One iteration of run() without its clock, cycle accounting and RCU report: this worker's
+  // PACKET_OUTs, then an rx burst per active port through the pipeline. Returns the packets
+  // received. (The tests' harness polls through it, so tests run the real loop.)
+  uint32_t poll_once(const Tables& t, uint32_t now) noexcept;
 
  private:
-  uint32_t poll_once(const Tables& t, uint32_t now) noexcept;
   void back_off(uint32_t& sleep_us) noexcept;
   // Worker 0: sends the PACKET_OUTs the control lcore queued. Returns how many.
   uint32_t packet_outs(StageContext& ctx) noexcept;

@@ -1,5 +1,7 @@
 #include "dataplane/stages/ingress.h"
 
+#include <algorithm>
+
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -26,6 +28,8 @@ IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta,
   // follow it.
   if (meta.tagged || meta.priority_tagged) pop_vlan(m, meta.key, meta.layout);
   meta.bd = action.bd;
+  meta.key.metadata = action.bd;  // write_metadata:V/0xfff over the initial 0
+  meta.table = action.goto_table;
   flows.add(action.flow, meta.len);
   return IngressDrop::kNone;
 }
@@ -34,6 +38,11 @@ IngressDrop classify(const Tables& t, rte_mbuf* m, PacketMeta& meta,
 
 void IngressStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;
+  // Table 0 is a classifier this version: the openflow stage runs it (meta.table is 0).
+  if (!t.ingress_direct) {
+    std::fill_n(out.reason.begin(), burst.count, uint8_t{0});
+    return;
+  }
   FlowCountBatch flows(ctx.counters->flows);
   uint32_t matched = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {

@@ -1,7 +1,11 @@
-// IngressStage (OpenFlow table 0): puts each frame into a bridge domain according to its
-// port's VLAN mode, and strips the 802.1Q tag (frames travel untagged inside the switch).
+// IngressStage (OpenFlow table 0, while it holds only the ingress shapes: Tables::ingress_direct):
+// puts each frame into a bridge domain according to its port's VLAN mode (direct arrays per
+// port and VID), strips the 802.1Q tag (frames travel untagged inside the switch), and sends it
+// to the table its flow names (the learning table: the l2 stage; any other: the openflow
+// stage). When table 0 holds other flows it passes every frame on, untouched, to the openflow
+// stage's classifier.
 //
-// Edges: pass → l2. Drops: port_down (admin down), port_not_configured (no table-0 flow for
+// Edges: pass → the next table's stage. Drops: port_down (admin down), port_not_configured (no table-0 flow for
 // the port), vlan_not_allowed (tagged VLAN not allowed on the port, or untagged frame on a port
 // without an untagged VLAN).
 // Counters: per-stage; per flow (table-0 flow packets/bytes).
@@ -32,7 +36,6 @@ class IngressStage final : public Stage {
   std::span<const char* const> drop_reason_names() const noexcept override {
     return kIngressDropNames;
   }
-  Path path() const noexcept override { return Path::kL2; }
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 };
 

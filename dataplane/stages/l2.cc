@@ -72,19 +72,28 @@ L2Drop l2_choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& m
 
 void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;
-  const uint16_t n = burst.count;
+  // The frames at the learning table; the others pass on untouched.
+  uint16_t here[kBurstSize];
+  uint16_t n = 0;
+  const bool learning = t.learning_table < kMaxTables;  // else no table learns
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    out.reason[i] = 0;
+    if (learning && burst.meta[i].table == t.learning_table) here[n++] = i;
+  }
+  if (n == 0) return;
   uint64_t keys[2 * kBurstSize] = {};  // zeroed: GCC cannot see that only [0, 2n) is read
   int32_t pos[2 * kBurstSize];
   const BridgeDomain* bds[kBurstSize];
 
-  for (uint16_t i = 0; i < n; ++i) {
+  for (uint16_t j = 0; j < n; ++j) {
+    const uint16_t i = here[j];
     PacketMeta& meta = burst.meta[i];
     const uint8_t* eth = rte_pktmbuf_mtod(burst.pkts[i], const uint8_t*);
     meta.dst_key = frame_key(meta.bd, eth);
     meta.src_key = frame_key(meta.bd, eth + 6);
-    keys[i] = meta.src_key;
-    keys[n + i] = meta.dst_key;
-    bds[i] = t.bridge_domain(meta.bd);
+    keys[j] = meta.src_key;
+    keys[n + j] = meta.dst_key;
+    bds[j] = t.bridge_domain(meta.bd);
   }
   cache_.lookup(*ctx.macs, keys, 2u * n, pos);
 
@@ -92,24 +101,26 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   uint32_t n_learn = 0;
   FlowCountBatch flows(ctx.counters->flows);
   uint32_t matched = 0;  // table 1's statistics (OFPMP_TABLE): frames with a bridge domain
-  for (uint16_t i = 0; i < n; ++i) {
+  for (uint16_t j = 0; j < n; ++j) {
+    const uint16_t i = here[j];
     PacketMeta& meta = burst.meta[i];
+    meta.table = kTableDone;
     L2Drop drop = L2Drop::kNone;
-    matched += bds[i] != nullptr;
-    if (bds[i] == nullptr) {
+    matched += bds[j] != nullptr;
+    if (bds[j] == nullptr) {
       drop = L2Drop::kNoBridgeDomain;
     } else if (key_is_multicast(meta.src_key)) {
       drop = L2Drop::kInvalidSrcMac;
     } else {
-      drop = l2_check_source(ctx, meta, pos[i], learn, n_learn);
+      drop = l2_check_source(ctx, meta, pos[j], learn, n_learn);
       if (drop == L2Drop::kNone) {
-        drop = l2_choose_output(ctx, *bds[i], meta, pos[n + i], flows);
+        drop = l2_choose_output(ctx, *bds[j], meta, pos[n + j], flows);
       }
     }
     out.reason[i] = static_cast<uint8_t>(drop);
   }
-  ctx.counters->table_lookups[1].add(n);
-  ctx.counters->table_matches[1].add(matched);
+  ctx.counters->table_lookups[t.learning_table].add(n);
+  ctx.counters->table_matches[t.learning_table].add(matched);
   if (n_learn > 0) {
     uint32_t queued = ctx.learn->push(learn, n_learn);
     ctx.counters->learn_queue_full.add(n_learn - queued);

@@ -1,6 +1,8 @@
-// L2Stage (OpenFlow table 1): MAC learning and forwarding within a bridge domain.
+// L2Stage (the learning table, Tables::learning_table; table 1 in sluicectl's policies): MAC
+// learning and forwarding within a bridge domain, for the frames the ingress stage sends to the
+// learning table (meta.table). Other frames pass on untouched.
 //
-// For each frame: looks up (bd, eth_src) and (bd, eth_dst) in bulk. A source seen for the
+// For each of its frames: looks up (bd, eth_src) and (bd, eth_dst) in bulk. A source seen for the
 // first time, or on another port than before, becomes a learn request for the control lcore
 // (workers never write the table's keys). A known unicast destination sets the output port;
 // broadcast, multicast and unknown unicast are flooded to the bridge domain's group.
@@ -42,7 +44,7 @@ struct BridgeDomain;
 struct LearnRequest;
 
 // The two halves of learning-table forwarding, shared with the "openflow" stage (which runs
-// them one packet at a time when the learning table sits in a general pipeline).
+// them one packet at a time for frames that reach the learning table from a classifier table).
 // Source side: learn (appending to 'learn', once per key), refresh, or refuse.
 L2Drop l2_check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
                        LearnRequest* learn, uint32_t& n_learn) noexcept;
@@ -56,7 +58,6 @@ class L2Stage final : public Stage {
   std::span<const char* const> drop_reason_names() const noexcept override {
     return kL2DropNames;
   }
-  Path path() const noexcept override { return Path::kL2; }
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 
  private:

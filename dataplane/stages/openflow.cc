@@ -337,14 +337,18 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
     pin_tokens_ = std::min<uint64_t>(kPacketInPerSecond, pin_tokens_ + earned);
     pin_refill_tsc_ += earned * per_token;
   }
+  uint16_t mine = 0;  // packets this stage walks (the others have their output decided)
   for (uint16_t i = 0; i < n; ++i) {
     PacketState& st = state_[i];
     st.set_present = 0;
-    st.table = 0;
+    st.table = burst.meta[i].table;
     st.sent = 0;
-    st.done = prog.tables.empty();
-    st.missed = st.done;
+    st.passed = st.table == kTableDone;
+    st.done = st.passed || st.table >= prog.tables.size();
+    st.missed = st.done && !st.passed;
     st.verdict = 0;
+    if (st.passed) continue;
+    ++mine;
     rte_mbuf* m = burst.pkts[i];
     if (!t.ports[burst.meta[i].in_slot].admin_up) {
       st.done = true;
@@ -360,6 +364,10 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       st.done = true;
       st.verdict = static_cast<uint8_t>(OfDrop::kMalformedIp);
     }
+  }
+  if (mine == 0) {  // every packet's output is decided (the ingress and l2 stages' traffic)
+    std::fill_n(out.reason.begin(), n, uint8_t{0});
+    return;
   }
 
   FlowCountBatch flows(ctx.counters->flows);
@@ -487,6 +495,10 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
   // End of the pipeline: run each remaining packet's action set.
   for (uint16_t i = 0; i < n; ++i) {
     PacketState& st = state_[i];
+    if (st.passed) {  // decided by an earlier stage: on to the output
+      out.reason[i] = 0;
+      continue;
+    }
     if (!st.done) st.missed = true;  // went to a table past the last one in use: empty, a miss
     if (st.verdict != 0) {
       out.reason[i] = st.verdict;

@@ -1,7 +1,11 @@
-// OpenFlowStage: the general OpenFlow 1.3 pipeline (Tables::general), after parse.
+// OpenFlowStage: the OpenFlow 1.3 tables that are classifiers, after the ingress and l2 stages.
 //
-// For each packet: extract its FlowKey (a VID-0 priority tag is removed first, so such frames
-// are untagged everywhere), then walk the tables from 0. Goto only goes forward, so the burst
+// It walks the packets whose next table (meta.table) is one of its own: every packet when table
+// 0 is a classifier, else those that table 0's direct arrays sent past the learning table.
+// Packets whose output an earlier stage decided pass on untouched, and tables no packet visits
+// cost nothing. For each packet: take its FlowKey and layout from the parse stage (a VID-0
+// priority tag is removed first, so such frames are untagged everywhere), then walk the tables
+// from meta.table. Goto only goes forward, so the burst
 // is processed table by table in ascending order. In each table the Classifier finds the flow;
 // its apply-actions run at once (push/pop VLAN and set-field rewrite the frame and the key,
 // outputs and groups send copies), then clear-actions, write-actions (into the packet's action
@@ -61,7 +65,6 @@ class OpenFlowStage final : public Stage {
  public:
   std::string_view name() const noexcept override { return "openflow"; }
   std::span<const char* const> drop_reason_names() const noexcept override { return kOfDropNames; }
-  Path path() const noexcept override { return Path::kGeneral; }
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 
   // A packet's state while it walks the tables.
@@ -73,6 +76,7 @@ class OpenFlowStage final : public Stage {
     uint8_t table = 0;         // the next table to look up
     uint8_t sent = 0;          // copies sent so far (saturating)
     bool done = false;         // the walk is over (miss, or no goto)
+    bool passed = false;       // not this stage's: an earlier one decided its output
     bool missed = false;
     uint8_t verdict = 0;       // kConsumed, or the drop reason once decided
     // The last flow that matched, for PACKET_IN.

@@ -11,6 +11,11 @@
 namespace sluice::dp {
 
 ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, bool frag_drop) noexcept {
+  // A burst's metadata is reused from packet to packet: every packet starts at table 0 with
+  // nothing decided.
+  meta.table = 0;
+  meta.bd = 0;
+  meta.out_slot = kNoSlot;
   meta.len = rte_pktmbuf_pkt_len(m);
   const uint32_t len = rte_pktmbuf_data_len(m);
   if (len < RTE_ETHER_HDR_LEN) return ParseDrop::kRunt;

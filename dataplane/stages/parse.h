@@ -33,7 +33,8 @@ inline constexpr std::array<const char*, 6> kParseDropNames = {
     "none", "runt", "truncated_vlan", "reserved_vlan", "double_tagged", "ip_fragment"};
 static_assert(kParseDropNames.size() == static_cast<size_t>(ParseDrop::kCount));
 
-// One frame's verdict, filling meta.len, vid, tagged, priority_tagged, ether_type, and (when
+// One frame's verdict, starting its metadata afresh (table 0, no bridge domain, no output) and
+// filling meta.len, vid, tagged, priority_tagged, ether_type, and (when
 // the Ethernet header and any tag are whole) key and layout; 'in_port' is the OpenFlow port
 // number the key carries.
 ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, bool frag_drop) noexcept;

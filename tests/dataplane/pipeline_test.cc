@@ -11,6 +11,7 @@
 
 #include "dataplane/mac_table.h"
 #include "dataplane/stages/parse.h"
+#include "openflow/l2_contract.h"
 #include "openflow/oxm.h"
 #include "tests/testlib/eal_environment.h"
 #include "tests/testlib/harness.h"
@@ -42,9 +43,9 @@ PacketBuilder frame(const MacAddr& dst, const MacAddr& src, size_t payload = 18)
 //   slot 6: a port with no table-0 flows
 // A static MAC kS lives on port 2 (slot 1) in VLAN 100.
 //
-// Every test runs twice: on the L2 fast path (stages ingress and l2), and on the general
-// OpenFlow pipeline (stage openflow), forced by one extra table-0 flow that no test frame
-// matches. Both must forward, tag, flood, learn, count and drop alike; only the stage that
+// Every test runs twice: with table 0 as direct arrays (stages ingress and l2), and with table 0
+// as a classifier (stage openflow, which then runs the learning table too), forced by one extra
+// table-0 flow that no test frame matches. Both must forward, tag, flood, learn, count and drop alike; only the stage that
 // names a drop differs (drops() below maps the names).
 class PipelineTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -65,7 +66,7 @@ class PipelineTest : public ::testing::TestWithParam<bool> {
       ASSERT_TRUE(b_.apply(lldp));
     }
     h_->install(b_);
-    ASSERT_EQ(h_->tables().general, general());
+    ASSERT_EQ(!h_->tables().ingress_direct, general());
   }
 
   // Stage drops by the fast path's names; on the general pipeline table 0 and 1 drops are the
@@ -503,7 +504,7 @@ TEST_P(PipelineTest, MoreThanABurstToOnePortInOneBurst) {
   fm.instructions.goto_table = 1;
   ASSERT_TRUE(b_.apply(fm));
   h_->install(b_);
-  ASSERT_TRUE(h_->tables().general);
+  ASSERT_TRUE(!h_->tables().ingress_direct);
   std::vector<std::vector<uint8_t>> injected;
   for (uint32_t i = 0; i < kBurstSize; ++i) {
     const auto p = frame(test::kBroadcast, kA, 18 + i);
@@ -524,6 +525,92 @@ TEST_P(PipelineTest, MoreThanABurstToOnePortInOneBurst) {
   EXPECT_EQ(h_->port(1).tx_dropped.get(), 0u);
 }
 
+// ---- Tables specialised one by one ----
+
+// A table that traffic never reaches costs it nothing: a flow in table 5 leaves table 0 as it
+// was (direct arrays unless the test's variant made it a classifier), nothing looks table 5 up,
+// and frames are forwarded as before.
+TEST_P(PipelineTest, AFlowInATableTrafficNeverReachesChangesNothing) {
+  of::FlowMod acl;  // table 5: udp → drop
+  acl.table_id = 5;
+  acl.priority = 10;
+  of::match_exact(acl.match, of::Field::kEthType, 0x0800);
+  of::match_exact(acl.match, of::Field::kIpProto, 17);
+  ASSERT_TRUE(b_.apply(acl));
+  h_->install(b_);
+  EXPECT_EQ(h_->tables().ingress_direct, !general());
+  learn(1, 100, kB);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  EXPECT_EQ(h_->poll(), 1u);
+  auto sent = all_sent();
+  expect_only(sent, {1});
+  EXPECT_EQ(h_->counters().table_lookups[5].get(), 0u);
+  EXPECT_EQ(h_->counters().table_lookups[1].get(), 1u);
+}
+
+// The worker reuses its burst's metadata: a frame decided by the l2 stage must not leave its
+// "decided" mark for the next frame in that place, which a table-0 flow added in between sends
+// elsewhere (before the parse stage reset it, the second frame left by the first one's port).
+TEST_P(PipelineTest, EachBurstStartsAtTableZero) {
+  learn(1, 100, kB);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  EXPECT_EQ(h_->poll(), 1u);
+  expect_only(all_sent(), {1});
+  of::FlowMod cross;  // table 0, above the contract's flows: in_port=1 → output:4
+  cross.priority = 400;
+  of::match_exact(cross.match, of::Field::kInPort, 1);
+  cross.instructions.present = of::instr::kApplyActions;
+  cross.instructions.apply_actions = test::actions({test::output(4)});
+  b_.commit();
+  ASSERT_TRUE(b_.apply(cross));
+  h_->install(b_);
+  ASSERT_FALSE(h_->tables().ingress_direct);
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
+  EXPECT_EQ(h_->poll(), 1u);
+  expect_only(all_sent(), {3});
+}
+
+// Table 0's direct arrays may send frames to any table, not only the learning one: here to a
+// filter in table 10 (a classifier: the openflow stage), which drops UDP to port 2000 and sends
+// the rest out of port 2. Both variants behave alike.
+TEST_P(PipelineTest, IngressFlowsMayGotoAClassifierTable) {
+  b_.commit();
+  for (uint32_t port : {1u, 2u}) {
+    of::FlowMod in = of::l2::ingress_untagged(port, 100);  // replaces the contract's flow
+    in.instructions.goto_table = 10;
+    ASSERT_TRUE(b_.apply(in));
+  }
+  of::FlowMod deny;  // table 10: udp,tp_dst=2000 → drop
+  deny.table_id = 10;
+  deny.priority = 20;
+  of::match_exact(deny.match, of::Field::kEthType, 0x0800);
+  of::match_exact(deny.match, of::Field::kIpProto, 17);
+  of::match_exact(deny.match, of::Field::kUdpDst, 2000);
+  ASSERT_TRUE(b_.apply(deny));
+  of::FlowMod pass;  // table 10, the rest: out of port 2
+  pass.table_id = 10;
+  pass.priority = 0;
+  pass.instructions.present = of::instr::kApplyActions;
+  pass.instructions.apply_actions = test::actions({test::output(2)});
+  ASSERT_TRUE(b_.apply(pass));
+  h_->install(b_);
+  EXPECT_EQ(h_->tables().ingress_direct, !general());
+
+  ASSERT_TRUE(h_->inject(0, frame(kB, kA)));  // udp 1000 → 2000: dropped in table 10
+  auto other = PacketBuilder().eth(kB, kA).ipv4(test::ip("10.0.0.1"), test::ip("10.0.0.2"))
+                   .udp(1000, 53).payload(18);
+  ASSERT_TRUE(h_->inject(0, other));          // udp → 53: out of port 2
+  EXPECT_EQ(h_->poll(), 2u);
+  auto sent = all_sent();
+  expect_only(sent, {1});
+  ASSERT_EQ(sent[1].size(), 1u);
+  EXPECT_EQ(sent[1][0], other.bytes());
+  EXPECT_EQ(h_->stage_drops("openflow", "no_output"), 1u);
+  EXPECT_EQ(h_->counters().table_lookups[10].get(), 2u);
+  EXPECT_EQ(h_->counters().table_matches[10].get(), 2u);
+  EXPECT_EQ(h_->counters().table_lookups[1].get(), 0u);  // the learning table was not visited
+}
+
 // VLAN hopping: priority tag + inner tag 200 on an access port of VLAN 100, and on a trunk
 // whose native VLAN is 300. Both pipelines drop it, with the same reason.
 TEST_P(PipelineTest, DoubleTaggedFrameDoesNotHopVlans) {
@@ -540,7 +627,7 @@ TEST_P(PipelineTest, FragDropDropsFragmentsOnBothPaths) {
   auto c = b_.compile(h_->ports());
   c.tables->frag_drop = true;
   h_->install(std::move(c));
-  ASSERT_EQ(h_->tables().general, general());
+  ASSERT_EQ(!h_->tables().ingress_direct, general());
   auto first = frame(test::kBroadcast, kA).bytes();
   first[14 + 6] = 0x20;  // MF
   auto later = frame(test::kBroadcast, kA).bytes();
@@ -564,7 +651,7 @@ TEST_P(PipelineTest, Ipv6PortRuleFiresAndMalformedL4IsDropped) {
   of::match_exact(deny.match, of::Field::kTcpDst, 22);
   ASSERT_TRUE(b_.apply(deny));
   h_->install(b_);
-  ASSERT_TRUE(h_->tables().general);
+  ASSERT_TRUE(!h_->tables().ingress_direct);
   auto v6 = [](uint8_t first_next, std::vector<uint8_t> l4) {
     std::vector<uint8_t> ip = {0x60, 0, 0, 0, 0, static_cast<uint8_t>(l4.size()), first_next, 64};
     ip.resize(40, 0x20);
@@ -594,12 +681,9 @@ TEST_P(PipelineTest, StagesAreParseThenL2FastPathOrOpenFlow) {
   EXPECT_EQ(stages[1]->name(), "ingress");
   EXPECT_EQ(stages[2]->name(), "l2");
   EXPECT_EQ(stages[3]->name(), "openflow");
-  EXPECT_EQ(stages[0]->path(), Stage::Path::kBoth);
-  EXPECT_EQ(stages[1]->path(), Stage::Path::kL2);
-  EXPECT_EQ(stages[2]->path(), Stage::Path::kL2);
-  EXPECT_EQ(stages[3]->path(), Stage::Path::kGeneral);
-  // The contract's flows alone compile to the fast path; one other flow makes it general.
-  EXPECT_EQ(h_->tables().general, general());
+  // The contract's flows alone compile table 0 to direct arrays; one other table-0 flow makes
+  // it a classifier (the openflow stage's).
+  EXPECT_EQ(!h_->tables().ingress_direct, general());
   for (const auto& s : stages) {
     EXPECT_LE(s->drop_reason_names().size(), kMaxDropReasons);
     EXPECT_STREQ(s->drop_reason_names()[0], "none");

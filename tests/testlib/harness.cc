@@ -88,7 +88,7 @@ Harness::Harness(HarnessOptions opts)
 }
 
 Harness::~Harness() {
-  pipeline_.reset();
+  worker_.reset();
   for (auto& r : rings_) r.reset();
 }
 
@@ -168,7 +168,11 @@ std::vector<Outcome> Harness::run_stage(dp::Stage& stage, const std::vector<Inpu
     }
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].bd) burst.meta[i].bd = *inputs[i].bd;
+    if (!inputs[i].bd) continue;
+    // As the ingress stage leaves a frame it sends to the learning table.
+    burst.meta[i].bd = *inputs[i].bd;
+    burst.meta[i].key.metadata = *inputs[i].bd;
+    burst.meta[i].table = ctx.tables->learning_table;
   }
   v = dp::Verdicts{};
   stage.process(ctx, burst, v);
@@ -216,37 +220,21 @@ bool Harness::inject(uint16_t slot, const PacketBuilder& p) {
 }
 
 dp::Pipeline& Harness::pipeline() {
-  if (!pipeline_) {
-    pipeline_ = std::make_unique<dp::Pipeline>(root::make_stages(), copy_pool_, 0);
+  if (!worker_) {
+    dp::WorkerEnv env;  // worker 0; no PACKET_IN or PACKET_OUT queues
+    env.index = 0;
+    env.macs = macs_.get();
+    env.learn = learn_.get();
+    env.counters = counters_.get();
+    env.link_state = link_.data();
+    worker_ = std::make_unique<dp::Worker>(env, dp::Pipeline(root::make_stages(), copy_pool_, 0));
   }
-  return *pipeline_;
+  return worker_->pipeline();
 }
 
 uint32_t Harness::poll() {
-  // Mirrors Worker::poll_once (private there): one rx burst per active port, per-port rx
-  // counters, then the pipeline.
-  dp::StageContext ctx = context();
-  dp::Pipeline& pl = pipeline();
-  const dp::Tables& t = *ctx.tables;
-  dp::Burst& burst = *burst_;
-  uint32_t received = 0;
-  for (uint16_t slot : t.active_slots) {
-    const uint16_t n =
-        rte_eth_rx_burst(t.ports[slot].dpdk_port, 0, burst.pkts.data(), dp::kBurstSize);
-    if (n == 0) continue;
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-      burst.meta[i] = dp::PacketMeta{};
-      burst.meta[i].in_slot = slot;
-      bytes += rte_pktmbuf_pkt_len(burst.pkts[i]);
-    }
-    counters_->ports[slot].rx_packets.add(n);
-    counters_->ports[slot].rx_bytes.add(bytes);
-    burst.count = n;
-    pl.run(ctx, burst);
-    received += n;
-  }
-  return received;
+  pipeline();  // makes the worker
+  return worker_->poll_once(tables(), now);
 }
 
 std::vector<std::vector<uint8_t>> Harness::sent(uint16_t slot) {

@@ -7,9 +7,10 @@
 // have written (parse runs first, and must pass). The harness frees every mbuf.
 //
 // Pipeline tests: add_ring_port() creates a real DPDK net_ring port (rte_eth_from_rings) with
-// its own rx and tx rings; inject() puts frames on a port's rx ring, poll() runs one worker
-// iteration (rx burst per active port → counters → Pipeline::run, as Worker::poll_once does),
-// and sent() takes what the pipeline transmitted on a port, in order.
+// its own rx and tx rings; inject() puts frames on a port's rx ring, poll() runs one iteration
+// of the real worker loop (dp::Worker::poll_once over the composition root's stages: rx burst
+// per active port → counters → Pipeline::run, the burst reused from poll to poll), and sent()
+// takes what the pipeline transmitted on a port, in order.
 //
 // Tables come from a TablesBuilder (FlowStore + compile(), the real control path); install()
 // also installs the compiled static MACs into the MacTable, like the control service.
@@ -32,6 +33,7 @@
 #include "dataplane/pipeline.h"
 #include "dataplane/stage.h"
 #include "dataplane/tables.h"
+#include "dataplane/worker.h"
 #include "tests/testlib/packet_builder.h"
 #include "tests/testlib/tables_builder.h"
 
@@ -48,7 +50,7 @@ struct HarnessOptions {
 struct Input {
   rte_mbuf* m = nullptr;
   uint16_t in_slot = 0;
-  std::optional<uint16_t> bd;  // meta.bd before the stage (what ingress would have set)
+  std::optional<uint16_t> bd;  // meta.bd before the stage, as ingress sets it for the learning table
 };
 
 struct Outcome {
@@ -132,7 +134,7 @@ class Harness {
   std::unique_ptr<dp::LearnQueue> learn_;
   std::unique_ptr<dp::WorkerCounters> counters_;
   std::array<std::atomic<uint8_t>, dp::kMaxPorts> link_{};
-  std::unique_ptr<dp::Pipeline> pipeline_;
+  std::unique_ptr<dp::Worker> worker_;  // its pipeline runs the composition root's stages
   std::unique_ptr<dp::Burst> burst_;
   rte_mempool* copy_pool_ = nullptr;
 };

@@ -119,13 +119,17 @@ MaskedKey masked_key(const of::Match& m) noexcept {
   return k;
 }
 
-void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
-                 FlowKey& key, PacketLayout& layout) noexcept {
+namespace {
+
+// The Ethernet header and tags; returns the offset of what follows them (layout.l3), or 0 when
+// there is nothing more to read.
+uint32_t extract_l2(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
+                    FlowKey& key, PacketLayout& layout) noexcept {
   key = FlowKey{};
   layout = PacketLayout{};
   key.in_port = in_port;
   key.metadata = metadata;
-  if (len < 14) return;
+  if (len < 14) return 0;
   key.eth_dst = rd48(frame);
   key.eth_src = rd48(frame + 6);
   uint32_t off = 12;
@@ -134,7 +138,7 @@ void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t 
   while (is_tpid(type) && off + 6 <= len) {
     if (layout.tags == kMaxTags) {  // a frame of tags and nothing else worth reading
       layout.malformed = 1;
-      return;
+      return 0;
     }
     const uint16_t vid = rd16(frame + off + 2) & 0xfff;
     if (outer && vid != 0) key.vlan_vid = static_cast<uint16_t>(of::kVidPresent | vid);
@@ -146,6 +150,21 @@ void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t 
   key.eth_type = type;
   off += 2;
   layout.l3 = static_cast<uint16_t>(off);
+  return off;
+}
+
+}  // namespace
+
+void extract_l2_key(const uint8_t* frame, uint32_t len, uint32_t in_port, FlowKey& key,
+                    PacketLayout& layout) noexcept {
+  extract_l2(frame, len, in_port, 0, key, layout);
+}
+
+void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
+                 FlowKey& key, PacketLayout& layout) noexcept {
+  const uint32_t off = extract_l2(frame, len, in_port, metadata, key, layout);
+  if (off == 0) return;
+  const uint16_t type = key.eth_type;
   if (type == kEthTypeIpv4) {
     extract_ipv4(frame, len, off, key, layout);
   } else if (type == kEthTypeIpv6) {

@@ -329,6 +329,13 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
   const Tables& t = *ctx.tables;
   const OfProgram& prog = *t.program;
   const uint16_t n = burst.count;
+  // Most bursts of an L2 pipeline have nothing here: one pass to find out.
+  bool any = false;
+  for (uint16_t i = 0; i < n; ++i) {
+    out.reason[i] = 0;
+    any |= burst.meta[i].table != kTableDone;
+  }
+  if (!any) return;
   // Refill the PACKET_IN budget for the time since the last burst.
   const uint64_t now = rte_get_tsc_cycles();
   const uint64_t per_token = rte_get_tsc_hz() / kPacketInPerSecond;
@@ -337,7 +344,6 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
     pin_tokens_ = std::min<uint64_t>(kPacketInPerSecond, pin_tokens_ + earned);
     pin_refill_tsc_ += earned * per_token;
   }
-  uint16_t mine = 0;  // packets this stage walks (the others have their output decided)
   for (uint16_t i = 0; i < n; ++i) {
     PacketState& st = state_[i];
     st.set_present = 0;
@@ -348,7 +354,6 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
     st.missed = st.done && !st.passed;
     st.verdict = 0;
     if (st.passed) continue;
-    ++mine;
     rte_mbuf* m = burst.pkts[i];
     if (!t.ports[burst.meta[i].in_slot].admin_up) {
       st.done = true;
@@ -364,10 +369,6 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       st.done = true;
       st.verdict = static_cast<uint8_t>(OfDrop::kMalformedIp);
     }
-  }
-  if (mine == 0) {  // every packet's output is decided (the ingress and l2 stages' traffic)
-    std::fill_n(out.reason.begin(), n, uint8_t{0});
-    return;
   }
 
   FlowCountBatch flows(ctx.counters->flows);

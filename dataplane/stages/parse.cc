@@ -10,7 +10,8 @@
 
 namespace sluice::dp {
 
-ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, bool frag_drop) noexcept {
+ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, bool frag_drop,
+                      bool l2_only) noexcept {
   // A burst's metadata is reused from packet to packet: every packet starts at table 0 with
   // nothing decided.
   meta.table = 0;
@@ -39,6 +40,10 @@ ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, boo
   meta.ether_type = type;
   // L2 to L4, past the first segment too: every later stage reads these, and no fragment
   // whose headers straddle a segment boundary slips past OFPC_FRAG_DROP.
+  if (l2_only && !frag_drop) {
+    mbuf_l2_key(m, in_port, meta.key, meta.layout);
+    return ParseDrop::kNone;
+  }
   mbuf_key(m, in_port, meta.key, meta.layout);
   if (frag_drop && meta.key.ip_frag != 0) return ParseDrop::kIpFragment;
   return ParseDrop::kNone;
@@ -47,10 +52,11 @@ ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, boo
 void ParseStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables* t = ctx.tables;
   const bool frag_drop = t != nullptr && t->frag_drop;
+  const bool l2_only = t != nullptr && !t->parse_l3;
   for (uint16_t i = 0; i < burst.count; ++i) {
     PacketMeta& meta = burst.meta[i];
     const uint32_t in_port = t != nullptr && meta.in_slot < kMaxPorts ? t->ports[meta.in_slot].of_port : 0;
-    out.reason[i] = static_cast<uint8_t>(parse_frame(burst.pkts[i], in_port, meta, frag_drop));
+    out.reason[i] = static_cast<uint8_t>(parse_frame(burst.pkts[i], in_port, meta, frag_drop, l2_only));
   }
 }
 

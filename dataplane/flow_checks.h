@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <map>
 
-#include "dataplane/flow_store.h"
+#include "dataplane/flow_entry.h"
 #include "openflow/codec.h"
 #include "openflow/messages.h"
 

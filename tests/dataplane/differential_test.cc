@@ -1,4 +1,4 @@
-// The differential test: the compiled general pipeline (FlowStore → Compiler → the
+// The differential test: the compiled classifier tables (FlowStore → Compiler → the
 // "openflow" stage, on real net_ring ports) against the reference interpreter
 // (openflow/reference.h), on random rule sets and random packets.
 //
@@ -7,13 +7,16 @@
 // FLOW_MOD and GROUP_MOD the FlowStore accepts goes to the reference too. The tables are
 // compiled at random points on the way and then through a churn of deletes and replacements,
 // so the program the packets meet is an incremental one. Then random packets (half of them
-// built from a flow's match, so that rules are hit) are serialised to bytes and injected in
+// built from a flow's match, so that rules are hit; IPv4, IPv6 with TCP/UDP, and ARP-typed
+// frames) are serialised to bytes and injected in
 // batches, and what left each port — exact bytes, checksums included — must equal what the
 // reference says, serialised the same way.
 //
 // Seeded and reproducible: SLUICE_DIFF_SEED=<n> reruns one seed; SLUICE_DIFF_CASES=<n> changes
 // how many rule sets are tried (default 250 × 100 packets).
 #include <gtest/gtest.h>
+
+#include <array>
 #include <rte_mbuf.h>
 
 #include <algorithm>
@@ -68,30 +71,12 @@ uint16_t checksum(const std::vector<uint8_t>& b, size_t from, size_t to, uint32_
   return static_cast<uint16_t>(~sum);
 }
 
-// The frame a reference packet stands for: Ethernet, 802.1Q tags (TPID 0x8100), then IPv4 with
-// TCP/UDP/ICMP (real checksums) or an opaque payload.
-std::vector<uint8_t> serialise(const ref::Packet& p) {
-  std::vector<uint8_t> b;
-  b.insert(b.end(), p.eth_dst.begin(), p.eth_dst.end());
-  b.insert(b.end(), p.eth_src.begin(), p.eth_src.end());
-  if (p.vlan_present) {
-    put16(b, 0x8100);
-    put16(b, static_cast<uint16_t>(p.vlan_pcp << 13 | p.vlan_vid));
-    for (const ref::Vlan& v : p.inner_vlans) {
-      put16(b, 0x8100);
-      put16(b, static_cast<uint16_t>(v.pcp << 13 | v.vid));
-    }
-  }
-  put16(b, p.eth_type);
-  if (p.eth_type != 0x0800) {
-    for (size_t i = 0; i < 28; ++i) b.push_back(static_cast<uint8_t>(0x40 + i));
-    return b;
-  }
-  const size_t ip = b.size();
-  b.insert(b.end(), {0x45, 0x00, 0, 0, 0x12, 0x34, 0x00, 0x00, 64, p.ip_proto, 0, 0});
-  put32(b, p.ipv4_src);
-  put32(b, p.ipv4_dst);
-  const size_t l4 = b.size();
+// The addresses of every IPv6 packet (the reference packet has no IPv6 address fields).
+constexpr std::array<uint8_t, 16> kIpv6Src = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+constexpr std::array<uint8_t, 16> kIpv6Dst = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+
+// TCP, UDP or ICMPv4 headers at the end of 'b'.
+void put_l4(std::vector<uint8_t>& b, const ref::Packet& p) {
   switch (p.ip_proto) {
     case 6:
       put16(b, p.tcp_src);
@@ -107,22 +92,74 @@ std::vector<uint8_t> serialise(const ref::Packet& p) {
       put16(b, 0);
       break;
     case 1:
-      b.insert(b.end(), {p.icmpv4_type, p.icmpv4_code, 0, 0, 0, 1, 0, 1});
+      if (p.eth_type == 0x0800) b.insert(b.end(), {p.icmpv4_type, p.icmpv4_code, 0, 0, 0, 1, 0, 1});
       break;
     default:
       break;
   }
+}
+
+// The TCP or UDP checksum of the L4 header at 'l4' to the end, over 'pseudo' (the
+// pseudo-header's sum).
+void set_l4_checksum(std::vector<uint8_t>& b, size_t l4, uint8_t proto, uint32_t pseudo) {
+  const uint32_t len = static_cast<uint32_t>(b.size() - l4);
+  if (proto == 17) set16(b, l4 + 4, static_cast<uint16_t>(len));
+  uint16_t c = checksum(b, l4, b.size(), pseudo + proto + len);
+  if (proto == 17 && c == 0) c = 0xffff;
+  set16(b, l4 + (proto == 6 ? 16 : 6), c);
+}
+
+// The frame a reference packet stands for: Ethernet, 802.1Q tags (TPID 0x8100), then IPv4 with
+// TCP/UDP/ICMP, or IPv6 (fixed addresses) with TCP/UDP (real checksums), or an opaque payload.
+std::vector<uint8_t> serialise(const ref::Packet& p) {
+  std::vector<uint8_t> b;
+  b.insert(b.end(), p.eth_dst.begin(), p.eth_dst.end());
+  b.insert(b.end(), p.eth_src.begin(), p.eth_src.end());
+  if (p.vlan_present) {
+    put16(b, 0x8100);
+    put16(b, static_cast<uint16_t>(p.vlan_pcp << 13 | p.vlan_vid));
+    for (const ref::Vlan& v : p.inner_vlans) {
+      put16(b, 0x8100);
+      put16(b, static_cast<uint16_t>(v.pcp << 13 | v.vid));
+    }
+  }
+  put16(b, p.eth_type);
+  if (p.eth_type == 0x86dd) {
+    const size_t ip = b.size();
+    b.insert(b.end(), {0x60, 0, 0, 0, 0, 0, p.ip_proto, 64});
+    b.insert(b.end(), kIpv6Src.begin(), kIpv6Src.end());
+    b.insert(b.end(), kIpv6Dst.begin(), kIpv6Dst.end());
+    const size_t l4 = b.size();
+    put_l4(b, p);
+    for (size_t i = 0; i < kPayload; ++i) b.push_back(static_cast<uint8_t>(0xa0 + i));
+    set16(b, ip + 4, static_cast<uint16_t>(b.size() - l4));
+    if (p.ip_proto == 6 || p.ip_proto == 17) {
+      uint32_t pseudo = 0;
+      for (size_t i = 0; i < 16; i += 2) {
+        pseudo += uint32_t{kIpv6Src[i]} << 8 | kIpv6Src[i + 1];
+        pseudo += uint32_t{kIpv6Dst[i]} << 8 | kIpv6Dst[i + 1];
+      }
+      set_l4_checksum(b, l4, p.ip_proto, pseudo);
+    }
+    return b;
+  }
+  if (p.eth_type != 0x0800) {
+    for (size_t i = 0; i < 28; ++i) b.push_back(static_cast<uint8_t>(0x40 + i));
+    return b;
+  }
+  const size_t ip = b.size();
+  b.insert(b.end(), {0x45, 0x00, 0, 0, 0x12, 0x34, 0x00, 0x00, 64, p.ip_proto, 0, 0});
+  put32(b, p.ipv4_src);
+  put32(b, p.ipv4_dst);
+  const size_t l4 = b.size();
+  put_l4(b, p);
   for (size_t i = 0; i < kPayload; ++i) b.push_back(static_cast<uint8_t>(0xa0 + i));
   set16(b, ip + 2, static_cast<uint16_t>(b.size() - ip));
   set16(b, ip + 10, checksum(b, ip, l4));
   if (p.ip_proto == 6 || p.ip_proto == 17) {
-    const uint32_t len = static_cast<uint32_t>(b.size() - l4);
-    if (p.ip_proto == 17) set16(b, l4 + 4, static_cast<uint16_t>(len));
-    uint32_t pseudo = (p.ipv4_src >> 16) + (p.ipv4_src & 0xffff) + (p.ipv4_dst >> 16) +
-                      (p.ipv4_dst & 0xffff) + p.ip_proto + len;
-    uint16_t c = checksum(b, l4, b.size(), pseudo);
-    if (p.ip_proto == 17 && c == 0) c = 0xffff;
-    set16(b, l4 + (p.ip_proto == 6 ? 16 : 6), c);
+    set_l4_checksum(b, l4, p.ip_proto,
+                    (p.ipv4_src >> 16) + (p.ipv4_src & 0xffff) + (p.ipv4_dst >> 16) +
+                        (p.ipv4_dst & 0xffff));
   } else if (p.ip_proto == 1) {
     set16(b, l4 + 2, checksum(b, l4, b.size()));
   }
@@ -193,8 +230,9 @@ class Gen {
     }
     if (chance(0.6)) {
       set(Field::kEthType);
-      m.eth_type = chance(0.85) ? 0x0800 : 0x0806;
+      m.eth_type = chance(0.7) ? 0x0800 : chance(0.5) ? 0x86dd : 0x0806;
       if (m.eth_type == 0x0800) ip_fields(m);
+      if (m.eth_type == 0x86dd) l4_fields(m, {6, 17});
     }
     return m;
   }
@@ -210,7 +248,12 @@ class Gen {
       p.vlan_pcp = static_cast<uint8_t>(pick(8));
       if (chance(0.15)) p.inner_vlans.push_back(ref::Vlan{vid(), static_cast<uint8_t>(pick(8))});
     }
-    p.eth_type = chance(0.8) ? 0x0800 : 0x0806;
+    p.eth_type = chance(0.65) ? 0x0800 : chance(0.45) ? 0x86dd : 0x0806;
+    if (p.eth_type == 0x86dd) {
+      p.ip_proto = from<uint8_t>({6, 17, 58});
+      if (p.ip_proto == 6) p.tcp_src = l4port(), p.tcp_dst = l4port();
+      if (p.ip_proto == 17) p.udp_src = l4port(), p.udp_dst = l4port();
+    }
     if (p.eth_type == 0x0800) {
       p.ip_proto = from<uint8_t>({6, 17, 1, 47});
       p.ipv4_src = ipv4();
@@ -235,7 +278,13 @@ class Gen {
       if (!p.vlan_present) p.inner_vlans.clear(), p.vlan_vid = 0, p.vlan_pcp = 0;
     }
     if (m.has(Field::kEthType)) p.eth_type = m.eth_type;
-    if (p.eth_type != 0x0800) {
+    if (p.eth_type == 0x86dd) {
+      p.ipv4_src = p.ipv4_dst = 0;
+      p.icmpv4_type = p.icmpv4_code = 0;
+      if (p.ip_proto == 0 || p.ip_proto == 1) {  // from an IPv4 or ARP packet()
+        p.ip_proto = 17, p.udp_src = l4port(), p.udp_dst = l4port();
+      }
+    } else if (p.eth_type != 0x0800) {
       p.ip_proto = 0, p.ipv4_src = p.ipv4_dst = 0;
       p.tcp_src = p.tcp_dst = p.udp_src = p.udp_dst = 0;
       p.icmpv4_type = p.icmpv4_code = 0;
@@ -356,8 +405,14 @@ class Gen {
       }
     }
     if (!chance(0.6)) return;
+    l4_fields(m, {6, 17, 1});
+  }
+
+  // ip_proto from 'protos' and, sometimes, its L4 fields (ICMPv4's only under IPv4).
+  void l4_fields(of::Match& m, std::initializer_list<uint8_t> protos) {
+    auto set = [&](Field f) { m.present |= field_bit(f); };
     set(Field::kIpProto);
-    m.ip_proto = from<uint8_t>({6, 17, 1});
+    m.ip_proto = from<uint8_t>(protos);
     if (m.ip_proto == 6) {
       if (chance(0.4)) set(Field::kTcpSrc), m.tcp_src = l4port();
       if (chance(0.4)) set(Field::kTcpDst), m.tcp_dst = l4port();
@@ -374,10 +429,15 @@ class Gen {
   void set_field(of::Action& a, const of::Match* m) {
     std::vector<Field> ok = {Field::kEthDst, Field::kEthSrc, Field::kVlanVid, Field::kTunnelId};
     const bool is_ip = m == nullptr || (m->has(Field::kEthType) && m->eth_type == 0x0800);
+    const bool is_ip6 = m != nullptr && m->has(Field::kEthType) && m->eth_type == 0x86dd;
     const uint8_t proto = m == nullptr ? 0 : (m->has(Field::kIpProto) ? m->ip_proto : 0);
     if (is_ip) ok.insert(ok.end(), {Field::kIpv4Src, Field::kIpv4Dst});
-    if (is_ip && (m == nullptr || proto == 6)) ok.insert(ok.end(), {Field::kTcpSrc, Field::kTcpDst});
-    if (is_ip && (m == nullptr || proto == 17)) ok.insert(ok.end(), {Field::kUdpSrc, Field::kUdpDst});
+    if ((is_ip && m == nullptr) || ((is_ip || is_ip6) && proto == 6)) {
+      ok.insert(ok.end(), {Field::kTcpSrc, Field::kTcpDst});
+    }
+    if ((is_ip && m == nullptr) || ((is_ip || is_ip6) && proto == 17)) {
+      ok.insert(ok.end(), {Field::kUdpSrc, Field::kUdpDst});
+    }
     if (is_ip && (m == nullptr || proto == 1)) ok.insert(ok.end(), {Field::kIcmpv4Type, Field::kIcmpv4Code});
     a.field = ok[pick(ok.size())];
     switch (a.field) {
@@ -422,6 +482,7 @@ std::string describe(const Frames& f) {
 struct Totals {
   uint64_t packets = 0, sending = 0, outputs = 0, flows = 0, refused = 0, misses = 0;
   uint64_t deleted = 0, replaced = 0, batches = 0, group_changes = 0;
+  uint64_t ipv6 = 0, ipv6_l4_hits = 0;  // IPv6 packets; those a flow matching L4 fields sent
 };
 
 // One random rule set and 'packets' packets through both. Returns false on the first mismatch.
@@ -552,6 +613,10 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
       totals.outputs += expected.size() - before;
       if (expected.size() > before) ++totals.sending;
       if (want.table_miss) ++totals.misses;
+      if (p.eth_type == 0x86dd) {
+        ++totals.ipv6;
+        if (expected.size() > before && (p.ip_proto == 6 || p.ip_proto == 17)) ++totals.ipv6_l4_hits;
+      }
       const std::vector<uint8_t> frame = serialise(p);
       frames.emplace_back(p.in_port, frame);
       if (!h.inject(static_cast<uint16_t>(p.in_port - 1), test::PacketBuilder().raw(frame))) {
@@ -601,7 +666,8 @@ TEST(DifferentialTest, CompiledPipelineAgreesWithTheReference) {
   }
   std::printf("differential: seeds %llu.., %llu packets in %llu batches (%llu sent somewhere), "
               "%llu expected outputs, %llu flows (%llu refused; then %llu deleted, %llu replaced, "
-              "%llu group changes, compiled incrementally), %llu table misses\n",
+              "%llu group changes, compiled incrementally), %llu table misses; %llu IPv6 packets "
+              "(%llu TCP/UDP ones sent somewhere)\n",
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(totals.packets),
               static_cast<unsigned long long>(totals.batches),
               static_cast<unsigned long long>(totals.sending),
@@ -611,9 +677,13 @@ TEST(DifferentialTest, CompiledPipelineAgreesWithTheReference) {
               static_cast<unsigned long long>(totals.deleted),
               static_cast<unsigned long long>(totals.replaced),
               static_cast<unsigned long long>(totals.group_changes),
-              static_cast<unsigned long long>(totals.misses));
+              static_cast<unsigned long long>(totals.misses),
+              static_cast<unsigned long long>(totals.ipv6),
+              static_cast<unsigned long long>(totals.ipv6_l4_hits));
   // The generator must actually exercise the pipeline: most packets hit flows and send.
   EXPECT_GT(totals.sending, totals.packets / 3);
+  EXPECT_GT(totals.ipv6, totals.packets / 10);  // IPv6 keys are compared too
+  EXPECT_GT(totals.ipv6_l4_hits, 0u);
   EXPECT_LT(totals.refused, totals.flows / 4);
   EXPECT_GT(totals.deleted, 0u);
   EXPECT_GT(totals.replaced, 0u);

@@ -147,7 +147,6 @@ void compile_bridge_domains(const FlowStore& store, const std::set<uint32_t>& le
   // One flood flow per VLAN: the highest priority wins. Only the winner's group defines the
   // domain's members and their egress.
   std::map<uint16_t, const FlowEntry*> winners;
-  if (store.learning_table() == of::kNoLearningTable) return;
   for (const FlowEntry* f : by_priority(store, learning)) {
     if (!f->match.has(Field::kEthDst)) winners[f->match.metadata & 0xfff] = f;
   }
@@ -176,7 +175,6 @@ std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store,
                                               const std::set<uint32_t>& learning,
                                               const SlotMap& slots) {
   std::map<uint64_t, StaticMac> out;
-  if (store.learning_table() == of::kNoLearningTable) return out;
   for (const FlowEntry* f : by_priority(store, learning)) {
     if (!f->match.has(Field::kEthDst)) continue;
     auto egress = of::l2::parse_egress(f->instructions.apply_actions);
@@ -201,8 +199,9 @@ void Compiler::forget() {
   tables_.fill(Classifier{});
   table_flows_.fill(0);
   table0_other_ = 0;
+  learning_other_ = 0;
   table0_.clear();
-  learning_.clear();
+  learning_flows_.clear();
 }
 
 Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
@@ -224,10 +223,17 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
   const bool full = !have_previous_ || changes.structure ||
                     ports_ != ports;
   std::vector<uint32_t> todo;
+  // The learning table learns while every flow in it is an L2 shape; else it is a plain table.
+  const uint8_t named = store.learning_table();
   if (full) {
     forget();
     for (const FlowEntry& f : store.flows()) todo.push_back(f.counter);
     out.full = true;
+    uint32_t other = 0;
+    for (const FlowEntry& f : store.flows()) {
+      if (f.table_id == named && !is_l2_shape(f, store.groups())) ++other;
+    }
+    learning_ = other == 0 ? named : of::kNoLearningTable;
   } else {
     todo = changes.flows;
     std::sort(todo.begin(), todo.end());
@@ -235,7 +241,7 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
   }
   std::array<std::vector<ClassifierRemoval>, FlowStore::kNumTables> removals;
   std::array<std::vector<ClassifierRule>, FlowStore::kNumTables> additions;
-  const uint8_t learning = store.learning_table();
+  const uint8_t learning = learning_;
   size_t done = 0;
   for (uint32_t c : todo) {
     if (progress && ++done % 4096 == 0) progress();
@@ -243,9 +249,10 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
       const Installed& old = it->second;
       if (old.in_classifier) removals[old.table].push_back(ClassifierRemoval{old.match, c});
       if (old.table == 0 && !old.ingress_shape) --table0_other_;
+      if (old.table == named && !old.l2_shape) --learning_other_;
       --table_flows_[old.table];
       table0_.erase(c);
-      learning_.erase(c);
+      learning_flows_.erase(c);
       installed_.erase(it);
     }
     const FlowEntry* f = store.flow_by_counter(c);
@@ -253,16 +260,24 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
     Installed now;
     now.table = f->table_id;
     now.ingress_shape = now.table == 0 && is_ingress_shape(*f);
+    now.l2_shape = now.table == named && is_l2_shape(*f, store.groups());
     now.in_classifier = f->table_id != learning;
     now.match = masked_key(f->match);
     if (now.table == 0 && !now.ingress_shape) ++table0_other_;
+    if (now.table == named && !now.l2_shape) ++learning_other_;
     ++table_flows_[now.table];
     if (now.table == 0) table0_.insert(c);
-    if (now.table == learning) learning_.insert(c);
+    if (now.table == learning) learning_flows_.insert(c);
     if (now.in_classifier) {
       additions[now.table].push_back(ClassifierRule{now.match, f->priority, c, builder.flow(*f)});
     }
     installed_.emplace(c, std::move(now));
+  }
+  // A flow that makes the learning table plain, or the last such flow leaving it, changes how
+  // every flow there compiles: start again from scratch.
+  const uint8_t want = named != of::kNoLearningTable && learning_other_ == 0 ? named : of::kNoLearningTable;
+  if (!full && want != learning_) {
+    return compile(store, ports, version, StoreChanges{.structure = true, .flows = {}}, progress);
   }
   for (size_t i = 0; i < tables_.size(); ++i) {
     if (!removals[i].empty() || !additions[i].empty()) {
@@ -294,8 +309,10 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
     const auto elsewhere = [&](const IngressAction& a) { return a.bd != 0 && a.goto_table != learning; };
     t.parse_l3 = elsewhere(p.untagged) || std::any_of(p.tagged.begin(), p.tagged.end(), elsewhere);
   }
-  compile_bridge_domains(store, learning_, slots, t);
-  out.statics = compile_statics(store, learning_, slots);
+  if (learning != of::kNoLearningTable) {
+    compile_bridge_domains(store, learning_flows_, slots, t);
+    out.statics = compile_statics(store, learning_flows_, slots);
+  }
   return out;
 }
 

@@ -50,6 +50,7 @@ class Compiler {
   struct Installed {
     uint8_t table = 0;
     bool ingress_shape = false;  // a table-0 flow of the shapes compiled into direct arrays
+    bool l2_shape = false;       // a flow of the named learning table in one of its L2 shapes
     bool in_classifier = false;  // not in the learning table
     MaskedKey match;
   };
@@ -62,7 +63,9 @@ class Compiler {
   std::array<Classifier, FlowStore::kNumTables> tables_;
   std::array<uint32_t, FlowStore::kNumTables> table_flows_{};
   uint32_t table0_other_ = 0;                        // table-0 flows that are not ingress shapes
-  std::set<uint32_t> table0_, learning_;             // counter slots of those tables' flows
+  uint32_t learning_other_ = 0;                      // learning-table flows that are not L2 shapes
+  uint8_t learning_ = 0xff;                          // the table that learns (none: 0xff)
+  std::set<uint32_t> table0_, learning_flows_;       // counter slots of those tables' flows
 };
 
 }  // namespace sluice::dp

@@ -174,6 +174,18 @@ of::Decoded<void> check_l2_flow(const of::FlowMod& fm, const std::map<uint32_t, 
   return {};
 }
 
+bool is_l2_shape(const FlowEntry& f, const std::map<uint32_t, GroupEntry>& groups) {
+  of::FlowMod probe;
+  probe.table_id = f.table_id;
+  probe.priority = f.priority;
+  probe.match = f.match;
+  probe.instructions = f.instructions;
+  probe.idle_timeout = f.idle_timeout;
+  probe.hard_timeout = f.hard_timeout;
+  probe.flags = f.flags;
+  return check_l2_flow(probe, groups).has_value();
+}
+
 bool is_ingress_shape(const FlowEntry& f) noexcept {
   const of::Match& m = f.match;
   if (f.table_id != 0 || m.present != (field_bit(Field::kInPort) | field_bit(Field::kVlanVid))) {

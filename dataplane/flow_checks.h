@@ -36,6 +36,11 @@ of::Decoded<void> check_l2_flow(const of::FlowMod& fm, const std::map<uint32_t, 
 // vlan_vid → [pop_vlan,] write_metadata:V/0xfff, goto_table:T for any later T)?
 bool is_ingress_shape(const FlowEntry& f) noexcept;
 
+// Is this installed flow one of the learning table's L2 shapes (check_l2_flow() against the
+// groups as they are now)? The learning table learns while every flow in it is one; otherwise
+// it runs as a plain OpenFlow table (docs/architecture.md).
+bool is_l2_shape(const FlowEntry& f, const std::map<uint32_t, GroupEntry>& groups);
+
 // A group definition for GROUP_MOD add/modify.
 of::Decoded<void> check_group(const of::GroupDesc& g, const std::map<uint32_t, GroupEntry>& groups);
 // A group that a learning-table flow floods through must stay ALL with egress buckets.

@@ -127,9 +127,9 @@ of::Decoded<void> FlowStore::check_flow(const of::FlowMod& fm) const {
   if (fm.buffer_id != of::kNoBuffer) {
     return error(of::ErrorType::kBadRequest, of::bad_request::kBufferUnknown);
   }
-  if (auto ok = dp::check_flow(fm, kNumTables, groups_); !ok) return ok;
-  if (fm.table_id == learning_table_) return check_l2_flow(fm, groups_);
-  return {};
+  // Every table takes any valid flow, the learning table included (it learns while it holds
+  // only the L2 shapes: the compiler decides, flow_checks.h is_l2_shape()).
+  return dp::check_flow(fm, kNumTables, groups_);
 }
 
 of::Decoded<void> FlowStore::apply(const of::FlowMod& fm) {
@@ -350,18 +350,6 @@ of::Decoded<void> FlowStore::set_learning_table(uint8_t table) {
     if (table >= kNumTables) {
       return error(of::ErrorType::kFlowModFailed, of::flow_mod_failed::kBadTableId);
     }
-    for (const FlowEntry& f : flows_) {
-      if (f.table_id != table) continue;
-      of::FlowMod probe;
-      probe.table_id = f.table_id;
-      probe.priority = f.priority;
-      probe.match = f.match;
-      probe.instructions = f.instructions;
-      probe.idle_timeout = f.idle_timeout;
-      probe.hard_timeout = f.hard_timeout;
-      probe.flags = f.flags;
-      if (auto ok = check_l2_flow(probe, groups_); !ok) return ok;
-    }
   }
   if (learning_table_ != table) changed_structure();
   learning_table_ = table;
@@ -397,14 +385,6 @@ of::Decoded<void> FlowStore::apply(const of::GroupMod& gm) {
   }
   if (gm.command == of::GroupModCommand::kModify && !exists) {
     return error(of::ErrorType::kGroupModFailed, of::group_mod_failed::kUnknownGroup);
-  }
-  if (exists && learning_table_ != of::kNoLearningTable) {
-    for (const FlowEntry& f : flows_) {
-      if (f.table_id == learning_table_ && uses_group(f.instructions, g.group_id)) {
-        if (auto ok = check_flood_group(g); !ok) return ok;
-        break;
-      }
-    }
   }
   // Counters first: running out refuses the change and keeps the old group as it was.
   GroupEntry next;

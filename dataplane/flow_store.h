@@ -5,8 +5,9 @@
 // for everything it refuses (flow_checks.h). It keeps per-flow counter slots and feeds the
 // compiler (dataplane/compiler.h).
 //
-// Every table is a plain OpenFlow table, except the learning table (SWITCH_CONFIG; none until
-// a controller names one), which accepts only the L2 shapes of docs/architecture.md.
+// Every table is a plain OpenFlow table and takes any valid flow. The learning table
+// (SWITCH_CONFIG; none until a controller names one) learns MACs while it holds only the L2
+// shapes of docs/architecture.md; holding any other flow, it runs as a plain table.
 // Control lcore only. No DPDK here, so it is unit-testable as plain C++.
 #pragma once
 
@@ -50,8 +51,8 @@ class FlowStore {
 
   of::Decoded<void> apply(const of::FlowMod& fm);
   of::Decoded<void> apply(const of::GroupMod& gm);
-  // Names the learning table (of::kNoLearningTable: none). Refused, changing nothing, if the
-  // table holds flows of other shapes than the L2 ones.
+  // Names the learning table (of::kNoLearningTable: none; refused only for a table number past
+  // the last). It learns while it holds only L2 shapes.
   of::Decoded<void> set_learning_table(uint8_t table);
   uint8_t learning_table() const noexcept { return learning_table_; }
 

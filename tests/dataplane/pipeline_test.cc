@@ -572,6 +572,44 @@ TEST_P(PipelineTest, EachBurstStartsAtTableZero) {
   expect_only(all_sent(), {3});
 }
 
+// The learning table takes any valid flow, as every table does: this one (ovs-ofctl's
+// "table=1,priority=10,actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:3") was
+// answered with BAD_FIELD before. While it is there table 1 runs as a plain table (no
+// learning: the flood flows and static MACs are plain flows); when it goes, learning is back.
+TEST_P(PipelineTest, TheLearningTableTakesAPlainFlowAndRunsAsAPlainTable) {
+  of::FlowMod plain;
+  plain.table_id = 1;
+  plain.priority = 10;
+  plain.instructions.present = of::instr::kApplyActions;
+  plain.instructions.apply_actions =
+      test::actions({of::l2::push_vlan(), of::l2::set_vlan_vid(100), test::output(3)});
+  b_.commit();
+  ASSERT_TRUE(b_.apply(plain));
+  h_->install(b_);
+  EXPECT_EQ(h_->tables().learning_table, of::kNoLearningTable);
+  ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
+  EXPECT_EQ(h_->poll(), 1u);
+  auto sent = all_sent();
+  expect_only(sent, {2});
+  ASSERT_EQ(sent[2].size(), 1u);
+  EXPECT_TRUE(parse_frame(sent[2][0]).tagged);
+  EXPECT_EQ(parse_frame(sent[2][0]).vid, 100);
+  EXPECT_EQ(h_->counters().table_matches[1].get(), 1u);
+  h_->learn_all();
+  EXPECT_EQ(h_->macs().learned_on_port(0), 0u);  // a plain table learns nothing
+
+  of::FlowMod gone = plain;
+  gone.command = of::FlowModCommand::kDeleteStrict;
+  ASSERT_TRUE(b_.apply(gone));
+  h_->install(b_);
+  EXPECT_EQ(h_->tables().learning_table, 1);
+  ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
+  EXPECT_EQ(h_->poll(), 1u);
+  expect_only(all_sent(), {1, 2});  // flooded in VLAN 100 again
+  h_->learn_all();
+  EXPECT_EQ(h_->macs().learned_on_port(0), 1u);
+}
+
 // Table 0's direct arrays may send frames to any table, not only the learning one: here to a
 // filter in table 10 (a classifier: the openflow stage), which drops UDP to port 2000 and sends
 // the rest out of port 2. Both variants behave alike.

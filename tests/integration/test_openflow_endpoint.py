@@ -238,6 +238,20 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         # The request ovs-ofctl prints back came through with its own xid.
         self.assertRegex(r.stderr, r"OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x[0-9a-f]+\): ADD table:70")
 
+    def test_the_learning_table_takes_a_plain_flow(self):
+        # Table 1 (sluicectl's learning table) takes any valid flow, as on Open vSwitch; it
+        # runs as a plain table while the flow is there.
+        flow = "table=1,priority=10,actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:2"
+        try:
+            r = self.ofctl_run("add-flow", f"cookie=0x7702,{flow}", check=False)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = self.dump_flows("table=1,cookie=0x7702/-1")
+            self.assertIn("priority=10", out)
+            self.assertRegex(out, r"actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:2")
+        finally:
+            self.ofctl_run("del-flows", "cookie=0x7702/-1", check=False)
+        self.assertNotIn("cookie=0x7702", self.dump_flows("table=1"))
+
     def test_frag_modes_and_the_refused_reassembly(self):
         # OFPC_FRAG_REASM is refused with the spec's error (SWITCH_CONFIG_FAILED/BAD_FLAGS) and
         # the configuration stays as it was; NORMAL and DROP are taken and read back.

@@ -303,11 +303,11 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
   t.learning_table = learning;
   t.program = std::move(program);
   if (t.ingress_direct) compile_ingress(store, table0_, slots, t);
-  t.parse_l3 = !t.ingress_direct;
-  for (uint16_t s = 0; s < kMaxPorts && !t.parse_l3; ++s) {
+  t.reaches_classifiers = !t.ingress_direct;
+  for (uint16_t s = 0; s < kMaxPorts && !t.reaches_classifiers; ++s) {
     const IngressPort& p = t.ingress[s];
     const auto elsewhere = [&](const IngressAction& a) { return a.bd != 0 && a.goto_table != learning; };
-    t.parse_l3 = elsewhere(p.untagged) || std::any_of(p.tagged.begin(), p.tagged.end(), elsewhere);
+    t.reaches_classifiers = elsewhere(p.untagged) || std::any_of(p.tagged.begin(), p.tagged.end(), elsewhere);
   }
   if (learning != of::kNoLearningTable) {
     compile_bridge_domains(store, learning_flows_, slots, t);

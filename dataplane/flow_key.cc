@@ -155,11 +155,6 @@ uint32_t extract_l2(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64
 
 }  // namespace
 
-void extract_l2_key(const uint8_t* frame, uint32_t len, uint32_t in_port, FlowKey& key,
-                    PacketLayout& layout) noexcept {
-  extract_l2(frame, len, in_port, 0, key, layout);
-}
-
 void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
                  FlowKey& key, PacketLayout& layout) noexcept {
   const uint32_t off = extract_l2(frame, len, in_port, metadata, key, layout);

@@ -84,11 +84,6 @@ MaskedKey masked_key(const of::Match& m) noexcept;
 void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
                  FlowKey& key, PacketLayout& layout) noexcept;
 
-// Only the Ethernet header and tags (eth_dst, eth_src, vlan_vid, eth_type; layout.tags, l3):
-// the rest of the key stays 0. For pipelines where nothing reads L3 or L4 (docs/architecture.md).
-void extract_l2_key(const uint8_t* frame, uint32_t len, uint32_t in_port, FlowKey& key,
-                    PacketLayout& layout) noexcept;
-
 // True if the frame is an IPv4 fragment or an IPv6 packet with a Fragment header (as
 // extract_key() sees it: the parse stage and the openflow stage agree).
 bool is_ip_fragment(const uint8_t* frame, uint32_t len) noexcept;

@@ -29,8 +29,4 @@ void mbuf_key(const rte_mbuf* m, uint32_t in_port, FlowKey& key, PacketLayout& l
   if (uint32_t{layout.l3} + 40 > first) layout.ipv6 = 0;
 }
 
-void mbuf_l2_key(const rte_mbuf* m, uint32_t in_port, FlowKey& key, PacketLayout& layout) noexcept {
-  extract_l2_key(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), in_port, key, layout);
-}
-
 }  // namespace sluice::dp

@@ -18,8 +18,5 @@ namespace sluice::dp {
 inline constexpr uint32_t kMaxHeaderBytes = 512;
 
 void mbuf_key(const rte_mbuf* m, uint32_t in_port, FlowKey& key, PacketLayout& layout) noexcept;
-// extract_l2_key() of the first segment (the parser has checked the Ethernet header and its
-// first tag are there).
-void mbuf_l2_key(const rte_mbuf* m, uint32_t in_port, FlowKey& key, PacketLayout& layout) noexcept;
 
 }  // namespace sluice::dp

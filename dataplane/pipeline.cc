@@ -42,6 +42,7 @@ void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
   // One TSC read per stage: each stage's end is the next one's start.
   uint64_t t = rte_rdtsc();
   for (size_t s = 0; s < stages_.size() && burst.count > 0; ++s) {
+    if (!stages_[s]->active(*ctx.tables)) continue;
     StageCounters& sc = ctx.counters->stages[s];
     sc.calls.add(1);
     sc.packets.add(burst.count);

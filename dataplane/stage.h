@@ -42,6 +42,9 @@ inline constexpr uint8_t kConsumed = 0xff;
 class Stage {
  public:
   virtual ~Stage() = default;
+  // Whether the stage has work with this version of the tables (asked once per burst); the
+  // pipeline skips it, counters and all, when not.
+  virtual bool active(const Tables&) const noexcept { return true; }
   virtual std::string_view name() const noexcept = 0;
   // Index 0 is "none" (pass); a verdict of i drops the packet with reason names[i].
   virtual std::span<const char* const> drop_reason_names() const noexcept = 0;

@@ -69,10 +69,11 @@ struct Tables {
   //   every other table (and the learning table when reached from a classifier table): the
   //     openflow stage, which runs only the tables a packet visits.
   bool ingress_direct = true;
-  // Whether the parse stage reads L3 and L4 into the key: false only while no packet can reach
-  // a table that reads them (table 0 direct, every ingress flow into the learning table), so an
-  // L2 pipeline does not pay for them. Fragment dropping reads the IP header either way.
-  bool parse_l3 = true;
+  // Whether any packet can reach a classifier table (table 0 is one, or an ingress flow goes to
+  // a table past the learning table). While none can — an L2 pipeline — the parse stage reads
+  // only where the tags end (PacketMeta's key is then not read by anyone, and not written) and
+  // the openflow stage does not run. Fragment dropping reads the IP header either way.
+  bool reaches_classifiers = true;
   uint8_t learning_table = 0xff;  // of::kNoLearningTable: none
   // OFPC_FRAG_DROP (SET_CONFIG): the parse stage drops IP fragments, on either path.
   bool frag_drop = false;

@@ -36,6 +36,8 @@ class IngressStage final : public Stage {
   std::span<const char* const> drop_reason_names() const noexcept override {
     return kIngressDropNames;
   }
+  // Table 0 is a classifier this version (the openflow stage runs it).
+  bool active(const Tables& t) const noexcept override;
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 };
 

@@ -70,15 +70,25 @@ L2Drop l2_choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& m
   return L2Drop::kNone;
 }
 
+bool L2Stage::active(const Tables& t) const noexcept {
+  return t.ingress_direct && t.learning_table < kMaxTables;
+}
+
 void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;
-  // The frames at the learning table; the others pass on untouched.
+  // The frames at the learning table; the others pass on untouched. In an L2 pipeline (no
+  // classifier table reachable) that is every frame the ingress stage passed.
   uint16_t here[kBurstSize];
   uint16_t n = 0;
   const bool learning = t.learning_table < kMaxTables;  // else no table learns
-  for (uint16_t i = 0; i < burst.count; ++i) {
-    out.reason[i] = 0;
-    if (learning && burst.meta[i].table == t.learning_table) here[n++] = i;
+  if (learning && !t.reaches_classifiers) {
+    for (uint16_t i = 0; i < burst.count; ++i) here[i] = i;
+    n = burst.count;
+  } else {
+    for (uint16_t i = 0; i < burst.count; ++i) {
+      out.reason[i] = 0;
+      if (learning && burst.meta[i].table == t.learning_table) here[n++] = i;
+    }
   }
   if (n == 0) return;
   uint64_t keys[2 * kBurstSize] = {};  // zeroed: GCC cannot see that only [0, 2n) is read

@@ -58,6 +58,8 @@ class L2Stage final : public Stage {
   std::span<const char* const> drop_reason_names() const noexcept override {
     return kL2DropNames;
   }
+  // Its frames come from table 0's direct arrays, into a learning table.
+  bool active(const Tables& t) const noexcept override;
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 
  private:

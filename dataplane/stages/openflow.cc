@@ -325,6 +325,8 @@ void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
   Exec(ctx, prog, in_slot, st, tokens, to_table, to_table_arg).run_ops(m, key, layout, ops, n, last);
 }
 
+bool OpenFlowStage::active(const Tables& t) const noexcept { return t.reaches_classifiers; }
+
 void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables& t = *ctx.tables;
   const OfProgram& prog = *t.program;

@@ -65,6 +65,8 @@ class OpenFlowStage final : public Stage {
  public:
   std::string_view name() const noexcept override { return "openflow"; }
   std::span<const char* const> drop_reason_names() const noexcept override { return kOfDropNames; }
+  // No packet can reach a classifier table (an L2 pipeline): nothing to do.
+  bool active(const Tables& t) const noexcept override;
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 
   // A packet's state while it walks the tables.

@@ -22,10 +22,11 @@ ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, boo
   if (len < RTE_ETHER_HDR_LEN) return ParseDrop::kRunt;
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   uint16_t type = rd16(p + 12);
+  const bool has_tag = is_tpid(type);
   meta.tagged = 0;
   meta.priority_tagged = 0;
   meta.vid = 0;
-  if (is_tpid(type)) {
+  if (has_tag) {
     if (len < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) return ParseDrop::kTruncatedVlan;
     uint16_t vid = rd16(p + 14) & 0xfff;
     if (vid == 0xfff) return ParseDrop::kReservedVlan;
@@ -41,7 +42,10 @@ ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, boo
   // L2 to L4, past the first segment too: every later stage reads these, and no fragment
   // whose headers straddle a segment boundary slips past OFPC_FRAG_DROP.
   if (l2_only && !frag_drop) {
-    mbuf_l2_key(m, in_port, meta.key, meta.layout);
+    // Only the ingress stage's tag pop reads the layout; nothing reads the key.
+    meta.layout = PacketLayout{};
+    meta.layout.tags = has_tag ? 1 : 0;
+    meta.layout.l3 = static_cast<uint16_t>(RTE_ETHER_HDR_LEN + meta.layout.tags * RTE_VLAN_HLEN);
     return ParseDrop::kNone;
   }
   mbuf_key(m, in_port, meta.key, meta.layout);
@@ -52,7 +56,7 @@ ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, boo
 void ParseStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables* t = ctx.tables;
   const bool frag_drop = t != nullptr && t->frag_drop;
-  const bool l2_only = t != nullptr && !t->parse_l3;
+  const bool l2_only = t != nullptr && !t->reaches_classifiers;
   for (uint16_t i = 0; i < burst.count; ++i) {
     PacketMeta& meta = burst.meta[i];
     const uint32_t in_port = t != nullptr && meta.in_slot < kMaxPorts ? t->ports[meta.in_slot].of_port : 0;

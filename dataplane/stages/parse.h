@@ -36,8 +36,9 @@ static_assert(kParseDropNames.size() == static_cast<size_t>(ParseDrop::kCount));
 // One frame's verdict, starting its metadata afresh (table 0, no bridge domain, no output) and
 // filling meta.len, vid, tagged, priority_tagged, ether_type, and (when the Ethernet header and
 // any tag are whole) key and layout; 'in_port' is the OpenFlow port number the key carries.
-// With 'l2_only' (Tables::parse_l3 false: no table a packet can reach reads L3 or L4) the key
-// holds the L2 fields only, unless 'frag_drop' needs the IP header.
+// With 'l2_only' (Tables::reaches_classifiers false: an L2 pipeline, where nothing reads the key)
+// only layout.tags (the outer tag) and layout.l3 are written, unless 'frag_drop' needs the IP
+// header.
 ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, bool frag_drop,
                       bool l2_only = false) noexcept;
 

@@ -540,7 +540,7 @@ TEST_P(PipelineTest, AFlowInATableTrafficNeverReachesChangesNothing) {
   h_->install(b_);
   EXPECT_EQ(h_->tables().ingress_direct, !general());
   // Nothing the traffic can reach reads L3 or L4 unless table 0 is a classifier.
-  EXPECT_EQ(h_->tables().parse_l3, general());
+  EXPECT_EQ(h_->tables().reaches_classifiers, general());
   learn(1, 100, kB);
   ASSERT_TRUE(h_->inject(0, frame(kB, kA)));
   EXPECT_EQ(h_->poll(), 1u);
@@ -635,7 +635,7 @@ TEST_P(PipelineTest, IngressFlowsMayGotoAClassifierTable) {
   ASSERT_TRUE(b_.apply(pass));
   h_->install(b_);
   EXPECT_EQ(h_->tables().ingress_direct, !general());
-  EXPECT_TRUE(h_->tables().parse_l3);  // table 10 reads the UDP port
+  EXPECT_TRUE(h_->tables().reaches_classifiers);  // table 10 reads the UDP port
 
   ASSERT_TRUE(h_->inject(0, frame(kB, kA)));  // udp 1000 → 2000: dropped in table 10
   auto other = PacketBuilder().eth(kB, kA).ipv4(test::ip("10.0.0.1"), test::ip("10.0.0.2"))

@@ -548,6 +548,13 @@ TEST_P(PipelineTest, AFlowInATableTrafficNeverReachesChangesNothing) {
   expect_only(sent, {1});
   EXPECT_EQ(h_->counters().table_lookups[5].get(), 0u);
   EXPECT_EQ(h_->counters().table_lookups[1].get(), 1u);
+  // With table 0 as direct arrays into the learning table the openflow stage does not even run
+  // (Stage::active); with table 0 a classifier, the ingress and l2 stages do not.
+  const auto stages = h_->pipeline().stages();
+  ASSERT_EQ(stages[3]->name(), "openflow");
+  EXPECT_EQ(h_->counters().stages[1].calls.get(), general() ? 0u : 1u);  // ingress
+  EXPECT_EQ(h_->counters().stages[2].calls.get(), general() ? 0u : 1u);  // l2
+  EXPECT_EQ(h_->counters().stages[3].calls.get(), general() ? 1u : 0u);  // openflow
 }
 
 // The worker reuses its burst's metadata: a frame decided by the l2 stage must not leave its

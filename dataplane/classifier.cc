@@ -99,14 +99,16 @@ std::shared_ptr<const Classifier::Shard> Classifier::build_shard(
     }
   }
   s->hot.resize(entries.size());
-  if (t.n_words > kHotWords) s->word6.resize(entries.size());
+  if (t.n_words > kHotWords) s->cold.resize(entries.size() * kColdWords);
   for (size_t i = 0; i < entries.size(); ++i) {
     HotEntry& h = s->hot[i];
     h.payload = entries[i].payload;
     h.action = entries[i].action;
     h.priority = entries[i].priority;
     std::copy_n(entries[i].words, kHotWords, h.words);
-    if (t.n_words > kHotWords) s->word6[i] = entries[i].words[kHotWords];
+    if (t.n_words > kHotWords) {
+      std::copy_n(entries[i].words + kHotWords, kColdWords, &s->cold[i * kColdWords]);
+    }
   }
   s->owners = std::move(owners);
   return s;
@@ -118,7 +120,9 @@ std::vector<Classifier::Entry> Classifier::entries_of(const Tuple& t, const Shar
     const HotEntry& h = s.hot[i];
     out[i] = Entry{};
     std::copy_n(h.words, kHotWords, out[i].words);
-    if (t.n_words > kHotWords) out[i].words[kHotWords] = s.word6[i];
+    if (t.n_words > kHotWords) {
+      std::copy_n(&s.cold[i * kColdWords], kColdWords, out[i].words + kHotWords);
+    }
     out[i].action = h.action;
     out[i].priority = h.priority;
     out[i].payload = h.payload;
@@ -153,7 +157,7 @@ void Classifier::finish() {
     rules_ += t.rules;
     t.shard_view.clear();
     for (const auto& s : t.shards) {
-      t.shard_view.push_back(ShardView{s->slots.data(), s->hot.data(), s->word6.data(), s->slot_mask});
+      t.shard_view.push_back(ShardView{s->slots.data(), s->hot.data(), s->cold.data(), s->slot_mask});
     }
   }
   // (std::sort, not stable_sort: the latter's temporary buffer ignores FlowKey's alignment.)
@@ -321,7 +325,9 @@ bool Classifier::search_tuple(const Tuple& t, const FlowKey* const* keys, uint32
       const HotEntry& e = s.hot[index];
       bool equal = true;
       for (unsigned w = 0; w < hot; ++w) equal &= e.words[w] == c[w];
-      if (words > kHotWords) equal &= s.word6[index] == c[kHotWords];
+      for (unsigned w = kHotWords; w < words; ++w) {
+        equal &= s.cold[index * kColdWords + (w - kHotWords)] == c[w];
+      }
       if (!equal) continue;
       if (static_cast<int32_t>(e.priority) > best[i]) {
         best[i] = e.priority;

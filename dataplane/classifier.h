@@ -82,16 +82,17 @@ class Classifier {
 
  private:
   // A rule while a change is worked out: every word of its masked value (a shard keeps it as a
-  // HotEntry plus, for seven-word masks, the seventh word).
+  // HotEntry plus, for masks of more than kHotWords words, the cold words).
   struct Entry {
     uint64_t words[FlowKey::kWords];  // the masked value's words, in the tuple's word order
     uint32_t action;
     uint16_t priority;
     const void* payload;
   };
-  // The same rule as lookups read it: one cache line. A seventh word (a mask touching every
-  // word of the key) lives beside, in Shard::word6.
+  // The same rule as lookups read it: one cache line. Words past the sixth (a mask touching
+  // seven or eight words of the key) live beside, in Shard::cold.
   static constexpr unsigned kHotWords = 6;
+  static constexpr unsigned kColdWords = FlowKey::kWords - kHotWords;
   struct alignas(64) HotEntry {
     const void* payload;
     uint32_t action;
@@ -104,7 +105,7 @@ class Classifier {
   struct Shard {
     std::vector<uint64_t> slots;
     std::vector<HotEntry> hot;    // every rule in the shard, hidden ones included
-    std::vector<uint64_t> word6;  // parallel to hot when the tuple has seven words
+    std::vector<uint64_t> cold;   // kColdWords per entry of hot, for tuples past kHotWords
     std::vector<std::shared_ptr<const void>> owners;  // payloads, parallel to hot
     uint32_t slot_mask = 0;
     uint16_t max_priority = 0;
@@ -113,7 +114,7 @@ class Classifier {
   struct ShardView {
     const uint64_t* slots;
     const HotEntry* hot;
-    const uint64_t* word6;
+    const uint64_t* cold;
     uint32_t slot_mask;
   };
   struct Tuple {

@@ -80,6 +80,10 @@ bool settable(Field f) noexcept {
     case Field::kMetadata:
     case Field::kEthType:
     case Field::kIpProto:
+    case Field::kArpOp:  // the ARP fields are match-only (the codec refuses them too)
+    case Field::kArpSpa:
+    case Field::kArpTpa:
+    case Field::kArpSha:
       return false;
     default:
       return true;

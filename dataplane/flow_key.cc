@@ -93,6 +93,18 @@ void extract_ipv6(const uint8_t* frame, uint32_t len, uint32_t off, FlowKey& key
   extract_l4(frame, len, at, key, layout);
 }
 
+// Only Ethernet/IPv4 ARP has the addresses where the key reads them.
+void extract_arp(const uint8_t* frame, uint32_t len, uint32_t off, FlowKey& key) noexcept {
+  if (off + 28 > len) return;
+  const uint8_t* arp = frame + off;
+  if (rd16(arp) != 1 || rd16(arp + 2) != kEthTypeIpv4 || arp[4] != 6 || arp[5] != 4) return;
+  const uint16_t op = rd16(arp + 6);
+  key.ip_proto = op <= 0xff ? static_cast<uint8_t>(op) : 0;
+  key.arp_sha = rd48(arp + 8);
+  key.ipv4_src = rd32(arp + 14);
+  key.ipv4_dst = rd32(arp + 24);
+}
+
 }  // namespace
 
 MaskedKey masked_key(const of::Match& m) noexcept {
@@ -115,6 +127,10 @@ MaskedKey masked_key(const of::Match& m) noexcept {
   if (m.has(Field::kUdpDst)) v.l4_dst = m.udp_dst, mk.l4_dst = 0xffff;
   if (m.has(Field::kIcmpv4Type)) v.l4_src = m.icmpv4_type, mk.l4_src = 0xffff;
   if (m.has(Field::kIcmpv4Code)) v.l4_dst = m.icmpv4_code, mk.l4_dst = 0xffff;
+  if (m.has(Field::kArpOp)) v.ip_proto = static_cast<uint8_t>(m.arp_op), mk.ip_proto = 0xff;
+  if (m.has(Field::kArpSpa)) v.ipv4_src = m.arp_spa, mk.ipv4_src = m.arp_spa_mask;
+  if (m.has(Field::kArpTpa)) v.ipv4_dst = m.arp_tpa, mk.ipv4_dst = m.arp_tpa_mask;
+  if (m.has(Field::kArpSha)) v.arp_sha = mac_value(m.arp_sha), mk.arp_sha = mac_value(m.arp_sha_mask);
   for (unsigned w = 0; w < FlowKey::kWords; ++w) v.words()[w] &= mk.words()[w];
   return k;
 }
@@ -164,6 +180,8 @@ void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t 
     extract_ipv4(frame, len, off, key, layout);
   } else if (type == kEthTypeIpv6) {
     extract_ipv6(frame, len, off, key, layout);
+  } else if (type == kEthTypeArp) {
+    extract_arp(frame, len, off, key);
   }
 }
 

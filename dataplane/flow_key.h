@@ -21,6 +21,13 @@
 // TCP header (>= 4 bytes) too; only rewrites need the whole header.
 // TCP and UDP ports share l4_src/l4_dst, ICMP type/code use them too: a flow can match only one
 // of these, because its match must name ip_proto (the codec enforces the prerequisites).
+//
+// ARP shares storage the way Open vSwitch's flow does: for an Ethernet/IPv4 ARP frame (htype 1,
+// ptype 0x0800, hlen 6, plen 4, all 28 bytes there) ipv4_src is the sender's protocol address,
+// ipv4_dst the target's, ip_proto the opcode (0 when above 255; a match cannot name more) and
+// arp_sha the sender's hardware address. Any other ARP frame leaves them 0 and is not
+// malformed. The arp_* fields need eth_type 0x0806 and the ipv4_* ones 0x0800, so a flow
+// never reads a shared word as the wrong protocol's field.
 // Std C++ only.
 #pragma once
 
@@ -46,9 +53,9 @@ struct alignas(64) FlowKey {
   uint8_t ip_proto = 0;
   uint8_t ip_frag = 0;     // kFragAny | kFragLater
   uint8_t pad_[2] = {};
-  uint64_t pad2_ = 0;      // word 7
+  uint64_t arp_sha = 0;    // word 7
 
-  static constexpr unsigned kWords = 7;  // words that carry fields
+  static constexpr unsigned kWords = 8;  // words that carry fields
   const uint64_t* words() const noexcept { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() noexcept { return reinterpret_cast<uint64_t*>(this); }
   friend bool operator==(const FlowKey& a, const FlowKey& b) noexcept {
@@ -79,8 +86,8 @@ struct MaskedKey {
 MaskedKey masked_key(const of::Match& m) noexcept;
 
 // Reads the key of an Ethernet frame (VLAN tags 0x8100/0x88a8, then IPv4 or IPv6 and TCP, UDP
-// or ICMP) and where its headers are. 'len' is what may be read. A VID-0 (priority) tag counts
-// as absent.
+// or ICMP, or ARP) and where its headers are. 'len' is what may be read. A VID-0 (priority) tag
+// counts as absent.
 void extract_key(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
                  FlowKey& key, PacketLayout& layout) noexcept;
 

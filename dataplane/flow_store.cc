@@ -45,6 +45,10 @@ FieldView view(const of::Match& m, Field f) {
     case Field::kUdpDst: return {m.udp_dst, 0xffff};
     case Field::kIcmpv4Type: return {m.icmpv4_type, 0xff};
     case Field::kIcmpv4Code: return {m.icmpv4_code, 0xff};
+    case Field::kArpOp: return {m.arp_op, 0xffff};
+    case Field::kArpSpa: return {m.arp_spa, m.arp_spa_mask};
+    case Field::kArpTpa: return {m.arp_tpa, m.arp_tpa_mask};
+    case Field::kArpSha: return {mac_value(m.arp_sha), mac_value(m.arp_sha_mask)};
     case Field::kTunnelId: return {m.tunnel_id, m.tunnel_id_mask};
   }
   return {};
@@ -54,6 +58,7 @@ constexpr Field kAllFields[] = {Field::kInPort,  Field::kMetadata, Field::kEthDs
                                 Field::kEthType, Field::kVlanVid,  Field::kIpProto, Field::kIpv4Src,
                                 Field::kIpv4Dst, Field::kTcpSrc,   Field::kTcpDst,  Field::kUdpSrc,
                                 Field::kUdpDst,  Field::kIcmpv4Type, Field::kIcmpv4Code,
+                                Field::kArpOp,   Field::kArpSpa,   Field::kArpTpa,  Field::kArpSha,
                                 Field::kTunnelId};
 
 bool list_outputs_to(const of::ActionList& list, uint32_t port) {

@@ -16,7 +16,7 @@ namespace sluice::dp {
 
 inline constexpr uint32_t kVlanTagLen = 4;
 inline constexpr uint16_t kTpidVlan = 0x8100, kTpidQinQ = 0x88a8;
-inline constexpr uint16_t kEthTypeIpv4 = 0x0800, kEthTypeIpv6 = 0x86dd;
+inline constexpr uint16_t kEthTypeIpv4 = 0x0800, kEthTypeIpv6 = 0x86dd, kEthTypeArp = 0x0806;
 
 inline bool is_tpid(uint16_t type) noexcept { return type == kTpidVlan || type == kTpidQinQ; }
 

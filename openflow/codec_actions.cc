@@ -16,7 +16,8 @@
 //   BAD_OUT_PORT     output to port 0, OFPP_ANY, or an undefined reserved number
 //   BAD_OUT_GROUP    group id above OFPG_MAX
 //   BAD_ARGUMENT     push_vlan ethertype other than 0x8100 / 0x88a8
-//   BAD_SET_TYPE     set_field of an OXM class or field this codec does not know
+//   BAD_SET_TYPE     set_field of an OXM class or field this codec does not know, or of a
+//                    match-only field (arp_op, arp_spa, arp_tpa, arp_sha)
 //   BAD_SET_LEN      set_field oxm_length not the field's size, or action len not matching
 //   BAD_SET_ARGUMENT set_field with hasmask (not allowed in 1.3), vlan_vid above 0x1fff
 //   BAD_EXPERIMENTER experimenter other than Sluice's
@@ -44,7 +45,7 @@ Decoded<void> decode_set_field(WireReader& body, uint16_t len, Action& a) noexce
   uint32_t header = 0;
   if (!body.u32(header)) return bad_action(bad_action::kBadSetLen);
   const FieldInfo* info = find_field(static_cast<uint8_t>((header >> 9) & 0x7f));
-  if ((header >> 16) != kOxmClassBasic || info == nullptr) {
+  if ((header >> 16) != kOxmClassBasic || info == nullptr || !set_field_known(info->field)) {
     return bad_action(bad_action::kBadSetType);
   }
   if (((header >> 8) & 1) != 0) return bad_action(bad_action::kBadSetArgument);

@@ -13,9 +13,11 @@
 //                 bits above 0x1fff
 //   DUP_FIELD     a field twice
 //   BAD_WILDCARDS a value with bits set outside its mask (spec 7.2.3.5)
-//   BAD_VALUE     vlan_vid > 0x1fff, or an exact vlan_vid naming a VID without kVidPresent
+//   BAD_VALUE     vlan_vid > 0x1fff, or an exact vlan_vid naming a VID without kVidPresent,
+//                 arp_op > 255 (the dataplane keeps 8 bits of it, as Open vSwitch does)
 //   BAD_PREREQ    ip_proto without eth_type 0x0800/0x86dd, ipv4_* without eth_type 0x0800,
-//                 tcp_* without ip_proto 6, udp_* without 17, icmpv4_* without 1
+//                 tcp_* without ip_proto 6, udp_* without 17, icmpv4_* without 1, arp_*
+//                 without eth_type 0x0806
 // Prerequisites are checked over the whole match, so TLV order does not matter. Padding
 // length is exact; the padding bytes' contents are not checked.
 #include "openflow/codec_internal.h"
@@ -35,6 +37,7 @@ bool has_exact(const Match& m, Field f, uint64_t value) noexcept {
 Decoded<void> check_prerequisites(const Match& m) noexcept {
   const bool ipv4 = has_exact(m, Field::kEthType, kEthTypeIpv4);
   const bool ip = ipv4 || has_exact(m, Field::kEthType, kEthTypeIpv6);
+  const bool arp = has_exact(m, Field::kEthType, kEthTypeArp);
   struct Rule {
     Field field;
     bool ok;
@@ -49,6 +52,10 @@ Decoded<void> check_prerequisites(const Match& m) noexcept {
       {Field::kUdpDst, has_exact(m, Field::kIpProto, kIpProtoUdp)},
       {Field::kIcmpv4Type, has_exact(m, Field::kIpProto, kIpProtoIcmp)},
       {Field::kIcmpv4Code, has_exact(m, Field::kIpProto, kIpProtoIcmp)},
+      {Field::kArpOp, arp},
+      {Field::kArpSpa, arp},
+      {Field::kArpTpa, arp},
+      {Field::kArpSha, arp},
   };
   for (const Rule& rule : rules) {
     if (m.has(rule.field) && !rule.ok) return bad_match(bad_match::kBadPrereq);
@@ -77,6 +84,7 @@ Decoded<void> decode_oxm(WireReader& r, Match& m) noexcept {
     if (value > kVidMask) return bad_match(bad_match::kBadValue);
     if (mask > kVidMask) return bad_match(bad_match::kBadMask);
   }
+  if (info->field == Field::kArpOp && value > 0xff) return bad_match(bad_match::kBadValue);
   if ((value & ~mask) != 0) return bad_match(bad_match::kBadWildcards);
   if (info->field == Field::kVlanVid && !hasmask && value != kVidNone &&
       (value & kVidPresent) == 0) {

@@ -37,7 +37,7 @@ constexpr ActionType kActionTypes[] = {ActionType::kOutput, ActionType::kPushVla
 
 bool settable(Field f) {
   return f != Field::kInPort && f != Field::kMetadata && f != Field::kEthType &&
-         f != Field::kIpProto;
+         f != Field::kIpProto && set_field_known(f);
 }
 
 uint32_t oxm_header(const FieldInfo& info, bool hasmask) {

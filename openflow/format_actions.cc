@@ -22,9 +22,12 @@ std::string field_value_text(Field f, uint64_t v) {
   switch (f) {
     case Field::kEthDst:
     case Field::kEthSrc:
+    case Field::kArpSha:
       return text::mac(u64_to_mac(v));
     case Field::kIpv4Src:
     case Field::kIpv4Dst:
+    case Field::kArpSpa:
+    case Field::kArpTpa:
       return text::ipv4(static_cast<uint32_t>(v));
     case Field::kVlanVid:
     case Field::kEthType:

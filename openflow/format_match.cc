@@ -3,8 +3,9 @@
 // Order and names follow ovs-ofctl: a protocol shorthand first when eth_type (and ip_proto)
 // allow one ("ip", "tcp", "udp", "icmp", "arp", "ipv6", "tcp6", "udp6", "icmp6"), then
 // tun_id, metadata, in_port, the VLAN, dl_src, dl_dst, dl_type (when no shorthand), nw_src,
-// nw_dst, nw_proto (when no shorthand), icmp_type/icmp_code, tp_src/tp_dst. Masks print as
-// "value/mask", IPv4 masks as a prefix length when they are one. VLAN:
+// nw_dst, arp_spa, arp_tpa, nw_proto (when no shorthand), arp_op, arp_sha,
+// icmp_type/icmp_code, tp_src/tp_dst. Masks print as "value/mask", IPv4 masks as a prefix
+// length when they are one. VLAN:
 //   exact 0x1000|V      dl_vlan=V
 //   exact 0x0000        vlan_tci=0x0000/0x1fff     (no tag)
 //   anything masked     vlan_tci=0xVVVV/0xMMMM
@@ -37,7 +38,7 @@ Shorthand shorthand(const Match& m) {
     if (proto && m.ip_proto == 58) return {"icmp6", true};
     return {"ipv6", false};
   }
-  if (m.eth_type == 0x0806) return {"arp", false};
+  if (m.eth_type == kEthTypeArp) return {"arp", false};
   return {};
 }
 
@@ -92,9 +93,13 @@ std::string format_match(const Match& m) {
   }
   if (m.has(Field::kIpv4Src)) text::join(out, ip_field(m, Field::kIpv4Src, "nw_src"));
   if (m.has(Field::kIpv4Dst)) text::join(out, ip_field(m, Field::kIpv4Dst, "nw_dst"));
+  if (m.has(Field::kArpSpa)) text::join(out, ip_field(m, Field::kArpSpa, "arp_spa"));
+  if (m.has(Field::kArpTpa)) text::join(out, ip_field(m, Field::kArpTpa, "arp_tpa"));
   if (m.has(Field::kIpProto) && !sh.covers_proto) {
     text::join(out, text::cat("nw_proto=", std::to_string(m.ip_proto)));
   }
+  if (m.has(Field::kArpOp)) text::join(out, text::cat("arp_op=", std::to_string(m.arp_op)));
+  if (m.has(Field::kArpSha)) text::join(out, mac_field(m, Field::kArpSha, "arp_sha"));
   if (m.has(Field::kIcmpv4Type))
     text::join(out, text::cat("icmp_type=", std::to_string(m.icmpv4_type)));
   if (m.has(Field::kIcmpv4Code))

@@ -66,6 +66,10 @@ enum class Field : uint8_t {
   kUdpDst = 16,
   kIcmpv4Type = 19,
   kIcmpv4Code = 20,
+  kArpOp = 21,
+  kArpSpa = 22,
+  kArpTpa = 23,
+  kArpSha = 24,
   kTunnelId = 38,
 };
 
@@ -88,10 +92,16 @@ struct Match {
   uint32_t ipv4_src_mask = ~uint32_t{0};  // host byte order, like ipv4_src
   uint32_t ipv4_dst = 0;
   uint32_t ipv4_dst_mask = ~uint32_t{0};
+  uint32_t arp_spa = 0;  // host byte order
+  uint32_t arp_spa_mask = ~uint32_t{0};
+  uint32_t arp_tpa = 0;
+  uint32_t arp_tpa_mask = ~uint32_t{0};
   MacAddr eth_dst{};
   MacAddr eth_dst_mask = kMacExact;
   MacAddr eth_src{};
   MacAddr eth_src_mask = kMacExact;
+  MacAddr arp_sha{};
+  MacAddr arp_sha_mask = kMacExact;
   uint16_t eth_type = 0;
   uint16_t vlan_vid = 0;  // includes kVidPresent, as on the wire
   uint16_t vlan_vid_mask = 0x1fff;
@@ -99,10 +109,11 @@ struct Match {
   uint16_t tcp_dst = 0;
   uint16_t udp_src = 0;
   uint16_t udp_dst = 0;
+  uint16_t arp_op = 0;  // 0..255: the codec refuses more (see codec_match.cc)
   uint8_t ip_proto = 0;
   uint8_t icmpv4_type = 0;
   uint8_t icmpv4_code = 0;
-  uint8_t pad_[3] = {};
+  uint8_t pad_[5] = {};
 
   bool has(Field f) const noexcept { return (present & field_bit(f)) != 0; }
   bool has_mask(Field f) const noexcept { return (masked & field_bit(f)) != 0; }
@@ -437,7 +448,8 @@ static_assert(std::is_trivially_copyable_v<GroupMod>);
 static_assert(std::is_trivially_copyable_v<PortAdd>);
 static_assert(std::is_trivially_copyable_v<ErrorMsg>);
 static_assert(sizeof(Action) == 32);
-static_assert(sizeof(Match) == 112);
+static_assert(sizeof(Match) == 144);
+static_assert(std::has_unique_object_representations_v<Match>);  // no hidden padding
 static_assert(sizeof(PortAdd) == 536);
 
 // ---- Roles (OFPT_ROLE_REQUEST / OFPT_ROLE_REPLY, OpenFlow 1.3.5 §6.3.6 and §7.3.9) ------------

@@ -6,7 +6,7 @@
 namespace sluice::of {
 namespace {
 
-constexpr std::array<FieldInfo, 16> kFields = {{
+constexpr std::array<FieldInfo, 20> kFields = {{
     {Field::kInPort, 4, false, "in_port"},
     {Field::kMetadata, 8, true, "metadata"},
     {Field::kEthDst, 6, true, "eth_dst"},
@@ -22,6 +22,10 @@ constexpr std::array<FieldInfo, 16> kFields = {{
     {Field::kUdpDst, 2, false, "udp_dst"},
     {Field::kIcmpv4Type, 1, false, "icmpv4_type"},
     {Field::kIcmpv4Code, 1, false, "icmpv4_code"},
+    {Field::kArpOp, 2, false, "arp_op"},
+    {Field::kArpSpa, 4, true, "arp_spa"},
+    {Field::kArpTpa, 4, true, "arp_tpa"},
+    {Field::kArpSha, 6, true, "arp_sha"},
     {Field::kTunnelId, 8, true, "tunnel_id"},
 }};
 
@@ -39,6 +43,11 @@ const FieldInfo* find_field(uint8_t oxm_field) noexcept {
 const FieldInfo& field_info(Field f) noexcept {
   const FieldInfo* info = find_field(static_cast<uint8_t>(f));
   return info != nullptr ? *info : kFields[0];
+}
+
+bool set_field_known(Field f) noexcept {
+  // Nothing rewrites ARP headers, so set_field refuses them as if they were unknown.
+  return f != Field::kArpOp && f != Field::kArpSpa && f != Field::kArpTpa && f != Field::kArpSha;
 }
 
 uint64_t field_exact_mask(Field f) noexcept {
@@ -91,6 +100,14 @@ uint64_t match_value(const Match& m, Field f) noexcept {
       return m.icmpv4_type;
     case Field::kIcmpv4Code:
       return m.icmpv4_code;
+    case Field::kArpOp:
+      return m.arp_op;
+    case Field::kArpSpa:
+      return m.arp_spa;
+    case Field::kArpTpa:
+      return m.arp_tpa;
+    case Field::kArpSha:
+      return mac_to_u64(m.arp_sha);
     case Field::kTunnelId:
       return m.tunnel_id;
   }
@@ -111,6 +128,12 @@ uint64_t match_mask(const Match& m, Field f) noexcept {
       return m.ipv4_src_mask;
     case Field::kIpv4Dst:
       return m.ipv4_dst_mask;
+    case Field::kArpSpa:
+      return m.arp_spa_mask;
+    case Field::kArpTpa:
+      return m.arp_tpa_mask;
+    case Field::kArpSha:
+      return mac_to_u64(m.arp_sha_mask);
     case Field::kTunnelId:
       return m.tunnel_id_mask;
     default:
@@ -176,6 +199,18 @@ void match_set(Match& m, Field f, uint64_t value, uint64_t mask, bool masked) no
       break;
     case Field::kIcmpv4Code:
       m.icmpv4_code = static_cast<uint8_t>(value);
+      break;
+    case Field::kArpOp:
+      m.arp_op = static_cast<uint16_t>(value);
+      break;
+    case Field::kArpSpa:
+      m.arp_spa = static_cast<uint32_t>(value), m.arp_spa_mask = static_cast<uint32_t>(mask);
+      break;
+    case Field::kArpTpa:
+      m.arp_tpa = static_cast<uint32_t>(value), m.arp_tpa_mask = static_cast<uint32_t>(mask);
+      break;
+    case Field::kArpSha:
+      m.arp_sha = u64_to_mac(value), m.arp_sha_mask = u64_to_mac(mask);
       break;
     case Field::kTunnelId:
       m.tunnel_id = value, m.tunnel_id_mask = mask;

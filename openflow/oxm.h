@@ -1,7 +1,7 @@
 // The OXM OpenFlowBasic fields this codec understands, described once: wire size, whether a
 // mask is allowed (OpenFlow 1.3.5 table 12), and the names used in text. Also a uniform
 // "field as an integer" view of Match, so the match and set-field codecs and the formatter
-// handle every field with one code path instead of sixteen.
+// handle every field with one code path instead of twenty.
 //
 // Integer representation of a field value: the wire bytes read as one big-endian number. A
 // MAC address is therefore its six bytes in the low 48 bits (first byte highest), an IPv4
@@ -20,6 +20,7 @@ inline constexpr uint16_t kOxmClassBasic = 0x8000;
 inline constexpr uint16_t kOxmMatchType = 1;  // OFPMT_OXM
 inline constexpr uint16_t kEthTypeIpv4 = 0x0800;
 inline constexpr uint16_t kEthTypeIpv6 = 0x86dd;
+inline constexpr uint16_t kEthTypeArp = 0x0806;
 inline constexpr uint16_t kEthTypeVlan = 0x8100;
 inline constexpr uint16_t kEthTypeQinQ = 0x88a8;
 inline constexpr uint8_t kIpProtoIcmp = 1, kIpProtoTcp = 6, kIpProtoUdp = 17;
@@ -38,6 +39,8 @@ std::span<const FieldInfo> known_fields() noexcept;
 // The field with OXM field number 'oxm_field', or nullptr if this codec does not know it.
 const FieldInfo* find_field(uint8_t oxm_field) noexcept;
 const FieldInfo& field_info(Field f) noexcept;
+// Whether a set_field action may name 'f' (every known field but the match-only ARP ones).
+bool set_field_known(Field f) noexcept;
 
 // The mask meaning "exact match" for 'f' (all value bits; 0x1fff for vlan_vid).
 uint64_t field_exact_mask(Field f) noexcept;

@@ -12,6 +12,8 @@ bool is_ip(const Packet& p) noexcept {
 
 bool is_ipv4(const Packet& p) noexcept { return p.eth_type == kEthTypeIpv4; }
 
+bool is_arp(const Packet& p) noexcept { return p.eth_type == kEthTypeArp; }
+
 }  // namespace
 
 bool prerequisites_hold(Field f, const Packet& p) noexcept {
@@ -30,6 +32,11 @@ bool prerequisites_hold(Field f, const Packet& p) noexcept {
     case Field::kIcmpv4Type:
     case Field::kIcmpv4Code:
       return is_ipv4(p) && p.ip_proto == kIpProtoIcmp;
+    case Field::kArpOp:
+    case Field::kArpSpa:
+    case Field::kArpTpa:
+    case Field::kArpSha:
+      return is_arp(p);
     default:
       return true;  // in_port, metadata, eth_*, vlan_vid, tunnel_id
   }
@@ -67,6 +74,14 @@ uint64_t packet_value(const Packet& p, Field f) noexcept {
       return p.icmpv4_type;
     case Field::kIcmpv4Code:
       return p.icmpv4_code;
+    case Field::kArpOp:
+      return p.arp_op <= 0xff ? p.arp_op : 0;
+    case Field::kArpSpa:
+      return p.arp_spa;
+    case Field::kArpTpa:
+      return p.arp_tpa;
+    case Field::kArpSha:
+      return mac_to_u64(p.arp_sha);
     case Field::kTunnelId:
       return p.tunnel_id;
   }

@@ -7,7 +7,10 @@
 // * Packet is a parsed view (the fields of messages.h's Field set), not bytes. A field is
 //   meaningful only when its OpenFlow 1.3 prerequisite holds on the packet (table 11):
 //   ip_proto needs eth_type 0x0800 or 0x86dd; ipv4_* and icmpv4_* need eth_type 0x0800 (and
-//   ip_proto 1 for icmpv4_*); tcp_* / udp_* need an IP eth_type and ip_proto 6 / 17.
+//   ip_proto 1 for icmpv4_*); tcp_* / udp_* need an IP eth_type and ip_proto 6 / 17; arp_*
+//   need eth_type 0x0806. The arp_* members stand for an Ethernet/IPv4 ARP header; arp_op
+//   reads as 0 when it is above 255, as the dataplane's key holds only 8 bits of it (matches
+//   cannot name more).
 // * matches(): every present field must satisfy (packet_value & mask) == (value & mask), and
 //   its prerequisite must hold (a tcp_src match never matches a UDP packet). vlan_vid uses the
 //   wire form: the packet's value is 0 when untagged and 0x1000|vid when tagged, so
@@ -37,7 +40,7 @@
 // * pop_vlan on an untagged packet and set_field on a field whose prerequisite does not hold
 //   (vlan_vid on an untagged packet included) do nothing and add a Note. set_field writes
 //   eth_dst/src, vlan_vid (the 12 VID bits; the tag stays), ipv4_*, tcp_*, udp_*, icmpv4_*
-//   and tunnel_id; in_port, metadata, eth_type and ip_proto are not settable (Note).
+//   and tunnel_id; in_port, metadata, eth_type, ip_proto and arp_* are not settable (Note).
 // * push_vlan: the new tag copies vid and pcp from the existing tag, or 0 and 0 if untagged.
 // * Groups: ALL runs every bucket on its own copy; INDIRECT runs its first bucket; SELECT runs
 //   the bucket chosen by the selector (set_selector(); by default packet_hash() picks among
@@ -84,6 +87,9 @@ struct Packet {
   uint16_t tcp_src = 0, tcp_dst = 0;
   uint16_t udp_src = 0, udp_dst = 0;
   uint8_t icmpv4_type = 0, icmpv4_code = 0;
+  uint16_t arp_op = 0;
+  uint32_t arp_spa = 0, arp_tpa = 0;  // host order
+  MacAddr arp_sha{};
   uint64_t tunnel_id = 0;
   friend bool operator==(const Packet&, const Packet&) = default;
 };

@@ -39,7 +39,7 @@ struct ActionSet {
 };
 
 // Writes 'value' into the packet's field 'f'. Returns false if set-field cannot write 'f'
-// (in_port, metadata, eth_type and ip_proto are not settable here).
+// (in_port, metadata, eth_type, ip_proto and the match-only arp_* are not settable here).
 bool write_field(Packet& p, Field f, uint64_t value) {
   switch (f) {
     case Field::kEthDst:

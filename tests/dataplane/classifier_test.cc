@@ -16,6 +16,7 @@
 #include <random>
 #include <vector>
 
+#include "openflow/oxm.h"
 #include "tests/testlib/packet_builder.h"
 
 namespace sluice::dp {
@@ -73,7 +74,7 @@ class Generator {
   of::Match match() {
     of::Match m;
     // Mostly the shapes real tables use; sometimes any combination of fields.
-    switch (below(12)) {
+    switch (below(13)) {
       case 0:  // ingress
         in_port(m);
         vlan_exact(m);
@@ -118,6 +119,9 @@ class Generator {
       case 10:  // rarely a catch-all
         if (below(50) != 0) any_fields(m);
         break;
+      case 11:
+        arp_fields(m);
+        break;
       default:
         any_fields(m);
         break;
@@ -136,8 +140,7 @@ class Generator {
       const unsigned w = static_cast<unsigned>(below(FlowKey::kWords));
       k.words()[w] ^= uint64_t{1} << below(64);
     }
-    k.pad_[0] = k.pad_[1] = k.pad_[2] = 0;
-    k.pad2_ = 0;
+    k.pad_[0] = k.pad_[1] = 0;
     return k;
   }
 
@@ -158,6 +161,11 @@ class Generator {
       k.ip_proto = kProtos[below(std::size(kProtos))];
       k.l4_src = kPorts[below(std::size(kPorts))];
       k.l4_dst = kPorts[below(std::size(kPorts))];
+    } else {  // ARP: addresses in ipv4_*, the opcode in ip_proto
+      k.ipv4_src = kIps[below(std::size(kIps))];
+      k.ipv4_dst = kIps[below(std::size(kIps))];
+      k.ip_proto = static_cast<uint8_t>(1 + below(2));
+      k.arp_sha = mac_value(kMacs[below(std::size(kMacs))]);
     }
     return k;
   }
@@ -258,6 +266,21 @@ class Generator {
       m.icmpv4_type = static_cast<uint8_t>(port);
     }
   }
+  // eth_type ARP and some of arp_op, arp_spa (a prefix), arp_tpa, arp_sha (exact or an OUI).
+  void arp_fields(of::Match& m) {
+    of::match_exact(m, Field::kEthType, 0x0806);
+    if (below(2)) of::match_exact(m, Field::kArpOp, 1 + below(2));
+    if (below(2)) {
+      const unsigned len = static_cast<unsigned>(below(33));
+      const uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+      of::match_set(m, Field::kArpSpa, kIps[below(std::size(kIps))], mask, len != 32);
+    }
+    if (below(2)) of::match_exact(m, Field::kArpTpa, kIps[below(std::size(kIps))]);
+    if (below(2)) {
+      const uint64_t mask = below(2) ? 0xffffffffffffULL : 0xffffff000000ULL;
+      of::match_set(m, Field::kArpSha, mac_value(kMacs[below(std::size(kMacs))]), mask, true);
+    }
+  }
   void any_fields(of::Match& m) {
     if (below(2)) in_port(m);
     if (below(3) == 0) metadata(m, random_mask());
@@ -281,6 +304,8 @@ class Generator {
       if (below(2)) ipv4_prefix(m, true);
       if (below(2)) ipv4_prefix(m, false);
       if (below(2)) l4(m);
+    } else if (below(2)) {
+      arp_fields(m);
     }
     if (m.present == 0) in_port(m);
   }
@@ -499,6 +524,51 @@ TEST(ClassifierTest, MaskedVlanMatchesFollowTheWireForm) {
   EXPECT_EQ(c.lookup(k), 1u);
   k.vlan_vid = of::kVidPresent | 0xfff;
   EXPECT_EQ(c.lookup(k), 1u);
+}
+
+TEST(ClassifierTest, ArpSpaPrefixMatchesTheSendersSubnet) {
+  of::Match m;
+  of::match_exact(m, Field::kEthType, 0x0806);
+  of::match_set(m, Field::kArpSpa, ip("10.0.0.0"), 0xffffff00, true);
+  const Classifier c(std::vector<ClassifierRule>{rule(m, 10, 1)});
+  FlowKey k;
+  k.eth_type = 0x0806;
+  k.ipv4_src = ip("10.0.0.77");
+  EXPECT_EQ(c.lookup(k), 1u);
+  k.ipv4_src = ip("10.0.1.77");
+  EXPECT_EQ(c.lookup(k), Classifier::kMiss);
+}
+
+// A mask over all eight words keeps two of them beside the hot entry: a key that differs only
+// in the last one (arp_sha) must miss, and the rule must survive an update of its shard (which
+// rebuilds it from the words kept beside).
+TEST(ClassifierTest, EightWordMaskMatchesOnTheLastWord) {
+  of::Match m;
+  of::match_exact(m, Field::kMetadata, 1);
+  of::match_exact(m, Field::kTunnelId, 2);
+  of::match_exact(m, Field::kEthDst, 0x020000000001);
+  of::match_exact(m, Field::kEthSrc, 0x020000000002);
+  of::match_exact(m, Field::kInPort, 3);
+  of::match_exact(m, Field::kEthType, 0x0806);
+  of::match_exact(m, Field::kArpOp, 1);
+  of::match_exact(m, Field::kArpSha, 0x020000000002);
+  const ClassifierRule r = rule(m, 10, 1);
+  for (unsigned w = 0; w < FlowKey::kWords; ++w) EXPECT_NE(r.match.mask.words()[w], 0u) << w;
+  const Classifier c(std::vector<ClassifierRule>{r});
+  FlowKey k = r.match.value;
+  EXPECT_EQ(c.lookup(k), 1u);
+  k.arp_sha ^= 1;
+  EXPECT_EQ(c.lookup(k), Classifier::kMiss);
+  k = r.match.value;
+  k.ip_proto = 2;
+  EXPECT_EQ(c.lookup(k), Classifier::kMiss);
+  of::Match other = m;
+  of::match_exact(other, Field::kArpSha, 0x020000000003);
+  const ClassifierRule more[] = {rule(other, 10, 2)};
+  const Classifier after = c.updated({}, more);
+  EXPECT_EQ(after.tuple_count(), 1u);
+  EXPECT_EQ(after.lookup(r.match.value), 1u);
+  EXPECT_EQ(after.lookup(more[0].match.value), 2u);
 }
 
 // updated(): a long random sequence of removals and additions, in batches, each applied to the

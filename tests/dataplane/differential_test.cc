@@ -7,8 +7,8 @@
 // FLOW_MOD and GROUP_MOD the FlowStore accepts goes to the reference too. The tables are
 // compiled at random points on the way and then through a churn of deletes and replacements,
 // so the program the packets meet is an incremental one. Then random packets (half of them
-// built from a flow's match, so that rules are hit; IPv4, IPv6 with TCP/UDP, and ARP-typed
-// frames) are serialised to bytes and injected in
+// built from a flow's match, so that rules are hit; IPv4, IPv6 with TCP/UDP, and ARP requests
+// and replies) are serialised to bytes and injected in
 // batches, and what left each port — exact bytes, checksums included — must equal what the
 // reference says, serialised the same way.
 //
@@ -27,6 +27,7 @@
 #include "dataplane/flow_key.h"
 #include "dataplane/of_program.h"
 #include "openflow/format.h"
+#include "openflow/oxm.h"
 #include "openflow/reference.h"
 #include "tests/testlib/eal_environment.h"
 #include "tests/testlib/harness.h"
@@ -109,8 +110,21 @@ void set_l4_checksum(std::vector<uint8_t>& b, size_t l4, uint8_t proto, uint32_t
   set16(b, l4 + (proto == 6 ? 16 : 6), c);
 }
 
+// An Ethernet/IPv4 ARP header (the target hardware address is not modelled: zeros).
+void put_arp(std::vector<uint8_t>& b, const ref::Packet& p) {
+  put16(b, 1);
+  put16(b, 0x0800);
+  b.insert(b.end(), {6, 4});
+  put16(b, p.arp_op);
+  b.insert(b.end(), p.arp_sha.begin(), p.arp_sha.end());
+  put32(b, p.arp_spa);
+  b.insert(b.end(), 6, 0);
+  put32(b, p.arp_tpa);
+}
+
 // The frame a reference packet stands for: Ethernet, 802.1Q tags (TPID 0x8100), then IPv4 with
-// TCP/UDP/ICMP, or IPv6 (fixed addresses) with TCP/UDP (real checksums), or an opaque payload.
+// TCP/UDP/ICMP, or IPv6 (fixed addresses) with TCP/UDP (real checksums), or ARP, or an opaque
+// payload.
 std::vector<uint8_t> serialise(const ref::Packet& p) {
   std::vector<uint8_t> b;
   b.insert(b.end(), p.eth_dst.begin(), p.eth_dst.end());
@@ -141,6 +155,10 @@ std::vector<uint8_t> serialise(const ref::Packet& p) {
       }
       set_l4_checksum(b, l4, p.ip_proto, pseudo);
     }
+    return b;
+  }
+  if (p.eth_type == 0x0806) {
+    put_arp(b, p);
     return b;
   }
   if (p.eth_type != 0x0800) {
@@ -233,6 +251,7 @@ class Gen {
       m.eth_type = chance(0.7) ? 0x0800 : chance(0.5) ? 0x86dd : 0x0806;
       if (m.eth_type == 0x0800) ip_fields(m);
       if (m.eth_type == 0x86dd) l4_fields(m, {6, 17});
+      if (m.eth_type == 0x0806) arp_fields(m);
     }
     return m;
   }
@@ -262,6 +281,7 @@ class Gen {
       if (p.ip_proto == 17) p.udp_src = l4port(), p.udp_dst = l4port();
       if (p.ip_proto == 1) p.icmpv4_type = from<uint8_t>({0, 8}), p.icmpv4_code = 0;
     }
+    if (p.eth_type == 0x0806) arp(p);
     return p;
   }
 
@@ -278,6 +298,11 @@ class Gen {
       if (!p.vlan_present) p.inner_vlans.clear(), p.vlan_vid = 0, p.vlan_pcp = 0;
     }
     if (m.has(Field::kEthType)) p.eth_type = m.eth_type;
+    if (p.eth_type != 0x0806) {
+      p.arp_op = 0, p.arp_spa = p.arp_tpa = 0, p.arp_sha = {};
+    } else if (p.arp_op == 0) {  // from a packet() of another type
+      arp(p);
+    }
     if (p.eth_type == 0x86dd) {
       p.ipv4_src = p.ipv4_dst = 0;
       p.icmpv4_type = p.icmpv4_code = 0;
@@ -288,6 +313,14 @@ class Gen {
       p.ip_proto = 0, p.ipv4_src = p.ipv4_dst = 0;
       p.tcp_src = p.tcp_dst = p.udp_src = p.udp_dst = 0;
       p.icmpv4_type = p.icmpv4_code = 0;
+      if (m.has(Field::kArpOp)) p.arp_op = m.arp_op != 0 ? m.arp_op : 0x0101;  // reads as 0
+      if (m.has(Field::kArpSpa)) p.arp_spa = m.arp_spa | (~m.arp_spa_mask & static_cast<uint32_t>(pick(256)));
+      if (m.has(Field::kArpTpa)) p.arp_tpa = m.arp_tpa;
+      if (m.has(Field::kArpSha)) {
+        for (size_t i = 0; i < 6; ++i) {
+          p.arp_sha[i] = static_cast<uint8_t>(m.arp_sha[i] | (~m.arp_sha_mask[i] & p.arp_sha[i]));
+        }
+      }
       return p;
     }
     if (m.has(Field::kIpProto) && m.ip_proto != p.ip_proto) {
@@ -408,6 +441,29 @@ class Gen {
     l4_fields(m, {6, 17, 1});
   }
 
+  // Some of arp_op, arp_spa (sometimes a prefix), arp_tpa, arp_sha (sometimes an OUI).
+  void arp_fields(of::Match& m) {
+    if (chance(0.4)) of::match_exact(m, Field::kArpOp, from<uint16_t>({1, 2, 1, 2, 0}));
+    if (chance(0.4)) {
+      const uint32_t mask = from<uint32_t>({0xffffffff, 0xff000000, 0xffff0000, 0xffffff00});
+      of::match_set(m, Field::kArpSpa, ipv4(), mask, mask != 0xffffffff);
+    }
+    if (chance(0.3)) of::match_exact(m, Field::kArpTpa, ipv4());
+    if (chance(0.3)) {
+      const uint64_t mask = chance(0.5) ? 0xffffffffffffULL : 0xffffff000000ULL;
+      of::match_set(m, Field::kArpSha, of::mac_to_u64(mac()), mask, mask != 0xffffffffffffULL);
+    }
+  }
+
+  // An ARP request or reply (now and then another opcode, one above 255 included, which the
+  // dataplane's key reads as 0).
+  void arp(ref::Packet& p) {
+    p.arp_op = chance(0.9) ? from<uint16_t>({1, 2}) : from<uint16_t>({3, 0x0101});
+    p.arp_spa = ipv4();
+    p.arp_tpa = ipv4();
+    p.arp_sha = mac();
+  }
+
   // ip_proto from 'protos' and, sometimes, its L4 fields (ICMPv4's only under IPv4).
   void l4_fields(of::Match& m, std::initializer_list<uint8_t> protos) {
     auto set = [&](Field f) { m.present |= field_bit(f); };
@@ -483,7 +539,20 @@ struct Totals {
   uint64_t packets = 0, sending = 0, outputs = 0, flows = 0, refused = 0, misses = 0;
   uint64_t deleted = 0, replaced = 0, batches = 0, group_changes = 0;
   uint64_t ipv6 = 0, ipv6_l4_hits = 0;  // IPv6 packets; those a flow matching L4 fields sent
+  uint64_t arp = 0, arp_field_hits = 0;  // ARP packets; those a flow matching arp_* sent
 };
+
+// Whether a flow that matches arp_* fields matches 'p'.
+bool matched_by_arp_fields(const ref::Pipeline& reference, const ref::Packet& p) {
+  const uint64_t arp = field_bit(Field::kArpOp) | field_bit(Field::kArpSpa) |
+                       field_bit(Field::kArpTpa) | field_bit(Field::kArpSha);
+  for (uint8_t table = 0; table < kTables; ++table) {
+    for (const ref::Rule& r : reference.table(table)) {
+      if ((r.match.present & arp) != 0 && ref::matches(r.match, p)) return true;
+    }
+  }
+  return false;
+}
 
 // One random rule set and 'packets' packets through both. Returns false on the first mismatch.
 bool run_case(uint64_t seed, int packets, Totals& totals) {
@@ -617,6 +686,10 @@ bool run_case(uint64_t seed, int packets, Totals& totals) {
         ++totals.ipv6;
         if (expected.size() > before && (p.ip_proto == 6 || p.ip_proto == 17)) ++totals.ipv6_l4_hits;
       }
+      if (p.eth_type == 0x0806) {
+        ++totals.arp;
+        if (matched_by_arp_fields(reference, p)) ++totals.arp_field_hits;
+      }
       const std::vector<uint8_t> frame = serialise(p);
       frames.emplace_back(p.in_port, frame);
       if (!h.inject(static_cast<uint16_t>(p.in_port - 1), test::PacketBuilder().raw(frame))) {
@@ -667,7 +740,8 @@ TEST(DifferentialTest, CompiledPipelineAgreesWithTheReference) {
   std::printf("differential: seeds %llu.., %llu packets in %llu batches (%llu sent somewhere), "
               "%llu expected outputs, %llu flows (%llu refused; then %llu deleted, %llu replaced, "
               "%llu group changes, compiled incrementally), %llu table misses; %llu IPv6 packets "
-              "(%llu TCP/UDP ones sent somewhere)\n",
+              "(%llu TCP/UDP ones sent somewhere); %llu ARP packets (%llu matched by arp_* "
+              "fields)\n",
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(totals.packets),
               static_cast<unsigned long long>(totals.batches),
               static_cast<unsigned long long>(totals.sending),
@@ -679,11 +753,15 @@ TEST(DifferentialTest, CompiledPipelineAgreesWithTheReference) {
               static_cast<unsigned long long>(totals.group_changes),
               static_cast<unsigned long long>(totals.misses),
               static_cast<unsigned long long>(totals.ipv6),
-              static_cast<unsigned long long>(totals.ipv6_l4_hits));
+              static_cast<unsigned long long>(totals.ipv6_l4_hits),
+              static_cast<unsigned long long>(totals.arp),
+              static_cast<unsigned long long>(totals.arp_field_hits));
   // The generator must actually exercise the pipeline: most packets hit flows and send.
   EXPECT_GT(totals.sending, totals.packets / 3);
   EXPECT_GT(totals.ipv6, totals.packets / 10);  // IPv6 keys are compared too
   EXPECT_GT(totals.ipv6_l4_hits, 0u);
+  EXPECT_GT(totals.arp, totals.packets / 20);  // so are ARP keys
+  EXPECT_GT(totals.arp_field_hits, totals.arp / 10);
   EXPECT_LT(totals.refused, totals.flows / 4);
   EXPECT_GT(totals.deleted, 0u);
   EXPECT_GT(totals.replaced, 0u);

@@ -1,5 +1,5 @@
 // extract_key(): the fields and header offsets read from frames built with PacketBuilder
-// (untagged, 802.1Q, QinQ, priority tags, IPv4 with TCP / UDP / ICMP, options, fragments,
+// (untagged, 802.1Q, QinQ, priority tags, IPv4 with TCP / UDP / ICMP, options, fragments, ARP,
 // truncations); masked_key(): OpenFlow matches as (value, mask) keys.
 #include "dataplane/flow_key.h"
 
@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "openflow/oxm.h"
 #include "tests/testlib/packet_builder.h"
 
 namespace sluice::dp {
@@ -223,14 +224,73 @@ TEST(FlowKeyTest, FragmentsHaveNoL4FieldsAndCarryIpFrag) {
 }
 
 TEST(FlowKeyTest, NonIpv4HasNoIpFields) {
-  const Extracted arp = extract(eth().arp_request(kSrc, ip("10.0.0.1"), ip("10.0.0.2")).bytes());
-  EXPECT_EQ(arp.key.eth_type, 0x0806);
-  expect_no_l3(arp);
   // An IPv6 EtherType in front of bytes that would parse as IPv4/TCP.
   const Extracted v6 =
       extract(eth().ether_type(0x86dd).ipv4(ip("10.0.0.1"), ip("10.0.0.2")).tcp(1, 2).bytes());
   EXPECT_EQ(v6.key.eth_type, 0x86dd);
   expect_no_l3(v6);
+}
+
+// ---- ARP ----
+
+const MacAddr kSha = mac("02:00:00:00:00:0a");
+constexpr uint64_t kShaValue = 0x02000000000aULL;
+
+std::vector<uint8_t> arp_frame() {
+  return eth().arp_request(kSha, ip("10.0.0.1"), ip("10.0.0.2")).bytes();
+}
+
+void expect_no_arp(const Extracted& e) {
+  EXPECT_EQ(e.key.eth_type, 0x0806);
+  EXPECT_EQ(e.key.ip_proto, 0);
+  EXPECT_EQ(e.key.ipv4_src, 0u);
+  EXPECT_EQ(e.key.ipv4_dst, 0u);
+  EXPECT_EQ(e.key.arp_sha, 0u);
+  EXPECT_EQ(e.layout.malformed, 0);
+}
+
+TEST(FlowKeyTest, ArpRequestGivesAddressesOpcodeAndSenderMac) {
+  const Extracted e = extract(arp_frame());
+  EXPECT_EQ(e.key.eth_type, 0x0806);
+  EXPECT_EQ(e.key.ipv4_src, ip("10.0.0.1"));  // SPA
+  EXPECT_EQ(e.key.ipv4_dst, ip("10.0.0.2"));  // TPA
+  EXPECT_EQ(e.key.ip_proto, 1);               // request
+  EXPECT_EQ(e.key.arp_sha, kShaValue);
+  EXPECT_EQ(e.key.eth_src, kSrcValue);  // the Ethernet source is not the SHA
+  EXPECT_EQ(e.key.l4_src, 0);
+  EXPECT_EQ(e.layout.ihl_ok, 0);
+  EXPECT_EQ(e.layout.l4, 0);
+  EXPECT_EQ(e.layout.malformed, 0);
+  // Behind a tag, and as a reply.
+  std::vector<uint8_t> reply =
+      eth().vlan(5).arp_request(kSha, ip("10.0.0.3"), ip("10.0.0.4")).bytes();
+  reply[18 + 7] = 2;
+  const Extracted r = extract(reply);
+  EXPECT_EQ(r.key.ip_proto, 2);
+  EXPECT_EQ(r.key.ipv4_src, ip("10.0.0.3"));
+  EXPECT_EQ(r.key.ipv4_dst, ip("10.0.0.4"));
+  EXPECT_EQ(r.key.arp_sha, kShaValue);
+}
+
+TEST(FlowKeyTest, ArpOpcodeAbove255ReadsAsZero) {
+  std::vector<uint8_t> b = arp_frame();
+  b[14 + 6] = 1;  // opcode 0x0101
+  const Extracted e = extract(b);
+  EXPECT_EQ(e.key.ip_proto, 0);
+  EXPECT_EQ(e.key.ipv4_src, ip("10.0.0.1"));
+}
+
+TEST(FlowKeyTest, TruncatedOrNonIpv4ArpGivesZeros) {
+  const std::vector<uint8_t> whole = arp_frame();
+  std::vector<uint8_t> cut(whole.begin(), whole.begin() + 14 + 27);
+  expect_no_arp(extract(cut));
+  const size_t fields[] = {0, 1, 2, 3, 4, 5};  // htype, ptype, hlen, plen
+  for (size_t at : fields) {
+    std::vector<uint8_t> b = whole;
+    b[14 + at] ^= 0x10;
+    SCOPED_TRACE(at);
+    expect_no_arp(extract(b));
+  }
 }
 
 TEST(FlowKeyTest, NotIpVersion4OrShortIhlIsNotParsed) {
@@ -506,6 +566,47 @@ TEST(FlowKeyTest, MaskedKeyPutsTcpUdpIcmpInTheL4Words) {
     EXPECT_EQ(k.mask.l4_src, 0xffff);
     EXPECT_EQ(k.mask.l4_dst, 0xffff);
   }
+}
+
+TEST(FlowKeyTest, MaskedKeyPutsArpFieldsInTheSharedWords) {
+  of::Match m;
+  of::match_exact(m, Field::kEthType, 0x0806);
+  of::match_exact(m, Field::kArpOp, 2);
+  of::match_set(m, Field::kArpSpa, ip("10.1.2.3"), 0xffffff00, true);
+  of::match_exact(m, Field::kArpTpa, ip("10.0.0.9"));
+  of::match_set(m, Field::kArpSha, kShaValue, 0xffffff000000ULL, true);
+  const MaskedKey k = masked_key(m);
+  EXPECT_EQ(k.value.ip_proto, 2);
+  EXPECT_EQ(k.mask.ip_proto, 0xff);
+  EXPECT_EQ(k.value.ipv4_src, ip("10.1.2.0"));
+  EXPECT_EQ(k.mask.ipv4_src, 0xffffff00u);
+  EXPECT_EQ(k.value.ipv4_dst, ip("10.0.0.9"));
+  EXPECT_EQ(k.mask.ipv4_dst, 0xffffffffu);
+  EXPECT_EQ(k.value.arp_sha, 0x020000000000ULL);
+  EXPECT_EQ(k.mask.arp_sha, 0xffffff000000ULL);
+  EXPECT_EQ(k.mask.eth_src, 0u);
+}
+
+// An ARP match over every ARP field matches the key of the frame it was built for, and not
+// another sender's.
+TEST(FlowKeyTest, ArpMaskedKeyMatchesTheExtractedKeyOfItsFrame) {
+  of::Match m;
+  of::match_exact(m, Field::kEthType, 0x0806);
+  of::match_exact(m, Field::kArpOp, 1);
+  of::match_set(m, Field::kArpSpa, ip("10.0.0.0"), 0xffffff00, true);
+  of::match_exact(m, Field::kArpTpa, ip("10.0.0.2"));
+  of::match_exact(m, Field::kArpSha, kShaValue);
+  const MaskedKey k = masked_key(m);
+  auto hits = [&](const std::vector<uint8_t>& b) {
+    const Extracted e = extract(b);
+    for (unsigned w = 0; w < FlowKey::kWords; ++w) {
+      if ((e.key.words()[w] & k.mask.words()[w]) != k.value.words()[w]) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(hits(arp_frame()));
+  EXPECT_FALSE(hits(eth().arp_request(kSrc, ip("10.0.0.1"), ip("10.0.0.2")).bytes()));
+  EXPECT_FALSE(hits(eth().arp_request(kSha, ip("10.0.1.1"), ip("10.0.0.2")).bytes()));
 }
 
 // A match built for a frame's own fields matches the key extracted from that frame.

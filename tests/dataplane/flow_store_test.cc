@@ -341,7 +341,8 @@ TEST_F(FlowStoreTest, GroupActionNeedsAnExistingGroup) {
 }
 
 TEST_F(FlowStoreTest, SetFieldOfAMatchOnlyFieldIsRefused) {
-  for (Field f : {Field::kInPort, Field::kMetadata, Field::kEthType, Field::kIpProto}) {
+  for (Field f : {Field::kInPort, Field::kMetadata, Field::kEthType, Field::kIpProto,
+                  Field::kArpOp, Field::kArpSpa, Field::kArpTpa, Field::kArpSha}) {
     of::FlowMod fm = plain_flow(0, ipv4_dst("10.0.0.1"), actions({set_field(f, 1), output(1)}));
     EXPECT_TRUE(Fails(store_.apply(fm), ErrorType::kBadAction, of::bad_action::kBadSetType))
         << int(f);

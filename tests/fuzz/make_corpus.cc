@@ -193,6 +193,17 @@ void write_all(Corpus& c) {
     fm.instructions.apply_actions.push(output(port_no::kNormal));
     encode_flow_mod(12, fm, o);
   });
+  c.make("flow_mod_arp", [](Bytes& o) {
+    FlowMod fm;
+    match_exact(fm.match, Field::kEthType, kEthTypeArp);
+    match_exact(fm.match, Field::kArpOp, 1);
+    match_set(fm.match, Field::kArpSpa, 0x0a000000, 0xffffff00, true);
+    match_exact(fm.match, Field::kArpTpa, 0x0a000001);
+    match_set(fm.match, Field::kArpSha, 0x020000000000, 0xffffff000000, true);
+    fm.instructions.present = instr::kApplyActions;
+    fm.instructions.apply_actions.push(output(port_no::kNormal));
+    encode_flow_mod(12, fm, o);
+  });
   c.make("flow_mod_udp", [](Bytes& o) {
     FlowMod fm;
     match_exact(fm.match, Field::kEthType, kEthTypeIpv6);

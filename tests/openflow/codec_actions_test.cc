@@ -115,6 +115,15 @@ TEST(ActionErrors, SetField) {
                          bad_action::kBadSetType));  // ip_dscp: not ours
   EXPECT_TRUE(bad_action(hex("00 19 00 10 00 01 00 04 00 00 00 01 00 00 00 00"),
                          bad_action::kBadSetType));  // NXM class
+  // The ARP fields are match-only: set_field refuses them as it refuses an unknown field.
+  EXPECT_TRUE(bad_action(hex("00 19 00 10 80 00 2a 02 00 02 00 00 00 00 00 00"),
+                         bad_action::kBadSetType));  // arp_op
+  EXPECT_TRUE(bad_action(hex("00 19 00 10 80 00 2c 04 0a 00 00 01 00 00 00 00"),
+                         bad_action::kBadSetType));  // arp_spa
+  EXPECT_TRUE(bad_action(hex("00 19 00 10 80 00 2e 04 0a 00 00 01 00 00 00 00"),
+                         bad_action::kBadSetType));  // arp_tpa
+  EXPECT_TRUE(bad_action(hex("00 19 00 10 80 00 30 06 02 00 00 00 00 01 00 00"),
+                         bad_action::kBadSetType));  // arp_sha
   EXPECT_TRUE(bad_action(hex("00 19 00 10 80 00 0c 04 10 64 00 00 00 00 00 00"),
                          bad_action::kBadSetLen));  // oxm_length 4 for vlan_vid
   EXPECT_TRUE(bad_action(hex("00 19 00 18 80 00 0c 02 10 64 00 00 00 00 00 00"

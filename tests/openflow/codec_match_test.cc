@@ -21,6 +21,16 @@ Decoded<Match> decode_tlvs(const Bytes& tlvs) {
   return fails_with(decode_tlvs(tlvs), ErrorType::kBadMatch, code);
 }
 
+// A FLOW_MOD (priority 100, as flow_mod_of() builds) carrying 'm', encoded.
+Bytes flow_mod_bytes(const Match& m) {
+  Bytes out;
+  FlowMod fm;
+  fm.priority = 100;
+  fm.match = m;
+  encode_flow_mod(1, fm, out);
+  return out;
+}
+
 // eth_type=0x0800 and ip_proto=N, the prerequisites of the L4 fields.
 Bytes ipv4_proto(uint8_t proto) {
   Bytes b = hex("80 00 0a 02 08 00 | 80 00 14 01 00");
@@ -75,12 +85,7 @@ TEST(Match, EveryFieldExact) {
             "udp,tun_id=0x1388,metadata=0x100,in_port=7,dl_vlan=10,dl_src=02:00:00:00:00:01,"
             "dl_dst=02:00:00:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_src=53,tp_dst=1024");
   // Re-encoding gives the same TLVs in the same (field number) order.
-  Bytes out;
-  FlowMod fm;
-  fm.priority = 100;
-  fm.match = *m;
-  encode_flow_mod(1, fm, out);
-  EXPECT_EQ(out, flow_mod_of(match_of(tlvs), {}));
+  EXPECT_EQ(flow_mod_bytes(*m), flow_mod_of(match_of(tlvs), {}));
 }
 
 TEST(Match, TcpAndIcmpFields) {
@@ -93,6 +98,34 @@ TEST(Match, TcpAndIcmpFields) {
   ASSERT_TRUE(icmp);
   EXPECT_EQ(icmp->icmpv4_type, 8);
   EXPECT_EQ(format_match(*icmp), "icmp,icmp_type=8,icmp_code=0");
+}
+
+TEST(Match, ArpFieldsRoundTrip) {
+  const Bytes tlvs = cat({
+      hex("80 00 0a 02 08 06"),                                // eth_type ARP
+      hex("80 00 2a 02 00 01"),                                // arp_op 1
+      hex("80 00 2d 08 0a 00 00 00 ff ff ff 00"),              // arp_spa 10.0.0.0/24
+      hex("80 00 2e 04 0a 00 00 01"),                          // arp_tpa 10.0.0.1
+      hex("80 00 31 0c 02 00 00 00 00 00 ff ff ff 00 00 00"),  // arp_sha, an OUI
+  });
+  auto m = decode_tlvs(tlvs);
+  ASSERT_TRUE(m) << error_text(m.error());
+  Match want;
+  want.present = field_bit(Field::kEthType) | field_bit(Field::kArpOp) |
+                 field_bit(Field::kArpSpa) | field_bit(Field::kArpTpa) | field_bit(Field::kArpSha);
+  want.masked = field_bit(Field::kArpSpa) | field_bit(Field::kArpSha);
+  want.eth_type = 0x0806;
+  want.arp_op = 1;
+  want.arp_spa = 0x0a000000;
+  want.arp_spa_mask = 0xffffff00;
+  want.arp_tpa = 0x0a000001;
+  want.arp_sha = {2, 0, 0, 0, 0, 0};
+  want.arp_sha_mask = {0xff, 0xff, 0xff, 0, 0, 0};
+  EXPECT_EQ(*m, want);
+  EXPECT_EQ(format_match(*m),
+            "arp,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.1,arp_op=1,"
+            "arp_sha=02:00:00:00:00:00/ff:ff:ff:00:00:00");
+  EXPECT_EQ(flow_mod_bytes(*m), flow_mod_of(match_of(tlvs), {}));
 }
 
 TEST(Match, MaskedFieldsStoreValueAndMaskAndSetMaskedBit) {
@@ -141,6 +174,8 @@ TEST(MatchErrors, BadType) {
 TEST(MatchErrors, BadField) {
   EXPECT_TRUE(bad_match(hex("80 00 02 04 00 00 00 01"), bad_match::kBadField));  // in_phy_port
   EXPECT_TRUE(bad_match(hex("80 00 10 01 00"), bad_match::kBadField));           // ip_dscp
+  EXPECT_TRUE(bad_match(hex("80 00 0a 02 08 06 | 80 00 32 06 02 00 00 00 00 01"),
+                        bad_match::kBadField));  // arp_tha
   EXPECT_TRUE(bad_match(hex("00 01 00 04 00 00 00 01"), bad_match::kBadField));  // NXM class
   EXPECT_TRUE(bad_match(hex("ff ff 00 08 00 00 23 20 00 00 00 01"), bad_match::kBadField));
 }
@@ -177,6 +212,8 @@ TEST(MatchErrors, BadMask) {
   EXPECT_TRUE(bad_match(cat({ipv4_proto(6), hex("80 00 1d 04 00 50 ff ff")}),
                         bad_match::kBadMask));                                  // tcp_dst
   EXPECT_TRUE(bad_match(hex("80 00 0d 04 10 00 f0 00"), bad_match::kBadMask));  // vlan mask
+  EXPECT_TRUE(bad_match(hex("80 00 0a 02 08 06 | 80 00 2b 04 00 01 ff ff"),
+                        bad_match::kBadMask));  // arp_op
 }
 
 TEST(MatchErrors, BadWildcards) {
@@ -187,11 +224,16 @@ TEST(MatchErrors, BadWildcards) {
                         bad_match::kBadWildcards));
   EXPECT_TRUE(
       bad_match(hex("80 00 07 0c 02 00 00 00 00 01 ff ff ff ff ff 00"), bad_match::kBadWildcards));
+  EXPECT_TRUE(bad_match(hex("80 00 0a 02 08 06 | 80 00 2d 08 0a 00 00 01 ff ff ff 00"),
+                        bad_match::kBadWildcards));  // arp_spa
 }
 
 TEST(MatchErrors, BadValue) {
   EXPECT_TRUE(bad_match(hex("80 00 0c 02 20 00"), bad_match::kBadValue));  // > 0x1fff
   EXPECT_TRUE(bad_match(hex("80 00 0c 02 00 64"), bad_match::kBadValue));  // VID, no PRESENT
+  // arp_op above 255: the dataplane keeps 8 bits of it.
+  EXPECT_TRUE(bad_match(hex("80 00 0a 02 08 06 | 80 00 2a 02 01 00"), bad_match::kBadValue));
+  EXPECT_TRUE(decode_tlvs(hex("80 00 0a 02 08 06 | 80 00 2a 02 00 ff")));
 }
 
 TEST(MatchErrors, BadPrereq) {
@@ -207,6 +249,17 @@ TEST(MatchErrors, BadPrereq) {
   EXPECT_TRUE(bad_match(cat({ipv4_proto(6), hex("80 00 20 02 00 35")}), bad_match::kBadPrereq));
   EXPECT_TRUE(bad_match(cat({ipv4_proto(6), hex("80 00 26 01 08")}), bad_match::kBadPrereq));
   EXPECT_TRUE(bad_match(cat({ipv4_proto(17), hex("80 00 28 01 00")}), bad_match::kBadPrereq));
+  // The ARP fields need eth_type 0x0806, exact.
+  const Bytes arp_op = hex("80 00 2a 02 00 01");
+  const Bytes arp_spa = hex("80 00 2c 04 0a 00 00 01");
+  const Bytes arp_tpa = hex("80 00 2e 04 0a 00 00 02");
+  const Bytes arp_sha = hex("80 00 30 06 02 00 00 00 00 01");
+  for (const Bytes& field : {arp_op, arp_spa, arp_tpa, arp_sha}) {
+    EXPECT_TRUE(bad_match(field, bad_match::kBadPrereq));
+    EXPECT_TRUE(bad_match(cat({eth_ipv4, field}), bad_match::kBadPrereq));
+    EXPECT_TRUE(bad_match(cat({hex("80 00 0a 02 86 dd"), field}), bad_match::kBadPrereq));
+    EXPECT_TRUE(decode_tlvs(cat({field, eth_arp})));
+  }
   // Prerequisites may come in any order; IPv6 satisfies ip_proto's.
   EXPECT_TRUE(decode_tlvs(cat({hex("80 00 1c 02 00 50"), hex("80 00 14 01 06"), eth_ipv4})));
   EXPECT_TRUE(decode_tlvs(hex("80 00 0a 02 86 dd | 80 00 14 01 06 | 80 00 1a 02 00 16")));

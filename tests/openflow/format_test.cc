@@ -100,6 +100,20 @@ TEST(FormatMatch, ShorthandsAndFallbacks) {
   match_exact(arp, Field::kEthType, 0x0806);
   match_exact(arp, Field::kInPort, port_no::kLocal);
   EXPECT_EQ(format_match(arp), "arp,in_port=LOCAL");
+  // ARP fields print as ovs-ofctl's: the addresses after dl_*, arp_op in nw_proto's place.
+  match_exact(arp, Field::kEthSrc, 0x020000000001);
+  match_exact(arp, Field::kArpSha, 0x020000000001);
+  match_exact(arp, Field::kArpSpa, 0x0a000001);
+  EXPECT_EQ(format_match(arp),
+            "arp,in_port=LOCAL,dl_src=02:00:00:00:00:01,arp_spa=10.0.0.1,"
+            "arp_sha=02:00:00:00:00:01");
+  Match arp_masked;
+  match_exact(arp_masked, Field::kEthType, 0x0806);
+  match_exact(arp_masked, Field::kArpOp, 2);
+  match_set(arp_masked, Field::kArpTpa, 0x0a000000, 0xff000000, true);
+  match_set(arp_masked, Field::kArpSpa, 0x0a000000, 0xffff00ff, true);
+  EXPECT_EQ(format_match(arp_masked),
+            "arp,arp_spa=10.0.0.0/255.255.0.255,arp_tpa=10.0.0.0/8,arp_op=2");
   EXPECT_EQ(format_match(Match{}), "");
 }
 

@@ -52,6 +52,17 @@ Packet icmp_packet() {
   return p;
 }
 
+Packet arp_packet(uint16_t op = 1) {
+  Packet p = tcp_packet();
+  p.eth_type = kEthTypeArp;
+  p.ip_proto = 0, p.ipv4_src = p.ipv4_dst = 0, p.tcp_src = p.tcp_dst = 0;
+  p.arp_op = op;
+  p.arp_spa = 0x0a000001;
+  p.arp_tpa = 0x0a000002;
+  p.arp_sha = kMacA;
+  return p;
+}
+
 Packet tagged(Packet p, uint16_t vid, uint8_t pcp = 0) {
   p.vlan_present = true;
   p.vlan_vid = vid;
@@ -152,6 +163,11 @@ Packet packet_for(Field f) {
     case Field::kIcmpv4Type:
     case Field::kIcmpv4Code:
       return icmp_packet();
+    case Field::kArpOp:
+    case Field::kArpSpa:
+    case Field::kArpTpa:
+    case Field::kArpSha:
+      return arp_packet();
     default:
       return tagged(tcp_packet(), 100);
   }
@@ -182,6 +198,12 @@ TEST(ReferenceMatch, PacketValuePerField) {
   EXPECT_EQ(packet_value(icmp_packet(), Field::kIcmpv4Code), 0u);
   EXPECT_EQ(packet_value(p, Field::kTunnelId), 7u);
   EXPECT_EQ(packet_value(tcp_packet(), Field::kVlanVid), 0u);
+  EXPECT_EQ(packet_value(arp_packet(2), Field::kArpOp), 2u);
+  EXPECT_EQ(packet_value(arp_packet(), Field::kArpSpa), 0x0a000001u);
+  EXPECT_EQ(packet_value(arp_packet(), Field::kArpTpa), 0x0a000002u);
+  EXPECT_EQ(packet_value(arp_packet(), Field::kArpSha), 0x02000000000au);
+  // As the dataplane's key: an opcode above 255 reads as 0.
+  EXPECT_EQ(packet_value(arp_packet(0x0101), Field::kArpOp), 0u);
 }
 
 // Every field: an exact match on the packet's own value matches, one bit off does not.
@@ -265,6 +287,12 @@ TEST(ReferenceMatch, PrerequisitesMustHold) {
   arp.eth_type = 0x0806;
   EXPECT_FALSE(matches(exact(Field::kIpv4Src, 0x0a000001), arp));
   EXPECT_FALSE(matches(exact(Field::kIpProto, 6), arp));
+  // ARP fields need an ARP packet, whatever the IPv4 addresses are.
+  Packet ip_arp_values = tcp_packet();
+  ip_arp_values.arp_spa = 0x0a000001;
+  EXPECT_FALSE(matches(exact(Field::kArpSpa, 0x0a000001), ip_arp_values));
+  EXPECT_TRUE(matches(masked(Field::kArpSpa, 0x0a000000, 0xff000000), arp_packet()));
+  EXPECT_FALSE(matches(exact(Field::kIpv4Src, 0x0a000001), arp_packet()));
   EXPECT_FALSE(matches(exact(Field::kIcmpv4Type, 0), tcp));
   // ip_proto and tcp ports also apply to IPv6; ipv4 and icmpv4 fields do not.
   Packet v6 = tcp_packet();

@@ -98,6 +98,41 @@ std::optional<int64_t> parse_int(std::string_view text) {
   return value;
 }
 
+std::optional<of::port_security::Prefix> parse_ipv4_prefix(std::string_view text) {
+  of::port_security::Prefix out;
+  const size_t slash = text.find('/');
+  if (slash != std::string_view::npos) {
+    const std::string_view len = text.substr(slash + 1);
+    unsigned v = 0;
+    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), v);
+    if (len.empty() || ec != std::errc{} || end != len.data() + len.size() || v > 32) return std::nullopt;
+    out.len = static_cast<uint8_t>(v);
+    text = text.substr(0, slash);
+  }
+  uint32_t addr = 0;
+  for (int i = 0; i < 4; ++i) {
+    const size_t dot = text.find('.');
+    if ((dot == std::string_view::npos) != (i == 3)) return std::nullopt;
+    const std::string_view part = text.substr(0, dot);
+    unsigned v = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || part.size() > 3 || ec != std::errc{} || end != part.data() + part.size() ||
+        v > 255) {
+      return std::nullopt;
+    }
+    addr = addr << 8 | v;
+    text = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  }
+  out.addr = addr;
+  return out;
+}
+
+std::string format_prefix(const of::port_security::Prefix& p) {
+  std::string s = std::to_string(p.addr >> 24) + "." + std::to_string(p.addr >> 16 & 0xff) + "." +
+                  std::to_string(p.addr >> 8 & 0xff) + "." + std::to_string(p.addr & 0xff);
+  return p.len == 32 ? s : s + "/" + std::to_string(p.len);
+}
+
 std::optional<of::MacAddr> parse_mac(std::string_view text) {
   // Six pairs of hex digits separated by ':' (or '-', used consistently).
   if (text.size() != 17) return std::nullopt;

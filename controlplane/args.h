@@ -12,6 +12,7 @@
 
 #include "controlplane/policy.h"
 #include "openflow/messages.h"
+#include "openflow/port_security.h"
 
 namespace sluice::cp {
 
@@ -62,6 +63,10 @@ std::optional<int64_t> parse_int(std::string_view text);
 // "02:00:00:00:01:01" (also with '-'); nothing if malformed.
 std::optional<of::MacAddr> parse_mac(std::string_view text);
 std::string format_mac(const of::MacAddr& mac);
+// "10.0.0.5" (a /32) or "10.0.0.0/24"; nothing if malformed. Address bits past the length are
+// kept, so that the caller can say what is wrong (of::port_security::well_formed()).
+std::optional<of::port_security::Prefix> parse_ipv4_prefix(std::string_view text);
+std::string format_prefix(const of::port_security::Prefix& prefix);
 
 template <class T>
 struct EnumName {

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include "controlplane/args.h"
 #include "openflow/l2_contract.h"
+#include "openflow/oxm.h"
+#include "openflow/port_security.h"
 
 namespace sluice::cp {
 
@@ -29,6 +32,29 @@ void add_ingress_flows(const PortSpec& port, uint32_t port_no, std::vector<of::F
     out.push_back(of::l2::ingress_untagged(port_no, static_cast<uint16_t>(pv.native.value)));
   }
   for (uint16_t vlan : tagged_vlans(pv)) out.push_back(of::l2::ingress_tagged(port_no, vlan));
+}
+
+// Table 10 for a port with 'security' (openflow/port_security.h), going on to the L2 table.
+of::port_security::PortRule security_rule(const PortSpec& port, uint32_t port_no) {
+  of::port_security::PortRule rule;
+  rule.port = port_no;
+  rule.next_table = of::l2::kL2Table;
+  std::set<uint64_t> macs;
+  for (const auto& m : port.security.value.macs.value) macs.insert(of::mac_to_u64(m.value));
+  std::set<of::port_security::Prefix> prefixes;
+  for (const auto& ip : port.security.value.ips.value) {
+    if (auto p = parse_ipv4_prefix(ip.value)) prefixes.insert(*p);
+  }
+  rule.macs.assign(macs.begin(), macs.end());
+  rule.prefixes.assign(prefixes.begin(), prefixes.end());
+  return rule;
+}
+
+void add_port_security(const PortSpec& port, uint32_t port_no, std::vector<of::FlowMod>& out) {
+  for (of::FlowMod& fm : of::port_security::port_flows(security_rule(port, port_no),
+                                                       of::l2::kPolicyCookie)) {
+    out.push_back(std::move(fm));
+  }
 }
 
 void add_network(const Policy& policy, const std::vector<uint32_t>& numbers, const Network& net,
@@ -151,9 +177,22 @@ DesiredState compile(const Policy& policy) {
     out.port_settings.push_back(set);
   }
   out.switch_config.mac_aging_seconds = static_cast<uint32_t>(sw.mac_aging_seconds.value);
+  out.switch_config.learning_table = of::l2::kL2Table;
 
   for (const Network& net : policy.networks.value) add_network(policy, numbers, net, out);
-  for (size_t i = 0; i < ports.size(); ++i) add_ingress_flows(ports[i], numbers[i], out.flows);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const size_t first = out.flows.size();
+    add_ingress_flows(ports[i], numbers[i], out.flows);
+    if (ports[i].security.present && out.flows.size() > first) {
+      add_port_security(ports[i], numbers[i], out.flows);
+      // The port's frames go through table 10 on their way to the L2 table.
+      for (size_t f = first; f < out.flows.size(); ++f) {
+        if (out.flows[f].table_id == of::l2::kIngressTable) {
+          out.flows[f].instructions.goto_table = of::l2::kPortSecurityTable;
+        }
+      }
+    }
+  }
   return out;
 }
 
@@ -162,6 +201,7 @@ size_t count_flows(const Policy& policy) {
   for (const Network& net : policy.networks.value) n += 1 + net.static_macs.value.size();
   for (const PortSpec& port : policy.ports.value) {
     if (!port.vlan.present) continue;
+    if (port.security.present) n += of::port_security::port_flows(security_rule(port, 0), 0).size();
     const PortVlan& pv = port.vlan.value;
     if (pv.mode.value == VlanMode::kAccess) {
       n += 1;

@@ -2,9 +2,9 @@
 //
 // Emits exactly the table contract of docs/architecture.md ("Tables"), built by
 // openflow/l2_contract.h: PORT_ADD and PORT_SET per port, SWITCH_CONFIG, one ALL group per
-// network (group_id = VLAN), table-1 flood and static-MAC flows, and table-0 ingress flows.
+// network (group_id = VLAN), table-40 flood and static-MAC flows, and table-0 ingress flows.
 // Every flow carries of::l2::kPolicyCookie. The output order is deterministic: ports and
-// networks in file order, groups before flows, table-1 flows before table-0 flows (so adding
+// networks in file order, groups before flows, table-40 flows before table-0 flows (so adding
 // them in this order never sends a packet into a bridge domain that is not ready yet).
 #pragma once
 

@@ -132,7 +132,7 @@ class Differ {
   }
 
   void add_flows() {
-    // The compiler lists table-1 flows first; keep that, but make it explicit and stable.
+    // The compiler lists table-40 flows first; keep that, but make it explicit and stable.
     std::vector<const of::FlowMod*> adds;
     for (const of::FlowMod& want : desired_.flows) {
       const bool installed = std::any_of(

@@ -7,10 +7,10 @@
 //   2. PORT_SET for new ports and ports whose settings changed
 //   3. SWITCH_CONFIG if it changed
 //   4. GROUP_MOD add (missing groups) and modify (changed buckets)
-//   5. FLOW_MOD add for desired flows not installed as is: table 1 before table 0, so a
+//   5. FLOW_MOD add for desired flows not installed as is: table 40 before table 0, so a
 //      packet is never steered into a bridge domain that is not ready
 //   6. FLOW_MOD delete_strict for installed policy flows (cookie 0x5c00...) not desired,
-//      table 0 before table 1
+//      table 0 before table 40
 //   7. GROUP_MOD delete for bridge-domain groups no network needs
 //   8. PORT_DEL for installed ports the policy no longer has
 // Session::apply() sends steps 4..7 in one atomic bundle, steps 1..3 before it and step 8 after

@@ -74,6 +74,12 @@ struct PortVlan {
   Marked<int64_t> native;  // trunk, optional
 };
 
+// ports[].security: the only source addresses the port may send from (port security, table 10).
+struct PortSecurity {
+  Marked<std::vector<Marked<of::MacAddr>>> macs;
+  Marked<std::vector<Marked<std::string>>> ips;  // IPv4 addresses or prefixes ("10.0.0.0/24")
+};
+
 struct PortSpec {
   Mark mark;  // the list item
   Marked<std::string> name;
@@ -91,6 +97,7 @@ struct PortSpec {
   Marked<AdminState> admin{AdminState::kUp};
   Marked<int64_t> mac_limit;
   Marked<PortVlan> vlan;  // absent: attached, but in no bridge domain
+  Marked<PortSecurity> security;  // absent: the port may send from any address
 };
 
 struct Policy {

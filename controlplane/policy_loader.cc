@@ -308,6 +308,23 @@ void read_port(const YAML::Node& node, const std::string& path, Diagnostics& dia
       read_map(n, p, diag, port.vlan,
                [&](MapReader& vlan_map) { read_port_vlan(vlan_map, diag, port.vlan.value); });
     });
+    field(map, "security", [&](auto& n, auto p) {
+      PortSecurity& sec = port.security.value;
+      read_map(n, p, diag, port.security, [&](MapReader& smap) {
+        field(smap, "macs", [&](auto& n2, auto p2) {
+          read_list(n2, p2, diag, sec.macs,
+                    [&](const YAML::Node& mn, const std::string& mp, Marked<of::MacAddr>& m) {
+                      read_mac(mn, mp, diag, m);
+                    });
+        });
+        field(smap, "ips", [&](auto& n2, auto p2) {
+          read_list(n2, p2, diag, sec.ips,
+                    [&](const YAML::Node& in, const std::string& ip, Marked<std::string>& a) {
+                      read_string(in, ip, diag, a);
+                    });
+        });
+      });
+    });
   });
 }
 

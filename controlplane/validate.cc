@@ -208,6 +208,50 @@ class Validator {
       check_type_fields(p, path);
       if (p.type.usable() && diag_.count() == errors_before) check_as_the_dataplane_does(p, path);
       if (p.vlan.usable()) check_port_vlan(p.vlan.value, p.vlan.mark, path + ".vlan");
+      if (p.security.usable()) check_port_security(p.security.value, p.security.mark, path + ".security");
+    }
+  }
+
+  // Bounds keep one port's table-10 flows (2 per MAC and address, 6 more per MAC) near 2,000.
+  static constexpr size_t kMaxSecurityMacs = 16;
+  static constexpr size_t kMaxSecurityIps = 64;
+
+  void check_port_security(const PortSecurity& s, Mark mark, const std::string& path) {
+    if (!s.macs.present || (!s.macs.bad && s.macs.value.empty())) {
+      diag_.add(s.macs.present ? s.macs.mark : mark, path + ".macs",
+                "needs at least one MAC (the addresses the port may send from)");
+    }
+    if (s.macs.value.size() > kMaxSecurityMacs) {
+      diag_.add(s.macs.mark, path + ".macs",
+                "has " + std::to_string(s.macs.value.size()) + " MACs; at most " +
+                    std::to_string(kMaxSecurityMacs) + " fit");
+    }
+    for (size_t j = 0; j < s.macs.value.size(); ++j) {
+      diag_.check(kStaticMac, s.macs.value[j], path + ".macs[" + std::to_string(j) + "]");
+    }
+    if (s.ips.value.size() > kMaxSecurityIps) {
+      diag_.add(s.ips.mark, path + ".ips",
+                "has " + std::to_string(s.ips.value.size()) + " addresses; at most " +
+                    std::to_string(kMaxSecurityIps) + " fit");
+    }
+    for (size_t j = 0; j < s.ips.value.size(); ++j) {
+      const Marked<std::string>& ip = s.ips.value[j];
+      if (!ip.usable()) continue;
+      const std::string ipath = path + ".ips[" + std::to_string(j) + "]";
+      const auto prefix = parse_ipv4_prefix(ip.value);
+      if (ip.value.find(':') != std::string::npos) {
+        diag_.add(ip.mark, ipath,
+                  "'" + ip.value + "' is IPv6, which port security cannot match yet (a protected "
+                  "port's IPv6 frames are dropped as spoofed_ip)");
+      } else if (!prefix) {
+        diag_.add(ip.mark, ipath,
+                  "'" + ip.value + "' is not an IPv4 address or prefix like 10.0.0.5 or 10.0.0.0/24");
+      } else if (!of::port_security::well_formed(*prefix)) {
+        of::port_security::Prefix fixed{prefix->addr & prefix->mask(), prefix->len};
+        diag_.add(ip.mark, ipath,
+                  "'" + ip.value + "' has address bits past its length (did you mean " +
+                      format_prefix(fixed) + "?)");
+      }
     }
   }
 

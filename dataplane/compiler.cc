@@ -189,8 +189,8 @@ std::map<uint64_t, StaticMac> compile_statics(const FlowStore& store,
 }  // namespace
 
 Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
-                 uint64_t version) {
-  Compiler c;
+                 uint64_t version, const Specialisers& specialisers) {
+  Compiler c(specialisers);
   return c.compile(store, ports, version, StoreChanges{.structure = true, .flows = {}});
 }
 
@@ -303,17 +303,42 @@ Compiled Compiler::compile(const FlowStore& store, const std::array<PortRuntime,
   t.learning_table = learning;
   t.program = std::move(program);
   if (t.ingress_direct) compile_ingress(store, table0_, slots, t);
+  specialise(store, ports, t);
+  // A table a stage serves: the learning table, or a special table whose flows go on only to
+  // the learning table.
+  const auto served = [&](uint8_t table) {
+    if (table == learning) return true;
+    const SpecialTable* sp = table < kMaxTables ? t.special[table].get() : nullptr;
+    return sp != nullptr && std::all_of(sp->next_tables.begin(), sp->next_tables.end(),
+                                        [&](uint8_t n) { return n == learning; });
+  };
   t.reaches_classifiers = !t.ingress_direct;
   for (uint16_t s = 0; s < kMaxPorts && !t.reaches_classifiers; ++s) {
     const IngressPort& p = t.ingress[s];
-    const auto elsewhere = [&](const IngressAction& a) { return a.bd != 0 && a.goto_table != learning; };
+    const auto elsewhere = [&](const IngressAction& a) { return a.bd != 0 && !served(a.goto_table); };
     t.reaches_classifiers = elsewhere(p.untagged) || std::any_of(p.tagged.begin(), p.tagged.end(), elsewhere);
   }
+  t.reads_key = t.reaches_classifiers ||
+                std::any_of(t.special.begin(), t.special.end(), [](const auto& sp) { return sp != nullptr; });
   if (learning != of::kNoLearningTable) {
     compile_bridge_domains(store, learning_flows_, slots, t);
     out.statics = compile_statics(store, learning_flows_, slots);
   }
   return out;
+}
+
+void Compiler::specialise(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
+                          Tables& t) const {
+  // The special tables are small (a few flows per VM port): built from scratch every time.
+  for (const auto& sp : specialisers_) {
+    const uint8_t table = sp->table();
+    if (table >= kMaxTables || table == 0 || table == t.learning_table) continue;
+    std::vector<const FlowEntry*> flows;
+    for (const FlowEntry& f : store.flows()) {
+      if (f.table_id == table) flows.push_back(&f);
+    }
+    if (!flows.empty()) t.special[table] = sp->compile(flows, ports);
+  }
 }
 
 }  // namespace sluice::dp

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "dataplane/flow_store.h"
+#include "dataplane/special_table.h"
 #include "dataplane/tables.h"
 
 namespace sluice::dp {
@@ -30,7 +31,7 @@ struct Compiled {
 
 // Compiles from scratch.
 Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
-                 uint64_t version);
+                 uint64_t version, const Specialisers& specialisers = {});
 
 // Compiles incrementally: remembers what its last program holds and, given what the store says
 // changed since (FlowStore::take_changes), recompiles only the flows named there. Their tables'
@@ -40,6 +41,8 @@ Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts
 // ports recompiles everything (group indices and port slots are baked into the ops).
 class Compiler {
  public:
+  // 'specialisers' run their tables with the network functions' structures (special_table.h).
+  explicit Compiler(Specialisers specialisers = {}) : specialisers_(std::move(specialisers)) {}
   // 'progress', if set, is called every few thousand flows (a full compile of 100k flows takes
   // a good fraction of a second).
   Compiled compile(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
@@ -56,7 +59,10 @@ class Compiler {
   };
 
   void forget();
+  void specialise(const FlowStore& store, const std::array<PortRuntime, kMaxPorts>& ports,
+                  Tables& t) const;
 
+  Specialisers specialisers_;
   bool have_previous_ = false;
   std::array<PortRuntime, kMaxPorts> ports_{};
   std::unordered_map<uint32_t, Installed> installed_;  // counter slot → what the program holds

@@ -2,14 +2,15 @@
 // parts built above dataplane/ (the network functions in nfv/) plug in without dataplane/
 // naming them. The composition root (nfv/sluiced/) is the only place that knows both.
 //
-// Today: the stage list each worker's pipeline runs. Metrics sources, periodic jobs and
-// control-message handlers join it as the network functions need them.
+// Today: the stage list each worker's pipeline runs and the special tables' compilers. Metrics
+// sources, periodic jobs and control-message handlers join it as the network functions need them.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "dataplane/special_table.h"
 #include "dataplane/stage.h"
 
 namespace sluice::dp {
@@ -19,6 +20,8 @@ using StageList = std::vector<std::unique_ptr<Stage>>;
 struct Composition {
   // Makes one worker's stages, in pipeline order (called once per worker, and by tests).
   std::function<StageList()> make_stages;
+  // The tables the network functions run with structures of their own.
+  Specialisers specialisers;
 };
 
 }  // namespace sluice::dp

@@ -40,7 +40,7 @@ void mark_last_more(of::Bytes& out, size_t from) {
 
 }  // namespace
 
-ControlService::ControlService(ControlEnv env) : env_(env) {}
+ControlService::ControlService(ControlEnv env) : env_(env), compiler_(env_.specialisers) {}
 
 void ControlService::send(uint32_t slot, const of::Bytes& bytes) {
   // 'bytes' may hold several messages (multipart replies); the channel frames each one.

@@ -46,6 +46,7 @@ struct ControlEnv {
   std::mutex* state_mutex = nullptr;
   std::span<WorkerCounters* const> workers;
   uint64_t datapath_id = 0;
+  Specialisers specialisers;  // the network functions' tables (special_table.h)
 };
 
 class ControlService {

@@ -149,6 +149,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts, const C
   env.state_mutex = &p->state_mutex;
   env.workers = workers;
   env.datapath_id = datapath_id_for(opts.channel);
+  env.specialisers = parts.specialisers;
   p->control = std::make_unique<ControlService>(env);
 
   for (uint16_t i = 0; i < n_workers; ++i) {

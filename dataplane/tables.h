@@ -14,6 +14,7 @@
 
 #include "dataplane/counters.h"
 #include "dataplane/of_program.h"
+#include "dataplane/special_table.h"
 
 struct rte_rcu_qsbr;
 
@@ -56,7 +57,7 @@ struct FloodMember {
 
 struct BridgeDomain {
   uint16_t vid = 0;
-  uint32_t flood_flow = kNoFlowCounter;  // the table-1 priority-0 flow's counter
+  uint32_t flood_flow = kNoFlowCounter;  // the table-40 priority-0 flow's counter
   std::vector<FloodMember> members;
 };
 
@@ -74,7 +75,12 @@ struct Tables {
   // only where the tags end (PacketMeta's key is then not read by anyone, and not written) and
   // the openflow stage does not run. Fragment dropping reads the IP header either way.
   bool reaches_classifiers = true;
+  // Whether any stage reads PacketMeta's key (a classifier, or a special table's stage); while
+  // none does, the parse stage reads only where the tags end.
+  bool reads_key = true;
   uint8_t learning_table = 0xff;  // of::kNoLearningTable: none
+  // Per table: the network function's structure that runs it (special_table.h), or nullptr.
+  std::array<std::shared_ptr<const SpecialTable>, kMaxTables> special{};
   // OFPC_FRAG_DROP (SET_CONFIG): the parse stage drops IP fragments, on either path.
   bool frag_drop = false;
   std::unique_ptr<const OfProgram> program;

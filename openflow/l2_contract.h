@@ -29,14 +29,17 @@ inline constexpr uint64_t kPolicyCookie = 0x5c00000000000000ULL;
 inline constexpr uint64_t kPolicyCookieMask = 0xffff000000000000ULL;
 
 inline constexpr uint8_t kIngressTable = 0;  // VLAN classification
-inline constexpr uint8_t kL2Table = 1;       // bridge domains
+inline constexpr uint8_t kPortSecurityTable = 10;  // per-port source addresses (nfv/port_security)
+inline constexpr uint8_t kL2Table = 40;            // bridge domains (docs/architecture.md)
 
 inline constexpr uint16_t kIngressPriority = 100;    // table 0
-inline constexpr uint16_t kFloodPriority = 0;        // table 1, per bridge domain
-inline constexpr uint16_t kStaticMacPriority = 200;  // table 1, per static MAC
+inline constexpr uint16_t kFloodPriority = 0;        // table 40, per bridge domain
+inline constexpr uint16_t kStaticMacPriority = 200;  // table 40, per static MAC
 
 // The metadata bits that carry the bridge domain (the VLAN).
 inline constexpr uint64_t kBridgeDomainMask = 0xfff;
+
+static_assert(SwitchConfig{}.learning_table == kL2Table, "the default learning table is the L2 table");
 
 // ---- Actions ----------------------------------------------------------------------------------
 
@@ -63,9 +66,9 @@ std::optional<Egress> parse_egress(const ActionList& actions);
 
 // Table 0: in_port=P, vlan_vid as on the wire (kVidNone, or kVidPresent|V).
 Match match_ingress(uint32_t in_port, uint16_t vlan_vid);
-// Table 1: metadata=V/0xfff.
+// Table 40: metadata=V/0xfff.
 Match match_bd(uint16_t vlan);
-// Table 1: metadata=V/0xfff, eth_dst=M.
+// Table 40: metadata=V/0xfff, eth_dst=M.
 Match match_bd_dst(uint16_t vlan, const MacAddr& dst);
 
 // ---- Flows (all ADD, kPolicyCookie) -----------------------------------------------------------
@@ -76,10 +79,10 @@ FlowMod ingress_untagged(uint32_t port, uint16_t vlan);
 // Table 0, trunk VLAN: in_port=P, vlan_vid=0x1000|V →
 // apply_actions(pop_vlan), write_metadata:V/0xfff, goto_table:1.
 FlowMod ingress_tagged(uint32_t port, uint16_t vlan);
-// Table 1, the bridge domain's unknown unicast, broadcast and multicast: metadata=V/0xfff →
+// Table 40, the bridge domain's unknown unicast, broadcast and multicast: metadata=V/0xfff →
 // apply_actions(group:V).
 FlowMod flood_flow(uint16_t vlan);
-// Table 1, a static MAC: metadata=V/0xfff, eth_dst=M → apply_actions(egress), where 'egress'
+// Table 40, a static MAC: metadata=V/0xfff, eth_dst=M → apply_actions(egress), where 'egress'
 // is the destination port's bucket in group V.
 FlowMod static_mac_flow(uint16_t vlan, const MacAddr& mac, const ActionList& egress);
 

@@ -430,14 +430,14 @@ struct PortSet {
   friend bool operator==(const PortSet&, const PortSet&) = default;
 };
 
-// The table that learns MACs (docs/architecture.md, "Table 1"): it accepts only the L2 shapes
+// The table that learns MACs (docs/architecture.md, "Table 40"): it accepts only the L2 shapes
 // and learns from every packet that reaches it. kNoLearningTable makes every table a plain
 // OpenFlow table; that is also the dataplane's state before any SWITCH_CONFIG.
 inline constexpr uint8_t kNoLearningTable = 0xff;
 
 struct SwitchConfig {
   uint32_t mac_aging_seconds = 300;
-  uint8_t learning_table = 1;
+  uint8_t learning_table = 40;  // of::l2::kL2Table
   uint8_t pad_[3] = {};
   friend bool operator==(const SwitchConfig&, const SwitchConfig&) = default;
 };

@@ -110,7 +110,7 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   LearnRequest learn[kBurstSize];
   uint32_t n_learn = 0;
   FlowCountBatch flows(ctx.counters->flows);
-  uint32_t matched = 0;  // table 1's statistics (OFPMP_TABLE): frames with a bridge domain
+  uint32_t matched = 0;  // table 40's statistics (OFPMP_TABLE): frames with a bridge domain
   for (uint16_t j = 0; j < n; ++j) {
     const uint16_t i = here[j];
     PacketMeta& meta = burst.meta[i];

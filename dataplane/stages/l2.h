@@ -1,4 +1,4 @@
-// L2Stage (the learning table, Tables::learning_table; table 1 in sluicectl's policies): MAC
+// L2Stage (the learning table, Tables::learning_table; table 40 in sluicectl's policies): MAC
 // learning and forwarding within a bridge domain, for the frames the ingress stage sends to the
 // learning table (meta.table). Other frames pass on untouched.
 //
@@ -7,13 +7,13 @@
 // (workers never write the table's keys). A known unicast destination sets the output port;
 // broadcast, multicast and unknown unicast are flooded to the bridge domain's group.
 //
-// Edges: pass → output (unicast port or flood). Drops: no_bridge_domain (no table-1 flow for
+// Edges: pass → output (unicast port or flood). Drops: no_bridge_domain (no table-40 flow for
 // the frame's VLAN), invalid_src_mac (multicast source), mac_limit (new source on a port at
 // its MAC limit), static_mac_conflict (source is a static MAC of another port), hairpin
 // (destination is the ingress port), vlan_mac_limit (new source in a VLAN at its cap of
 // learned MACs).
 // Counters: per-stage; learn_queue_full per worker; per flow (flood flow, static MAC flows).
-// Configured by: GROUP_MOD (flood groups), FLOW_MOD table 1, PORT_SET (mac_limit).
+// Configured by: GROUP_MOD (flood groups), FLOW_MOD table 40, PORT_SET (mac_limit).
 // Threading: one instance per worker (it owns that worker's MacCache); MacTable readers are
 // lock-free.
 #pragma once

@@ -56,7 +56,7 @@ ParseDrop parse_frame(const rte_mbuf* m, uint32_t in_port, PacketMeta& meta, boo
 void ParseStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   const Tables* t = ctx.tables;
   const bool frag_drop = t != nullptr && t->frag_drop;
-  const bool l2_only = t != nullptr && !t->reaches_classifiers;
+  const bool l2_only = t != nullptr && !t->reads_key;
   for (uint16_t i = 0; i < burst.count; ++i) {
     PacketMeta& meta = burst.meta[i];
     const uint32_t in_port = t != nullptr && meta.in_slot < kMaxPorts ? t->ports[meta.in_slot].of_port : 0;

@@ -4,21 +4,30 @@
 
 #include "dataplane/counters.h"
 #include "dataplane/stages/registry.h"
+#include "nfv/port_security/port_security.h"
 
 namespace sluice::root {
 
 static_assert(kStages <= dp::kMaxStages, "more stages than the counter blocks hold");
+static_assert(nfv::kPortSecurityDropNames.size() <= dp::kMaxDropReasons);
 
 dp::StageList make_stages() {
   dp::StageList stages;
   stages.push_back(std::make_unique<dp::ParseStage>());
   stages.push_back(std::make_unique<dp::IngressStage>());
+  stages.push_back(std::make_unique<nfv::PortSecurityStage>());  // table 10
   stages.push_back(std::make_unique<dp::L2Stage>());
   stages.push_back(std::make_unique<dp::OpenFlowStage>());
   if (stages.size() != kStages) std::abort();  // kStages is out of date
   return stages;
 }
 
-dp::Composition composition() { return dp::Composition{.make_stages = make_stages}; }
+dp::Specialisers specialisers() {
+  return {std::make_shared<nfv::PortSecuritySpecialiser>()};
+}
+
+dp::Composition composition() {
+  return dp::Composition{.make_stages = make_stages, .specialisers = specialisers()};
+}
 
 }  // namespace sluice::root

@@ -1,6 +1,7 @@
 // The composition root of sluiced: the one place where dataplane/ and nfv/ meet. It lists the
-// pipeline's stages in order — the dataplane's (parse, ingress, l2, openflow) and, as they
-// arrive, the network functions' of nfv/ — and hands them to the daemon as a Composition.
+// pipeline's stages in order — the dataplane's (parse, ingress, l2, openflow) and the network
+// functions' of nfv/ (port_security, table 10) — with the network functions' table compilers,
+// and hands them to the daemon as a Composition.
 // The tests' harness builds its pipelines from the same list.
 #pragma once
 
@@ -12,9 +13,11 @@ namespace sluice::root {
 
 // How many stages make_stages() returns (checked there, and at compile time against the
 // counter blocks).
-inline constexpr size_t kStages = 4;
+inline constexpr size_t kStages = 5;
 
 dp::StageList make_stages();
+// The network functions' special tables (dataplane/special_table.h).
+dp::Specialisers specialisers();
 dp::Composition composition();
 
 }  // namespace sluice::root

@@ -30,14 +30,14 @@ ports:
       render(s),
       "group_id=100,type=all,bucket=actions=output:1,bucket=actions=output:2\n"
       "group_id=200,type=all,bucket=actions=output:3\n"
-      "ADD table:1 priority=0,metadata=0x64/0xfff cookie:0x5c00000000000000 actions=group:100\n"
-      "ADD table:1 priority=0,metadata=0xc8/0xfff cookie:0x5c00000000000000 actions=group:200\n"
+      "ADD table:40 priority=0,metadata=0x64/0xfff cookie:0x5c00000000000000 actions=group:100\n"
+      "ADD table:40 priority=0,metadata=0xc8/0xfff cookie:0x5c00000000000000 actions=group:200\n"
       "ADD table:0 priority=100,in_port=1,vlan_tci=0x0000/0x1fff cookie:0x5c00000000000000 "
-      "actions=write_metadata:0x64/0xfff,goto_table:1\n"
+      "actions=write_metadata:0x64/0xfff,goto_table:40\n"
       "ADD table:0 priority=100,in_port=2,vlan_tci=0x0000/0x1fff cookie:0x5c00000000000000 "
-      "actions=write_metadata:0x64/0xfff,goto_table:1\n"
+      "actions=write_metadata:0x64/0xfff,goto_table:40\n"
       "ADD table:0 priority=100,in_port=3,vlan_tci=0x0000/0x1fff cookie:0x5c00000000000000 "
-      "actions=write_metadata:0xc8/0xfff,goto_table:1\n");
+      "actions=write_metadata:0xc8/0xfff,goto_table:40\n");
 }
 
 TEST(CompilerGolden, TrunkWithNativeAndStaticMac) {
@@ -53,17 +53,17 @@ ports:
       "group_id=10,type=all,bucket=actions=output:7\n"
       "group_id=100,type=all,bucket=actions=push_vlan:0x8100,set_field:0x1064->vlan_vid,"
       "output:7\n"
-      "ADD table:1 priority=0,metadata=0xa/0xfff cookie:0x5c00000000000000 actions=group:10\n"
-      "ADD table:1 priority=0,metadata=0x64/0xfff cookie:0x5c00000000000000 actions=group:100\n"
-      "ADD table:1 priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:00:09 "
+      "ADD table:40 priority=0,metadata=0xa/0xfff cookie:0x5c00000000000000 actions=group:10\n"
+      "ADD table:40 priority=0,metadata=0x64/0xfff cookie:0x5c00000000000000 actions=group:100\n"
+      "ADD table:40 priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:00:09 "
       "cookie:0x5c00000000000000 actions=push_vlan:0x8100,set_field:0x1064->vlan_vid,"
       "output:7\n"
       "ADD table:0 priority=100,in_port=7,vlan_tci=0x0000/0x1fff cookie:0x5c00000000000000 "
-      "actions=write_metadata:0xa/0xfff,goto_table:1\n"
+      "actions=write_metadata:0xa/0xfff,goto_table:40\n"
       "ADD table:0 priority=100,in_port=7,dl_vlan=10 cookie:0x5c00000000000000 "
-      "actions=pop_vlan,write_metadata:0xa/0xfff,goto_table:1\n"
+      "actions=pop_vlan,write_metadata:0xa/0xfff,goto_table:40\n"
       "ADD table:0 priority=100,in_port=7,dl_vlan=100 cookie:0x5c00000000000000 "
-      "actions=pop_vlan,write_metadata:0x64/0xfff,goto_table:1\n");
+      "actions=pop_vlan,write_metadata:0x64/0xfff,goto_table:40\n");
 }
 
 }  // namespace

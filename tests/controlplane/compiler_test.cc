@@ -1,5 +1,7 @@
 #include "controlplane/compiler.h"
 
+#include "openflow/port_security.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -52,7 +54,7 @@ of::FlowMod ingress(uint32_t port, uint16_t vid, uint16_t vlan, bool pop) {
   fm.instructions.present |= of::instr::kWriteMetadata | of::instr::kGotoTable;
   fm.instructions.metadata = vlan;
   fm.instructions.metadata_mask = 0xfff;
-  fm.instructions.goto_table = 1;
+  fm.instructions.goto_table = 40;  // the L2 table
   return fm;
 }
 
@@ -60,7 +62,7 @@ of::FlowMod l2(uint16_t priority, uint16_t vlan, const of::ActionList& acts,
                const of::MacAddr* dst = nullptr) {
   of::FlowMod fm;
   fm.cookie = 0x5c00000000000000ULL;
-  fm.table_id = 1;
+  fm.table_id = 40;
   fm.priority = priority;
   fm.match.present = 1u << 2;
   fm.match.masked = 1u << 2;
@@ -232,6 +234,36 @@ ports: [{name: p, type: "null"}]
   ASSERT_EQ(s.groups.size(), 1u);
   EXPECT_EQ(s.groups[0].n_buckets, 0);
   EXPECT_THAT(s.flows, ::testing::ElementsAre(flood(1)));
+}
+
+// A port with 'security' goes through table 10: its ingress flow goes there, and table 10 holds
+// the contract's flows for its MACs and addresses (duplicates once), on to the L2 table; a port
+// without it still goes straight to the L2 table.
+TEST(Compiler, PortSecurityGoesThroughTable10) {
+  const Policy p = valid_policy(R"(version: 1
+networks: [{name: a, vlan: 1}]
+ports:
+  - {name: vm1, type: "null", vlan: {mode: access, id: 1},
+     security: {macs: ['02:00:00:00:00:01', '02:00:00:00:00:01'], ips: [10.0.0.1, 10.1.0.0/16]}}
+  - {name: vm2, type: "null", vlan: {mode: access, id: 1}}
+)");
+  const DesiredState s = compile(p);
+  of::port_security::PortRule rule;
+  rule.port = 1;
+  rule.macs = {0x020000000001};
+  rule.prefixes = {{0x0a000001, 32}, {0x0a010000, 16}};
+  rule.next_table = 40;
+  const auto table10 = of::port_security::port_flows(rule, 0x5c00000000000000ULL);
+  std::vector<of::FlowMod> got10;
+  for (const of::FlowMod& fm : s.flows) {
+    if (fm.table_id == 10) got10.push_back(fm);
+    if (fm.table_id == 0) {
+      EXPECT_EQ(fm.instructions.goto_table, fm.match.in_port == 1 ? 10 : 40) << fm.match.in_port;
+    }
+  }
+  EXPECT_EQ(got10, table10);
+  EXPECT_EQ(table10.size(), 2u * 2 + 6 + 1);
+  EXPECT_EQ(count_flows(p), s.flows.size());
 }
 
 TEST(Compiler, IsDeterministic) {

@@ -121,8 +121,8 @@ TEST(Diff, FirstSyncInstallsEverythingInOrder) {
       describe(r),
       ::testing::ElementsAre(
           "PORT_ADD 1", "PORT_ADD 2", "PORT_ADD 3", "PORT_SET 1", "PORT_SET 2", "PORT_SET 3",
-          "SWITCH_CONFIG", "GROUP_MOD add 100", "GROUP_MOD add 200", "FLOW_MOD add t1 p0 md=100",
-          "FLOW_MOD add t1 p0 md=200", "FLOW_MOD add t0 p100 in_port=1 vid=0",
+          "SWITCH_CONFIG", "GROUP_MOD add 100", "GROUP_MOD add 200", "FLOW_MOD add t40 p0 md=100",
+          "FLOW_MOD add t40 p0 md=200", "FLOW_MOD add t0 p100 in_port=1 vid=0",
           "FLOW_MOD add t0 p100 in_port=2 vid=0", "FLOW_MOD add t0 p100 in_port=3 vid=0"));
   EXPECT_EQ(r.summary.to_string(),
             "+3 ports, ~0 ports, -0 ports, +5 flows, -0 flows, +2 groups, ~0 groups, -0 groups, "
@@ -205,9 +205,9 @@ TEST(Diff, StaticMacAddAndRemove) {
       "port: vm1}]}]\n" +
       ports);
   const DiffResult add = diff(with, installed_from(without), &without);
-  EXPECT_THAT(describe(add), ::testing::ElementsAre("FLOW_MOD add t1 p200 md=100 dst"));
+  EXPECT_THAT(describe(add), ::testing::ElementsAre("FLOW_MOD add t40 p200 md=100 dst"));
   const DiffResult del = diff(without, installed_from(with), &with);
-  EXPECT_THAT(describe(del), ::testing::ElementsAre("FLOW_MOD delete_strict t1 p200 md=100 dst"));
+  EXPECT_THAT(describe(del), ::testing::ElementsAre("FLOW_MOD delete_strict t40 p200 md=100 dst"));
 }
 
 TEST(Diff, RemoveNetworkDeletesGroupAfterItsFlows) {
@@ -222,7 +222,7 @@ ports:
 )");
   const DiffResult r = diff(after, installed_from(before), &before);
   EXPECT_THAT(describe(r), ::testing::ElementsAre("FLOW_MOD delete_strict t0 p100 in_port=3 vid=0",
-                                                  "FLOW_MOD delete_strict t1 p0 md=200",
+                                                  "FLOW_MOD delete_strict t40 p0 md=200",
                                                   "GROUP_MOD delete 200"));
   expect_hitless_order(r);
 }

@@ -271,7 +271,7 @@ TEST_F(CompilerTest, HigherPriorityFloodFlowWins) {
   Compiled c = b.compile(ports_);
   const BridgeDomain* bd = c.tables->bridge_domain(100);
   ASSERT_NE(bd, nullptr);
-  EXPECT_EQ(bd->flood_flow, b.counter(1, 10, match_bd(100)));
+  EXPECT_EQ(bd->flood_flow, b.counter(of::l2::kL2Table, 10, match_bd(100)));
   ASSERT_EQ(bd->members.size(), 1u);
   EXPECT_EQ(bd->members[0].slot, 3);
   EXPECT_EQ(c.tables->bds.size(), 1u);

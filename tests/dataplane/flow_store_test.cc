@@ -31,6 +31,7 @@ using namespace sluice::test;  // NOLINT: message factories
 using of::ErrorType;
 using of::Field;
 using std::chrono::milliseconds;
+using of::l2::kL2Table;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
@@ -578,15 +579,15 @@ TEST_F(FlowStoreTest, AnyTableMayBeNamedTheLearningTable) {
   EXPECT_TRUE(Fails(store_.set_learning_table(64), ErrorType::kFlowModFailed,
                     of::flow_mod_failed::kBadTableId));
   EXPECT_EQ(store_.learning_table(), 2);
-  // Table 1 holds only L2 shapes: it learns.
-  ASSERT_TRUE(Ok(store_.set_learning_table(1)));
-  EXPECT_EQ(store_.learning_table(), 1);
+  // Table 40 holds only L2 shapes: it learns.
+  ASSERT_TRUE(Ok(store_.set_learning_table(kL2Table)));
+  EXPECT_EQ(store_.learning_table(), kL2Table);
   EXPECT_TRUE(store_.take_dirty());
   EXPECT_TRUE(learns());
-  ASSERT_TRUE(Ok(store_.set_learning_table(1)));
+  ASSERT_TRUE(Ok(store_.set_learning_table(kL2Table)));
   EXPECT_FALSE(store_.take_dirty());  // naming it again changes nothing
   // An empty table learns nothing but is a learning table all the same.
-  EXPECT_TRUE(Ok(store_.set_learning_table(40)));
+  EXPECT_TRUE(Ok(store_.set_learning_table(39)));
   EXPECT_TRUE(learns());
   EXPECT_TRUE(Ok(store_.set_learning_table(of::kNoLearningTable)));
 }
@@ -598,7 +599,7 @@ TEST_F(FlowStoreTest, ATimedFlowMakesTheLearningTablePlain) {
   of::FlowMod timed = static_mac_flow(100, mac_n(1), 1);
   timed.idle_timeout = 10;
   ASSERT_TRUE(Ok(store_.apply(timed)));
-  EXPECT_EQ(store_.learning_table(), 1);
+  EXPECT_EQ(store_.learning_table(), kL2Table);
   EXPECT_FALSE(learns());
 }
 
@@ -935,8 +936,8 @@ TEST_F(FlowStoreTest, AModifyThatBreaksAnL2ShapeMakesTheLearningTablePlain) {
   m.command = of::FlowModCommand::kModify;
   m.match = match_bd(100);  // covers both: an egress suits the static MAC, not the flood flow
   EXPECT_TRUE(Ok(store_.apply(m)));
-  EXPECT_EQ(out_port_of(*find(1, kFloodPriority, match_bd(100))), 3u);
-  EXPECT_EQ(out_port_of(*find(1, kStaticMacPriority, match_bd_dst(100, mac_n(1)))), 3u);
+  EXPECT_EQ(out_port_of(*find(kL2Table, kFloodPriority, match_bd(100))), 3u);
+  EXPECT_EQ(out_port_of(*find(kL2Table, kStaticMacPriority, match_bd_dst(100, mac_n(1)))), 3u);
   EXPECT_TRUE(store_.take_dirty());
   EXPECT_FALSE(learns());
 }
@@ -1097,7 +1098,7 @@ TEST_F(FlowStoreTest, DeleteAllWithEmptyMatch) {
 TEST_F(FlowStoreTest, DeleteOneTable) {
   add_vlan100();
   ASSERT_TRUE(Ok(store_.apply(ingress_untagged(1, 100))));
-  ASSERT_TRUE(Ok(store_.apply(delete_flows(1))));
+  ASSERT_TRUE(Ok(store_.apply(delete_flows(kL2Table))));
   ASSERT_EQ(store_.flows().size(), 1u);
   EXPECT_EQ(store_.flows()[0].table_id, 0);
 }
@@ -1146,11 +1147,11 @@ TEST_F(FlowStoreTest, DeleteFiltersByOutPortAndOutGroup) {
   add_vlan100();
   ASSERT_TRUE(Ok(store_.apply(static_mac_flow(100, mac_n(1), 1))));
   ASSERT_TRUE(Ok(store_.apply(static_mac_flow(100, mac_n(2), 2, 100))));
-  of::FlowMod d = delete_flows(1);
+  of::FlowMod d = delete_flows(kL2Table);
   d.out_port = 2;
   ASSERT_TRUE(Ok(store_.apply(d)));
   EXPECT_EQ(store_.flows().size(), 2u);
-  EXPECT_EQ(find(1, kStaticMacPriority, match_bd_dst(100, mac_n(2))), nullptr);
+  EXPECT_EQ(find(kL2Table, kStaticMacPriority, match_bd_dst(100, mac_n(2))), nullptr);
   d.out_port = of::port_no::kAny;
   d.out_group = 100;
   ASSERT_TRUE(Ok(store_.apply(d)));
@@ -1177,7 +1178,7 @@ TEST_F(FlowStoreTest, DeleteStrictHonoursOutPort) {
 TEST_F(FlowStoreTest, DeleteNothingIsNotAChange) {
   ASSERT_TRUE(Ok(store_.apply(ingress_untagged(1, 100))));
   store_.take_dirty();
-  ASSERT_TRUE(Ok(store_.apply(delete_flows(1))));
+  ASSERT_TRUE(Ok(store_.apply(delete_flows(kL2Table))));
   EXPECT_FALSE(store_.take_dirty());
 }
 
@@ -1481,16 +1482,16 @@ TEST_F(FlowStoreTest, DeletingAGroupRemovesFlowsThatUseItAndFreesTheirSlots) {
   ASSERT_TRUE(Ok(store_.apply(flood_flow(200))));
   ASSERT_TRUE(Ok(store_.apply(ingress_untagged(1, 100))));
   ASSERT_TRUE(Ok(store_.apply(static_mac_flow(100, mac_n(1), 1))));
-  std::set<uint32_t> freed = {find(1, kFloodPriority, match_bd(100))->counter};
+  std::set<uint32_t> freed = {find(kL2Table, kFloodPriority, match_bd(100))->counter};
   for (uint32_t c : store_.groups().at(100).counters) freed.insert(c);  // the group's own
   EXPECT_EQ(store_.groups().at(100).counters.size(), 3u);  // the group and its two buckets
   store_.take_dirty();
   ASSERT_TRUE(Ok(store_.apply(delete_group(100))));
   EXPECT_TRUE(store_.take_dirty());
-  EXPECT_EQ(find(1, kFloodPriority, match_bd(100)), nullptr);
-  EXPECT_NE(find(1, kFloodPriority, match_bd(200)), nullptr);
+  EXPECT_EQ(find(kL2Table, kFloodPriority, match_bd(100)), nullptr);
+  EXPECT_NE(find(kL2Table, kFloodPriority, match_bd(200)), nullptr);
   EXPECT_NE(find(0, kIngressPriority, match_ingress(1, 0)), nullptr);
-  EXPECT_NE(find(1, kStaticMacPriority, match_bd_dst(100, mac_n(1))), nullptr);
+  EXPECT_NE(find(kL2Table, kStaticMacPriority, match_bd_dst(100, mac_n(1))), nullptr);
   // A freed slot (the flood flow's or the group's) is handed out next.
   ASSERT_TRUE(Ok(store_.apply(ingress_untagged(9, 100))));
   EXPECT_TRUE(freed.contains(find(0, kIngressPriority, match_ingress(9, 0))->counter));
@@ -1749,7 +1750,7 @@ class FlowStatsTest : public FlowStoreTest {
     add_vlan100();                                                     // table 1, prio 0
     ASSERT_TRUE(Ok(store_.apply(ingress_untagged(1, 100))));           // table 0
     ASSERT_TRUE(Ok(store_.apply(ingress_tagged(2, 100))));             // table 0
-    ASSERT_TRUE(Ok(store_.apply(static_mac_flow(100, mac_n(1), 1))));  // table 1, prio 200
+    ASSERT_TRUE(Ok(store_.apply(static_mac_flow(100, mac_n(1), 1))));  // table 40, prio 200
     of::FlowMod other = static_mac_flow(100, mac_n(2), 2, 100);
     other.cookie = 0x42;
     ASSERT_TRUE(Ok(store_.apply(other)));
@@ -1762,7 +1763,7 @@ TEST_F(FlowStatsTest, AllFlowsSortedByTableThenPriority) {
   ASSERT_EQ(s.size(), 5u);
   EXPECT_EQ(s[0].table_id, 0);
   EXPECT_EQ(s[1].table_id, 0);
-  EXPECT_EQ(s[2].table_id, 1);
+  EXPECT_EQ(s[2].table_id, kL2Table);
   EXPECT_EQ(s[2].priority, kStaticMacPriority);
   EXPECT_EQ(s[4].priority, kFloodPriority);
   for (const of::FlowStats& st : s) {
@@ -1879,13 +1880,13 @@ TEST_F(FlowStatsTest, ActiveCountsPerTable) {
   ASSERT_TRUE(Ok(store_.apply(ipv4_flow(63, "10.0.0.2"))));
   const auto n = store_.active_counts();
   EXPECT_EQ(n[0], 2u);
-  EXPECT_EQ(n[1], 3u);
+  EXPECT_EQ(n[kL2Table], 3u);
   EXPECT_EQ(n[5], 1u);
   EXPECT_EQ(n[63], 2u);
   uint32_t total = 0;
   for (uint32_t c : n) total += c;
   EXPECT_EQ(total, store_.flows().size());
-  ASSERT_TRUE(Ok(store_.apply(delete_flows(1))));
+  ASSERT_TRUE(Ok(store_.apply(delete_flows(kL2Table))));
   EXPECT_EQ(store_.active_counts()[1], 0u);
 }
 

@@ -446,12 +446,12 @@ TEST_P(PipelineTest, StageDropsAreCountedPerStageReasonAndPort) {
   EXPECT_EQ(c.stages[0].calls.get(), 2u);  // one burst per port
   EXPECT_EQ(c.stages[0].packets.get(), 7u);
   if (general()) {
-    EXPECT_EQ(c.stages[3].packets.get(), 5u);  // openflow: everything parse passed
-    EXPECT_EQ(c.stages[3].calls.get(), 2u);
+    EXPECT_EQ(c.stages[4].packets.get(), 5u);  // openflow: everything parse passed
+    EXPECT_EQ(c.stages[4].calls.get(), 2u);
   } else {
     EXPECT_EQ(c.stages[1].packets.get(), 5u);
-    EXPECT_EQ(c.stages[2].packets.get(), 3u);
-    EXPECT_EQ(c.stages[2].calls.get(), 1u);  // port 7's burst died in ingress
+    EXPECT_EQ(c.stages[3].packets.get(), 3u);  // l2
+    EXPECT_EQ(c.stages[3].calls.get(), 1u);  // port 7's burst died in ingress
   }
 
   EXPECT_EQ(h_->port(0).rx_packets.get(), 6u);
@@ -501,7 +501,7 @@ TEST_P(PipelineTest, MoreThanABurstToOnePortInOneBurst) {
   fm.instructions.apply_actions = test::actions({test::output(2)});
   fm.instructions.metadata = 100;
   fm.instructions.metadata_mask = 0xfff;
-  fm.instructions.goto_table = 1;
+  fm.instructions.goto_table = of::l2::kL2Table;
   ASSERT_TRUE(b_.apply(fm));
   h_->install(b_);
   ASSERT_TRUE(!h_->tables().ingress_direct);
@@ -547,14 +547,15 @@ TEST_P(PipelineTest, AFlowInATableTrafficNeverReachesChangesNothing) {
   auto sent = all_sent();
   expect_only(sent, {1});
   EXPECT_EQ(h_->counters().table_lookups[5].get(), 0u);
-  EXPECT_EQ(h_->counters().table_lookups[1].get(), 1u);
+  EXPECT_EQ(h_->counters().table_lookups[of::l2::kL2Table].get(), 1u);
   // With table 0 as direct arrays into the learning table the openflow stage does not even run
   // (Stage::active); with table 0 a classifier, the ingress and l2 stages do not.
   const auto stages = h_->pipeline().stages();
-  ASSERT_EQ(stages[3]->name(), "openflow");
+  ASSERT_EQ(stages[4]->name(), "openflow");
   EXPECT_EQ(h_->counters().stages[1].calls.get(), general() ? 0u : 1u);  // ingress
-  EXPECT_EQ(h_->counters().stages[2].calls.get(), general() ? 0u : 1u);  // l2
-  EXPECT_EQ(h_->counters().stages[3].calls.get(), general() ? 1u : 0u);  // openflow
+  EXPECT_EQ(h_->counters().stages[2].calls.get(), 0u);                   // port_security: no table 10
+  EXPECT_EQ(h_->counters().stages[3].calls.get(), general() ? 0u : 1u);  // l2
+  EXPECT_EQ(h_->counters().stages[4].calls.get(), general() ? 1u : 0u);  // openflow
 }
 
 // The worker reuses its burst's metadata: a frame decided by the l2 stage must not leave its
@@ -580,12 +581,12 @@ TEST_P(PipelineTest, EachBurstStartsAtTableZero) {
 }
 
 // The learning table takes any valid flow, as every table does: this one (ovs-ofctl's
-// "table=1,priority=10,actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:3") was
-// answered with BAD_FIELD before. While it is there table 1 runs as a plain table (no
+// "table=40,priority=10,actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:3") was
+// answered with BAD_FIELD before. While it is there table 40 runs as a plain table (no
 // learning: the flood flows and static MACs are plain flows); when it goes, learning is back.
 TEST_P(PipelineTest, TheLearningTableTakesAPlainFlowAndRunsAsAPlainTable) {
   of::FlowMod plain;
-  plain.table_id = 1;
+  plain.table_id = of::l2::kL2Table;
   plain.priority = 10;
   plain.instructions.present = of::instr::kApplyActions;
   plain.instructions.apply_actions =
@@ -601,7 +602,7 @@ TEST_P(PipelineTest, TheLearningTableTakesAPlainFlowAndRunsAsAPlainTable) {
   ASSERT_EQ(sent[2].size(), 1u);
   EXPECT_TRUE(parse_frame(sent[2][0]).tagged);
   EXPECT_EQ(parse_frame(sent[2][0]).vid, 100);
-  EXPECT_EQ(h_->counters().table_matches[1].get(), 1u);
+  EXPECT_EQ(h_->counters().table_matches[of::l2::kL2Table].get(), 1u);
   h_->learn_all();
   EXPECT_EQ(h_->macs().learned_on_port(0), 0u);  // a plain table learns nothing
 
@@ -609,7 +610,7 @@ TEST_P(PipelineTest, TheLearningTableTakesAPlainFlowAndRunsAsAPlainTable) {
   gone.command = of::FlowModCommand::kDeleteStrict;
   ASSERT_TRUE(b_.apply(gone));
   h_->install(b_);
-  EXPECT_EQ(h_->tables().learning_table, 1);
+  EXPECT_EQ(h_->tables().learning_table, of::l2::kL2Table);
   ASSERT_TRUE(h_->inject(0, frame(test::kBroadcast, kA)));
   EXPECT_EQ(h_->poll(), 1u);
   expect_only(all_sent(), {1, 2});  // flooded in VLAN 100 again
@@ -656,7 +657,7 @@ TEST_P(PipelineTest, IngressFlowsMayGotoAClassifierTable) {
   EXPECT_EQ(h_->stage_drops("openflow", "no_output"), 1u);
   EXPECT_EQ(h_->counters().table_lookups[10].get(), 2u);
   EXPECT_EQ(h_->counters().table_matches[10].get(), 2u);
-  EXPECT_EQ(h_->counters().table_lookups[1].get(), 0u);  // the learning table was not visited
+  EXPECT_EQ(h_->counters().table_lookups[of::l2::kL2Table].get(), 0u);  // the learning table was not visited
 }
 
 // VLAN hopping: priority tag + inner tag 200 on an access port of VLAN 100, and on a trunk
@@ -724,11 +725,12 @@ TEST_P(PipelineTest, Ipv6PortRuleFiresAndMalformedL4IsDropped) {
 
 TEST_P(PipelineTest, StagesAreParseThenL2FastPathOrOpenFlow) {
   auto stages = h_->pipeline().stages();
-  ASSERT_EQ(stages.size(), 4u);
+  ASSERT_EQ(stages.size(), 5u);
   EXPECT_EQ(stages[0]->name(), "parse");
   EXPECT_EQ(stages[1]->name(), "ingress");
-  EXPECT_EQ(stages[2]->name(), "l2");
-  EXPECT_EQ(stages[3]->name(), "openflow");
+  EXPECT_EQ(stages[2]->name(), "port_security");  // nfv/, table 10
+  EXPECT_EQ(stages[3]->name(), "l2");
+  EXPECT_EQ(stages[4]->name(), "openflow");
   // The contract's flows alone compile table 0 to direct arrays; one other table-0 flow makes
   // it a classifier (the openflow stage's).
   EXPECT_EQ(!h_->tables().ingress_direct, general());

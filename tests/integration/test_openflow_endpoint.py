@@ -8,7 +8,7 @@ and is refused when it tries to change flows, is refused when it tries to create
 leaves a bundle open when it dies, which does not stop the next `ovs-ofctl --bundle`.
 
 ovs-ofctl mostly runs with --no-names, which saves it a TABLE_FEATURES round trip per command;
-test_ovs_ofctl_without_no_names checks the plain form. Table 1 is the learning table, so flows
+test_ovs_ofctl_without_no_names checks the plain form. Table 40 is the learning table, so flows
 added there keep to its L2 shapes (docs/architecture.md, "Tables").
 """
 
@@ -28,11 +28,11 @@ OFCTL = shutil.which("ovs-ofctl")
 # Flows ovs-ofctl adds (one per line of `add-flow`), each with the text dump-flows shows for it.
 # All in contract shapes; each has a cookie of its own, outside the policy space (0x5c00...).
 CONTRACT_FLOWS = [
-    ("cookie=0x1001,table=1,priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:10:01,"
+    ("cookie=0x1001,table=40,priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:10:01,"
      "actions=output:2",
-     "cookie=0x1001, .*table=1, .*priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:10:01 "
+     "cookie=0x1001, .*table=40, .*priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:10:01 "
      "actions=output:2"),
-    ("cookie=0x1002,table=1,priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:10:02,"
+    ("cookie=0x1002,table=40,priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:10:02,"
      "actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:1",
      "cookie=0x1002, .*dl_dst=02:00:00:00:10:02 actions=push_vlan:0x8100,"
      "set_field:4196->vlan_vid,output:1"),
@@ -188,12 +188,12 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
     def test_dump_flows_shows_policy_flows_with_their_cookie(self):
         out = self.dump_flows()
         policy_flows = [line for line in out.splitlines() if "cookie=0x5c00000000000000" in line]
-        # Table 0: one per port; table 1: the flood flow and the static MAC.
+        # Table 0: one per port; table 40: the flood flow and the static MAC.
         self.assertGreaterEqual(len(policy_flows), 4, out)
         self.assertRegex(out, r"cookie=0x5c00000000000000, .*table=0, .*priority=100,in_port=1")
-        self.assertRegex(out, r"cookie=0x5c00000000000000, .*table=1, .*priority=0,"
+        self.assertRegex(out, r"cookie=0x5c00000000000000, .*table=40, .*priority=0,"
                               r"metadata=0x64/0xfff actions=group:100")
-        self.assertRegex(out, r"table=1, .*priority=200,metadata=0x64/0xfff,"
+        self.assertRegex(out, r"table=40, .*priority=200,metadata=0x64/0xfff,"
                               r"dl_dst=02:00:00:00:00:01 actions=output:1")
 
     def test_openflow10_client_fails_version_negotiation(self):
@@ -210,7 +210,7 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         path = f"{self.res.tmpdir}/flows.txt"
         with open(path, "w") as f:
             for i in (1, 2):
-                f.write(f"cookie=0x1101,table=1,priority=200,metadata=0x64/0xfff,"
+                f.write(f"cookie=0x1101,table=40,priority=200,metadata=0x64/0xfff,"
                         f"dl_dst=02:00:00:00:11:0{i},actions=output:{i}\n")
         self.ofctl("add-flows", path)
         added = self.dump_flows("cookie=0x1101/-1")
@@ -218,11 +218,11 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
 
     def test_mod_flows_and_del_flows_by_cookie(self):
         for i in (1, 2):
-            self.ofctl("add-flow", f"cookie=0x1201,table=1,priority=200,metadata=0x64/0xfff,"
+            self.ofctl("add-flow", f"cookie=0x1201,table=40,priority=200,metadata=0x64/0xfff,"
                                    f"dl_dst=02:00:00:00:12:0{i},actions=output:1")
-        self.ofctl("add-flow", "cookie=0x1202,table=1,priority=200,metadata=0x64/0xfff,"
+        self.ofctl("add-flow", "cookie=0x1202,table=40,priority=200,metadata=0x64/0xfff,"
                                "dl_dst=02:00:00:00:12:03,actions=output:1")
-        self.ofctl("mod-flows", "cookie=0x1201/-1,table=1,actions=output:2")
+        self.ofctl("mod-flows", "cookie=0x1201/-1,table=40,actions=output:2")
         modified = self.dump_flows("cookie=0x1201/-1")
         self.assertEqual(modified.count("actions=output:2"), 2, modified)
         self.ofctl("del-flows", "cookie=0x1201/-1")
@@ -239,18 +239,18 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         self.assertRegex(r.stderr, r"OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x[0-9a-f]+\): ADD table:70")
 
     def test_the_learning_table_takes_a_plain_flow(self):
-        # Table 1 (sluicectl's learning table) takes any valid flow, as on Open vSwitch; it
+        # Table 40 (sluicectl's learning table) takes any valid flow, as on Open vSwitch; it
         # runs as a plain table while the flow is there.
-        flow = "table=1,priority=10,actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:2"
+        flow = "table=40,priority=10,actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:2"
         try:
             r = self.ofctl_run("add-flow", f"cookie=0x7702,{flow}", check=False)
             self.assertEqual(r.returncode, 0, r.stderr)
-            out = self.dump_flows("table=1,cookie=0x7702/-1")
+            out = self.dump_flows("table=40,cookie=0x7702/-1")
             self.assertIn("priority=10", out)
             self.assertRegex(out, r"actions=push_vlan:0x8100,set_field:4196->vlan_vid,output:2")
         finally:
             self.ofctl_run("del-flows", "cookie=0x7702/-1", check=False)
-        self.assertNotIn("cookie=0x7702", self.dump_flows("table=1"))
+        self.assertNotIn("cookie=0x7702", self.dump_flows("table=40"))
 
     def test_frag_modes_and_the_refused_reassembly(self):
         # OFPC_FRAG_REASM is refused with the spec's error (SWITCH_CONFIG_FAILED/BAD_FLAGS) and
@@ -296,9 +296,9 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
     def test_dump_tables_counts_flows_and_lookups(self):
         out = self.ofctl("dump-tables")
         self.assertIn("OFPST_TABLE reply (OF1.3)", out)
-        # Table 0 holds one ingress flow per port; table 1 the flood flow and the static MAC.
+        # Table 0 holds one ingress flow per port; table 40 the flood flow and the static MAC.
         self.assertRegex(out, r"table 0:\s+active=2, lookup=\d+, matched=\d+")
-        self.assertRegex(out, r"table 1:\s+active=\d+, lookup=\d+, matched=\d+")
+        self.assertRegex(out, r"table 40:\s+active=\d+, lookup=\d+, matched=\d+")
         self.assertRegex(out, r"tables? [0-9.]*63")  # all 64 tables are reported
 
     def test_dump_aggregate(self):
@@ -356,7 +356,7 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         self.assertNotIn("cookie=0x4001", self.dump_flows())
 
     def test_policy_reload_keeps_flows_added_over_openflow(self):
-        self.ofctl("add-flow", "cookie=0x2001,table=1,priority=200,metadata=0x64/0xfff,"
+        self.ofctl("add-flow", "cookie=0x2001,table=40,priority=200,metadata=0x64/0xfff,"
                                "dl_dst=02:00:00:00:20:01,actions=output:2")
         controller = self.switch.controller
         start = controller.log_size()
@@ -440,7 +440,7 @@ class OpenFlowEndpointTest(h.SluiceTestCase):
         self.assertEqual((msg_type, xid), (OFPT_ROLE_REPLY, 7))
         self.assertEqual(struct.unpack("!I4xQ", body), (OFPCR_ROLE_SLAVE, 1))
 
-        client.send(flow_mod_add(8, cookie=0x3001, table=1, priority=300))
+        client.send(flow_mod_add(8, cookie=0x3001, table=40, priority=300))
         client.send(of_msg(OFPT_BARRIER_REQUEST, 9))
         msg_type, xid, body = client.recv()
         self.assertEqual((msg_type, xid), (OFPT_ERROR, 8))

@@ -118,16 +118,16 @@ TEST(SluicePortSet, Golden) {
 
 TEST(SluiceSwitchConfig, Golden) {
   const Bytes b =
-      hex("04 04 00 18 00 00 00 0f | 00 53 4c 55 | 00 00 00 04 | 00 00 01 2c 01 00 00 00");
+      hex("04 04 00 18 00 00 00 0f | 00 53 4c 55 | 00 00 00 04 | 00 00 01 2c 28 00 00 00");
   Bytes out;
   encode_switch_config(15, SwitchConfig{300}, out);
   EXPECT_EQ(out, b);
   auto got = decode_switch_config(b);
   ASSERT_TRUE(got);
   EXPECT_EQ(got->mac_aging_seconds, 300u);
-  EXPECT_EQ(got->learning_table, 1);
+  EXPECT_EQ(got->learning_table, 40);
   EXPECT_EQ(format_message(b),
-            "OFPT_EXPERIMENTER (xid=0xf): SWITCH_CONFIG mac_aging=300s learning_table=1");
+            "OFPT_EXPERIMENTER (xid=0xf): SWITCH_CONFIG mac_aging=300s learning_table=40");
   out.clear();
   encode_switch_config(15, SwitchConfig{60, kNoLearningTable}, out);
   EXPECT_EQ(format_message(out),

@@ -19,7 +19,8 @@ TEST(L2Contract, Numbers) {
   EXPECT_EQ(kPolicyCookie, 0x5c00000000000000ULL);
   EXPECT_EQ(kPolicyCookie & kPolicyCookieMask, 0x5c00000000000000ULL);
   EXPECT_EQ(kIngressTable, 0);
-  EXPECT_EQ(kL2Table, 1);
+  EXPECT_EQ(kL2Table, 40);
+  EXPECT_EQ(kPortSecurityTable, 10);
   EXPECT_EQ(kIngressPriority, 100);
   EXPECT_EQ(kFloodPriority, 0);
   EXPECT_EQ(kStaticMacPriority, 200);
@@ -51,27 +52,27 @@ TEST(L2Contract, Matches) {
 TEST(L2Contract, IngressUntagged) {
   EXPECT_EQ(format_flow_mod(ingress_untagged(3, 100)),
             "ADD table:0 priority=100,in_port=3,vlan_tci=0x0000/0x1fff cookie:0x5c00000000000000 "
-            "actions=write_metadata:0x64/0xfff,goto_table:1");
+            "actions=write_metadata:0x64/0xfff,goto_table:40");
 }
 
 TEST(L2Contract, IngressTagged) {
   EXPECT_EQ(format_flow_mod(ingress_tagged(3, 100)),
             "ADD table:0 priority=100,in_port=3,dl_vlan=100 cookie:0x5c00000000000000 "
-            "actions=pop_vlan,write_metadata:0x64/0xfff,goto_table:1");
+            "actions=pop_vlan,write_metadata:0x64/0xfff,goto_table:40");
 }
 
 TEST(L2Contract, FloodFlow) {
   EXPECT_EQ(format_flow_mod(flood_flow(100)),
-            "ADD table:1 priority=0,metadata=0x64/0xfff cookie:0x5c00000000000000 "
+            "ADD table:40 priority=0,metadata=0x64/0xfff cookie:0x5c00000000000000 "
             "actions=group:100");
 }
 
 TEST(L2Contract, StaticMacFlow) {
   EXPECT_EQ(format_flow_mod(static_mac_flow(100, kMac, egress_actions(3))),
-            "ADD table:1 priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:00:09 "
+            "ADD table:40 priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:00:09 "
             "cookie:0x5c00000000000000 actions=output:3");
   EXPECT_EQ(format_flow_mod(static_mac_flow(100, kMac, egress_actions(3, 100))),
-            "ADD table:1 priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:00:09 "
+            "ADD table:40 priority=200,metadata=0x64/0xfff,dl_dst=02:00:00:00:00:09 "
             "cookie:0x5c00000000000000 actions=push_vlan:0x8100,set_field:0x1064->vlan_vid,"
             "output:3");
 }

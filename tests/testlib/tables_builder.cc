@@ -25,8 +25,9 @@ void expect_ok(const of::Decoded<void>& r, const char* what) {
 
 }  // namespace
 
-TablesBuilder::TablesBuilder(uint32_t counter_slots, const dp::WorkerCounters* counters)
-    : store_(counter_slots, reader_for(counters)) {
+TablesBuilder::TablesBuilder(uint32_t counter_slots, const dp::WorkerCounters* counters,
+                             dp::Specialisers specialisers)
+    : store_(counter_slots, reader_for(counters)), compiler_(std::move(specialisers)) {
   (void)store_.set_learning_table(of::l2::kL2Table);
 }
 
@@ -84,10 +85,10 @@ TablesBuilder& TablesBuilder::commit() {
       expect_ok(store_.apply(ingress_tagged(p.port, p.untagged)), "table 0");
     }
   }
-  for (uint16_t v : vlans_) expect_ok(store_.apply(flood_flow(v)), "table 1 flood");
+  for (uint16_t v : vlans_) expect_ok(store_.apply(flood_flow(v)), "L2 table flood");
   for (const StaticDecl& s : statics_) {
     expect_ok(store_.apply(static_mac_flow(s.vlan, s.mac, s.port, push_vid(s.port, s.vlan))),
-              "table 1 static");
+              "L2 table static");
   }
   return *this;
 }
@@ -109,10 +110,10 @@ uint32_t TablesBuilder::ingress_counter(uint32_t port, uint16_t vlan_vid) const 
   return counter(0, kIngressPriority, match_ingress(port, vlan_vid));
 }
 uint32_t TablesBuilder::flood_counter(uint16_t v) const {
-  return counter(1, kFloodPriority, match_bd(v));
+  return counter(of::l2::kL2Table, kFloodPriority, match_bd(v));
 }
 uint32_t TablesBuilder::static_counter(uint16_t v, const MacAddr& m) const {
-  return counter(1, kStaticMacPriority, match_bd_dst(v, m));
+  return counter(of::l2::kL2Table, kStaticMacPriority, match_bd_dst(v, m));
 }
 
 }  // namespace sluice::test

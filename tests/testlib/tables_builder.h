@@ -25,8 +25,10 @@ namespace sluice::test {
 class TablesBuilder {
  public:
   // 'counters' (optional) backs the FlowStore's counter reader, for flow statistics.
+  // 'specialisers': the network functions' tables (root::specialisers() for sluiced's).
   explicit TablesBuilder(uint32_t counter_slots = 1024,
-                         const dp::WorkerCounters* counters = nullptr);
+                         const dp::WorkerCounters* counters = nullptr,
+                         dp::Specialisers specialisers = {});
 
   TablesBuilder& access(uint32_t port, uint16_t vlan);
   // Tagged VLANs 'vlans', plus a native VLAN when native != 0: accepted untagged and tagged,
@@ -36,7 +38,7 @@ class TablesBuilder {
   TablesBuilder& vlan(uint16_t vlan);
   TablesBuilder& static_mac(uint16_t vlan, const MacAddr& mac, uint32_t port);
 
-  // Sends what was declared (GROUP_MODs, then table 0, then table 1). Once; compile() calls
+  // Sends what was declared (GROUP_MODs, then table 0, then the L2 table). Once; compile() calls
   // it if needed. Later changes go through apply().
   TablesBuilder& commit();
   of::Decoded<void> apply(const of::FlowMod& fm) { return store_.apply(fm); }

@@ -1,6 +1,8 @@
 // The dataplane's unit of work: a stage over a burst. One virtual call per burst, never per
-// packet. A stage decides (a verdict per packet: pass, or drop with a reason); the pipeline
-// moves, counts and frees packets. A stage never frees a packet and never calls another.
+// packet. A stage decides (a verdict per packet: pass, or drop with a reason, or kConsumed when
+// it wrote the packet's outputs to the egress list itself); the pipeline moves, counts and frees
+// dropped packets, and the egress (egress.h) sends. A stage never sends or frees a packet and
+// never calls another.
 #pragma once
 
 #include <atomic>
@@ -16,7 +18,7 @@ namespace sluice::dp {
 
 struct Tables;
 class MacTable;
-class Pipeline;
+class Egress;
 
 // What a stage may read or use besides the burst. Built by the worker once per burst.
 struct StageContext {
@@ -28,15 +30,16 @@ struct StageContext {
   PacketInQueue* packet_in = nullptr;  // frames for the controllers (nullptr: none)
   WorkerCounters* counters = nullptr;
   const std::atomic<uint8_t>* link_state = nullptr;  // per port slot, written by the control lcore
-  Pipeline* pipeline = nullptr;  // for stages that send packets themselves (the openflow stage)
+  Egress* out = nullptr;  // the output list, for stages that decide outputs themselves (openflow)
 
   bool link_up(uint16_t slot) const noexcept {
     return link_state[slot].load(std::memory_order_relaxed) != 0;
   }
 };
 
-// A verdict meaning "the stage took the packet" (sent it, or freed it after sending copies):
-// the pipeline removes it from the burst without freeing or counting a drop.
+// A verdict meaning "the stage listed the packet's fate on ctx.out" (outputs, a drop, or its
+// retirement after its copies left): the pipeline removes it from the burst without freeing or
+// counting it; the egress does both.
 inline constexpr uint8_t kConsumed = 0xff;
 
 class Stage {

@@ -54,7 +54,8 @@ uint32_t Worker::packet_outs(StageContext& ctx) noexcept {
   PacketOutJob* jobs[kBurstSize];
   const uint32_t n = env_.packet_out->receive(jobs, kBurstSize);
   if (n == 0) return 0;
-  ctx.pipeline = &pipeline_;
+  ctx.out = &pipeline_.egress();
+  pipeline_.egress().begin(ctx);
   // output:TABLE: the frame goes through the tables as if it arrived on in_slot.
   struct TableRun {
     Worker* self;
@@ -72,7 +73,7 @@ uint32_t Worker::packet_outs(StageContext& ctx) noexcept {
     run_packet_out(ctx, job.m, job.in_slot, job.actions, to_table, &run);
     env_.packet_out->release(&job);
   }
-  pipeline_.flush(ctx);
+  pipeline_.egress().finish();
   return n;
 }
 

@@ -12,7 +12,7 @@
 #include "dataplane/learn_queue.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/mbuf_key.h"
-#include "dataplane/pipeline.h"
+#include "dataplane/egress.h"
 #include "dataplane/stages/l2.h"
 #include "dataplane/tables.h"
 
@@ -53,7 +53,7 @@ class Exec {
  public:
   Exec(StageContext& ctx, const OfProgram& prog, uint16_t in_slot, PacketState& st,
        uint64_t& pin_tokens, ToTable to_table = nullptr, void* to_table_arg = nullptr)
-      : ctx_(ctx), t_(*ctx.tables), prog_(prog), pipe_(*ctx.pipeline), in_slot_(in_slot), st_(st),
+      : ctx_(ctx), t_(*ctx.tables), prog_(prog), out_(*ctx.out), in_slot_(in_slot), st_(st),
         pin_tokens_(pin_tokens), to_table_(to_table), to_table_arg_(to_table_arg) {}
 
   // Rewrites the frame and the key. False when the frame must be dropped (no headroom).
@@ -81,7 +81,7 @@ class Exec {
         return to_controller(m, k, owned, static_cast<uint16_t>(op.arg));
       case OpCode::kGroup: {
         if (owned) return group(m, k, l, op.arg);
-        rte_mbuf* c = pipe_.copy(ctx_, m);
+        rte_mbuf* c = out_.copy(m);
         if (c != nullptr) group(c, k, l, op.arg);
         return;
       }
@@ -89,7 +89,7 @@ class Exec {
         return discard(m, owned, OutputDrop::kUnknownPort);
       case OpCode::kOutputTable: {
         if (to_table_ == nullptr) return discard(m, owned, OutputDrop::kUnknownPort);
-        rte_mbuf* c = owned ? m : pipe_.copy(ctx_, m);
+        rte_mbuf* c = owned ? m : out_.copy(m);
         if (c != nullptr) to_table_(to_table_arg_, c, in_slot_);
         return;
       }
@@ -111,22 +111,22 @@ class Exec {
         send_op(m, k, l, op, i == last);
         if (i == last) return;
       } else if (!modify(m, k, l, op)) {
-        return pipe_.drop(ctx_, m, OutputDrop::kNoTagRoom);
+        return out_.drop(m, OutputDrop::kNoTagRoom);
       }
     }
-    pipe_.drop(ctx_, m, OutputDrop::kBucketWithoutOutput);
+    out_.drop(m, OutputDrop::kBucketWithoutOutput);
   }
 
  private:
   void discard(rte_mbuf* m, bool owned, OutputDrop why) noexcept {
-    pipe_.drop(ctx_, owned ? m : nullptr, why);
+    out_.drop(owned ? m : nullptr, why);
   }
 
   // PACKET_IN: the frame goes to the control lcore, within this worker's rate.
   void to_controller(rte_mbuf* m, const FlowKey& k, bool owned, uint16_t max_len) noexcept {
     if (ctx_.packet_in == nullptr) return discard(m, owned, OutputDrop::kPacketInUnavailable);
     if (pin_tokens_ == 0) return discard(m, owned, OutputDrop::kPacketInRateLimited);
-    rte_mbuf* c = owned ? m : pipe_.copy(ctx_, m);
+    rte_mbuf* c = owned ? m : out_.copy(m);
     if (c == nullptr) return;
     --pin_tokens_;
     const PacketInRecord r{c,
@@ -136,12 +136,12 @@ class Exec {
                            max_len,
                            static_cast<uint8_t>(st_.hit_table_miss ? 0 : 1),  // NO_MATCH : ACTION
                            st_.hit_table};
-    if (ctx_.packet_in->push(&r, 1) == 0) pipe_.drop(ctx_, c, OutputDrop::kPacketInQueueFull);
+    out_.controller(r);
   }
 
   void send_to(rte_mbuf* m, uint16_t slot, bool owned) noexcept {
-    rte_mbuf* c = owned ? m : pipe_.copy(ctx_, m);
-    if (c != nullptr) pipe_.send(ctx_, c, slot);
+    rte_mbuf* c = owned ? m : out_.copy(m);
+    if (c != nullptr) out_.port(c, slot);
   }
 
   void send_all(rte_mbuf* m, bool owned) noexcept {
@@ -174,9 +174,9 @@ class Exec {
     size_t pick = n;
     switch (g.type) {
       case of::GroupType::kAll:
-        if (n == 0) return pipe_.drop(ctx_, m, OutputDrop::kGroupNoLiveBucket);
+        if (n == 0) return out_.drop(m, OutputDrop::kGroupNoLiveBucket);
         for (size_t b = 0; b < n; ++b) {
-          rte_mbuf* c = b + 1 == n ? m : pipe_.copy(ctx_, m);
+          rte_mbuf* c = b + 1 == n ? m : out_.copy(m);
           if (c == nullptr) continue;
           count(g.bucket_counters[b], len);
           FlowKey k = key;
@@ -196,7 +196,7 @@ class Exec {
         }
         break;
     }
-    if (pick >= n) return pipe_.drop(ctx_, m, OutputDrop::kGroupNoLiveBucket);
+    if (pick >= n) return out_.drop(m, OutputDrop::kGroupNoLiveBucket);
     count(g.bucket_counters[pick], len);
     FlowKey k = key;
     PacketLayout l = layout;
@@ -268,7 +268,7 @@ class Exec {
   StageContext& ctx_;
   const Tables& t_;
   const OfProgram& prog_;
-  Pipeline& pipe_;
+  Egress& out_;
   uint16_t in_slot_;
   PacketState& st_;
   uint64_t& pin_tokens_;
@@ -432,12 +432,12 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
         }
         // The L2 table's output, as on the fast path; a copy if an action set still waits.
         const bool owned = st.set_present == 0;
-        rte_mbuf* c = owned ? m : ctx.pipeline->copy(ctx, m);
+        rte_mbuf* c = owned ? m : ctx.out->copy(m);
         if (c != nullptr) {
           if (meta.out_slot == kFloodSlot) {
-            ctx.pipeline->flood(ctx, c, meta);
+            ctx.out->flood(c, bd, meta.in_slot);
           } else {
-            ctx.pipeline->enqueue(ctx, c, meta.out_slot, bd);
+            ctx.out->bridge(c, meta.out_slot, bd);
           }
         }
         ++st.sent;
@@ -513,7 +513,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
     if (st.missed) {
       // OpenFlow 1.3: a miss without a table-miss flow drops; the action set is discarded.
       if (st.sent == 0) verdict = static_cast<uint8_t>(OfDrop::kTableMiss);
-      else rte_pktmbuf_free(m);
+      else ctx.out->retire(m);
       out.reason[i] = verdict;
       continue;
     }
@@ -534,7 +534,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
       } else if (st.sent == 0) {
         verdict = static_cast<uint8_t>(OfDrop::kNoOutput);
       } else {
-        rte_pktmbuf_free(m);  // it left as copies
+        ctx.out->retire(m);  // it left as copies
       }
     }
     out.reason[i] = verdict;

@@ -54,7 +54,7 @@ inline constexpr std::array<const char*, 12> kOfDropNames = {
 static_assert(kOfDropNames.size() == static_cast<size_t>(OfDrop::kCount));
 
 // PACKET_OUT: runs 'actions' on 'm', which it takes, as a frame from 'in_slot' (kNoSlot: from
-// the controller). ctx.pipeline sends; the caller flushes it. output:TABLE hands the frame as
+// the controller). Its outputs go to ctx.out; the caller finishes the egress. output:TABLE hands the frame as
 // the actions before it left it (a copy, unless it is the last output) to 'to_table', which
 // runs it through the tables.
 using ToTable = void (*)(void* arg, rte_mbuf* m, uint16_t in_slot) noexcept;

@@ -723,6 +723,40 @@ TEST_P(PipelineTest, Ipv6PortRuleFiresAndMalformedL4IsDropped) {
   EXPECT_EQ(h_->stage_drops("openflow", "malformed_ip"), 1u);
 }
 
+// The egress list holds Egress::kMaxOutputs entries: a burst that lists more (an ALL group of
+// 12 buckets on 32 frames: 384 outputs) makes the egress run what is listed first. Every copy
+// still leaves, in order, and no mbuf is lost (TearDown).
+TEST_P(PipelineTest, OutputListLongerThanTheEgressHoldsStillSendsEveryCopy) {
+  constexpr unsigned kBuckets = 12;
+  std::vector<of::Bucket> buckets;
+  for (unsigned k = 0; k < kBuckets; ++k) buckets.push_back(test::bucket(k % 2 == 0 ? 2 : 4));
+  ASSERT_TRUE(b_.apply(test::flood_group(77, buckets)));
+  of::FlowMod fm;  // table 0: in_port=1, eth_type=0x0800 → group:77
+  fm.priority = 500;
+  fm.match.present = of::field_bit(of::Field::kInPort) | of::field_bit(of::Field::kEthType);
+  fm.match.in_port = 1;
+  fm.match.eth_type = 0x0800;
+  fm.instructions.present = of::instr::kApplyActions;
+  fm.instructions.apply_actions = test::actions({test::group(77)});
+  ASSERT_TRUE(b_.apply(fm));
+  h_->install(b_);
+  for (unsigned i = 0; i < kBurstSize; ++i) {
+    ASSERT_TRUE(h_->inject(0, frame(kB, kA, 18 + i)));  // lengths tell the frames apart
+  }
+  static_assert(kBuckets * kBurstSize > Egress::kMaxOutputs);
+  EXPECT_EQ(h_->poll(), kBurstSize);
+  auto sent = all_sent();
+  expect_only(sent, {1, 3});
+  ASSERT_EQ(sent[1].size(), kBuckets / 2 * kBurstSize);
+  ASSERT_EQ(sent[3].size(), kBuckets / 2 * kBurstSize);
+  for (unsigned j = 0; j < sent[1].size(); ++j) {
+    EXPECT_EQ(sent[1][j].size(), 60u + j / (kBuckets / 2)) << "copy " << j << " out of order";
+  }
+  for (size_t w = 0; w < static_cast<size_t>(OutputDrop::kCount); ++w) {
+    EXPECT_EQ(h_->output_drops(static_cast<OutputDrop>(w)), 0u) << kOutputDropNames[w];
+  }
+}
+
 TEST_P(PipelineTest, StagesAreParseThenL2FastPathOrOpenFlow) {
   auto stages = h_->pipeline().stages();
   ASSERT_EQ(stages.size(), 5u);

@@ -99,6 +99,7 @@ enum class OutputDrop : uint8_t {
   kPacketInQueueFull,     // the control lcore did not keep up
   kGroupNoLiveBucket,  // FAST_FAILOVER with no live bucket, or a group without buckets
   kBucketWithoutOutput,
+  kNormalNoOutput,     // NORMAL on a copy, or in a PACKET_OUT, that learning forwarding dropped
   kCount,
 };
 inline constexpr std::array<const char*, static_cast<size_t>(OutputDrop::kCount)>
@@ -107,7 +108,7 @@ inline constexpr std::array<const char*, static_cast<size_t>(OutputDrop::kCount)
                         "no_tag_room",   "flood_no_members", "unknown_port", "output_to_in_port",
                         "no_mbuf_for_copy", "packet_in_unavailable", "packet_in_rate_limited",
                         "packet_in_queue_full", "group_no_live_bucket",
-                        "bucket_without_output"};
+                        "bucket_without_output", "normal_no_output"};
 
 // Everything one worker counts. Allocated once per worker, cache aligned, never freed while
 // the daemon runs (so readers never see it go away).

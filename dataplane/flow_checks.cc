@@ -49,7 +49,7 @@ bool valid_bd_metadata(uint64_t value, uint64_t mask) noexcept {
 bool valid_output_port(uint32_t port) noexcept {
   using namespace of::port_no;
   return (port >= 1 && port <= kMax) || port == kInPort || port == kAll || port == kFlood ||
-         port == kController;
+         port == kController || port == kNormal;
 }
 
 // Does the match guarantee what a set-field of 'f' needs (OpenFlow 1.3, table 12)?

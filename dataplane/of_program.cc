@@ -26,7 +26,7 @@ uint8_t set_field_slot(of::Field f) noexcept {
 bool is_send_op(OpCode c) noexcept {
   return c == OpCode::kOutput || c == OpCode::kOutputInPort || c == OpCode::kOutputAll ||
          c == OpCode::kController || c == OpCode::kGroup || c == OpCode::kUnknownPort ||
-         c == OpCode::kOutputTable;
+         c == OpCode::kOutputTable || c == OpCode::kNormal;
 }
 
 uint32_t select_hash(const FlowKey& k) noexcept {

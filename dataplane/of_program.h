@@ -32,6 +32,7 @@ enum class OpCode : uint8_t {
   kSetField,     // field, value
   kUnknownPort,  // output to a port number that is not there (counted); arg: the port number
   kOutputTable,  // PACKET_OUT only: through the tables as if received on the in_port
+  kNormal,       // NORMAL: learning-switch forwarding in the bridge domain of the metadata
 };
 
 struct Op {
@@ -131,6 +132,7 @@ Op make_op(const of::Action& a, SlotOf slot_of, GroupOf group_of) {
       switch (a.port) {
         case of::port_no::kInPort: o.code = OpCode::kOutputInPort; break;
         case of::port_no::kTable: o.code = OpCode::kOutputTable; break;
+        case of::port_no::kNormal: o.code = OpCode::kNormal; break;
         case of::port_no::kAll:
         case of::port_no::kFlood: o.code = OpCode::kOutputAll; break;
         case of::port_no::kController:

@@ -15,6 +15,7 @@
 #include "dataplane/egress.h"
 #include "dataplane/stages/l2.h"
 #include "dataplane/tables.h"
+#include "openflow/l2_contract.h"
 
 namespace sluice::dp {
 namespace {
@@ -47,14 +48,87 @@ uint8_t set_slot_of(const Op& op) noexcept {
 
 uint64_t mac48(uint64_t v) noexcept { return v & 0xffffffffffffULL; }
 
+OfDrop from_l2(L2Drop d) noexcept {
+  switch (d) {
+    case L2Drop::kNone: return OfDrop::kNone;
+    case L2Drop::kNoBridgeDomain: return OfDrop::kNoBridgeDomain;
+    case L2Drop::kInvalidSrcMac: return OfDrop::kInvalidSrcMac;
+    case L2Drop::kMacLimit: return OfDrop::kMacLimit;
+    case L2Drop::kStaticMacConflict: return OfDrop::kStaticMacConflict;
+    case L2Drop::kHairpin: return OfDrop::kHairpin;
+    case L2Drop::kVlanMacLimit: return OfDrop::kVlanMacLimit;
+    case L2Drop::kCount: break;
+  }
+  return OfDrop::kNoOutput;
+}
+
+}  // namespace
+
+// Learning-switch forwarding, shared by the learning table and NORMAL: the source is learned
+// (or refused) in the bridge domain, the destination found (a known port, or the domain's
+// flood). Learning requests gather here and go to the control lcore with flush().
+class L2Forward {
+ public:
+  L2Forward(StageContext& ctx, MacCache& cache, FlowCountBatch& flows) noexcept
+      : ctx_(ctx), cache_(cache), flows_(flows) {}
+  ~L2Forward() { flush(); }
+
+  // For a frame with key 'k' from meta.in_slot in domain 'bd': sets meta.bd, the MAC keys and
+  // meta.out_slot (a port, or kFloodSlot). Returns kNone or why it is dropped.
+  OfDrop decide(const FlowKey& k, uint16_t bd, PacketMeta& meta) noexcept {
+    const BridgeDomain* d = ctx_.tables->bridge_domain(bd);
+    if (d == nullptr) return OfDrop::kNoBridgeDomain;
+    meta.bd = bd;
+    meta.src_key = uint64_t{bd} << 48 | k.eth_src;
+    meta.dst_key = uint64_t{bd} << 48 | k.eth_dst;
+    if ((k.eth_src >> 40) & 1) return OfDrop::kInvalidSrcMac;
+    const uint64_t keys[2] = {meta.src_key, meta.dst_key};
+    int32_t pos[2];
+    cache_.lookup(*ctx_.macs, keys, 2, pos);
+    if (n_learn_ == kBurstSize) flush();  // NORMAL in many buckets: more sources than a burst
+    L2Drop drop = l2_check_source(ctx_, meta, pos[0], learn_, n_learn_);
+    if (drop == L2Drop::kNone) drop = l2_choose_output(ctx_, *d, meta, pos[1], flows_);
+    return from_l2(drop);
+  }
+
+  void flush() noexcept {
+    if (n_learn_ == 0) return;
+    const uint32_t queued = ctx_.learn->push(learn_, n_learn_);
+    ctx_.counters->learn_queue_full.add(n_learn_ - queued);
+    n_learn_ = 0;
+  }
+
+ private:
+  StageContext& ctx_;
+  MacCache& cache_;
+  FlowCountBatch& flows_;
+  LearnRequest learn_[kBurstSize];
+  uint32_t n_learn_ = 0;
+};
+
+namespace {
+
+// Lists the output L2Forward::decide chose for 'm'.
+void list_l2(Egress& out, rte_mbuf* m, const PacketMeta& meta) noexcept {
+  if (meta.out_slot == kFloodSlot) {
+    out.flood(m, meta.bd, meta.in_slot);
+  } else {
+    out.bridge(m, meta.out_slot, meta.bd);
+  }
+}
+
 // One packet's run through ops, outputs and groups. Owns nothing; 'owned' arguments say
 // whether a call may consume the mbuf it is given.
 class Exec {
  public:
+  // 'packet' is the burst's own mbuf (nullptr for a PACKET_OUT); 'l2' forwards NORMAL (nullptr:
+  // NORMAL has no output).
   Exec(StageContext& ctx, const OfProgram& prog, uint16_t in_slot, PacketState& st,
-       uint64_t& pin_tokens, ToTable to_table = nullptr, void* to_table_arg = nullptr)
+       uint64_t& pin_tokens, rte_mbuf* packet, L2Forward* l2, ToTable to_table = nullptr,
+       void* to_table_arg = nullptr)
       : ctx_(ctx), t_(*ctx.tables), prog_(prog), out_(*ctx.out), in_slot_(in_slot), st_(st),
-        pin_tokens_(pin_tokens), to_table_(to_table), to_table_arg_(to_table_arg) {}
+        pin_tokens_(pin_tokens), packet_(packet), l2_(l2), to_table_(to_table),
+        to_table_arg_(to_table_arg) {}
 
   // Rewrites the frame and the key. False when the frame must be dropped (no headroom).
   bool modify(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
@@ -87,6 +161,8 @@ class Exec {
       }
       case OpCode::kUnknownPort:
         return discard(m, owned, OutputDrop::kUnknownPort);
+      case OpCode::kNormal:
+        return normal(m, k, owned);
       case OpCode::kOutputTable: {
         if (to_table_ == nullptr) return discard(m, owned, OutputDrop::kUnknownPort);
         rte_mbuf* c = owned ? m : out_.copy(m);
@@ -137,6 +213,31 @@ class Exec {
                            static_cast<uint8_t>(st_.hit_table_miss ? 0 : 1),  // NO_MATCH : ACTION
                            st_.hit_table};
     out_.controller(r);
+  }
+
+  // NORMAL: the learning table's forwarding, in the bridge domain the metadata names (or, with
+  // none there, the frame's VLAN). A tag on the frame goes: the egress tags each copy for its
+  // port. When NORMAL takes the burst's packet itself, a drop is the stage's verdict with the
+  // L2 reason (hairpin, mac_limit, ...); on a copy or a PACKET_OUT it is normal_no_output.
+  void normal(rte_mbuf* m, const FlowKey& k, bool owned) noexcept {
+    PacketMeta meta;
+    meta.in_slot = in_slot_;
+    meta.len = rte_pktmbuf_pkt_len(m);
+    uint16_t bd = static_cast<uint16_t>(k.metadata & of::l2::kBridgeDomainMask);
+    const bool tagged = (k.vlan_vid & of::kVidPresent) != 0;
+    if (bd == 0 && tagged) bd = k.vlan_vid & 0xfff;
+    const OfDrop drop = l2_ == nullptr ? OfDrop::kNoBridgeDomain : l2_->decide(k, bd, meta);
+    if (drop != OfDrop::kNone) {
+      if (owned && m == packet_) {
+        st_.verdict = static_cast<uint8_t>(drop);
+        return;
+      }
+      return discard(m, owned, OutputDrop::kNormalNoOutput);
+    }
+    rte_mbuf* c = owned ? m : out_.copy(m);
+    if (c == nullptr) return;
+    if (tagged) pop_tag(c);
+    list_l2(out_, c, meta);
   }
 
   void send_to(rte_mbuf* m, uint16_t slot, bool owned) noexcept {
@@ -272,23 +373,11 @@ class Exec {
   uint16_t in_slot_;
   PacketState& st_;
   uint64_t& pin_tokens_;
+  rte_mbuf* packet_;
+  L2Forward* l2_;
   ToTable to_table_;
   void* to_table_arg_;
 };
-
-OfDrop from_l2(L2Drop d) noexcept {
-  switch (d) {
-    case L2Drop::kNone: return OfDrop::kNone;
-    case L2Drop::kNoBridgeDomain: return OfDrop::kNoBridgeDomain;
-    case L2Drop::kInvalidSrcMac: return OfDrop::kInvalidSrcMac;
-    case L2Drop::kMacLimit: return OfDrop::kMacLimit;
-    case L2Drop::kStaticMacConflict: return OfDrop::kStaticMacConflict;
-    case L2Drop::kHairpin: return OfDrop::kHairpin;
-    case L2Drop::kVlanMacLimit: return OfDrop::kVlanMacLimit;
-    case L2Drop::kCount: break;
-  }
-  return OfDrop::kNoOutput;
-}
 
 }  // namespace
 
@@ -322,23 +411,13 @@ void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
   PacketLayout layout;
   const uint32_t in_port = in_slot < kMaxPorts ? t.ports[in_slot].of_port : of::port_no::kController;
   mbuf_key(m, in_port, key, layout);
-  Exec(ctx, prog, in_slot, st, tokens, to_table, to_table_arg).run_ops(m, key, layout, ops, n, last);
+  Exec(ctx, prog, in_slot, st, tokens, nullptr, nullptr, to_table, to_table_arg)
+      .run_ops(m, key, layout, ops, n, last);
 }
 
 bool OpenFlowStage::active(const Tables& t) const noexcept { return t.reaches_classifiers; }
 
-void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
-  const Tables& t = *ctx.tables;
-  const OfProgram& prog = *t.program;
-  const uint16_t n = burst.count;
-  // Most bursts of an L2 pipeline have nothing here: one pass to find out.
-  bool any = false;
-  for (uint16_t i = 0; i < n; ++i) {
-    out.reason[i] = 0;
-    any |= burst.meta[i].table != kTableDone;
-  }
-  if (!any) return;
-  // Refill the PACKET_IN budget for the time since the last burst.
+void OpenFlowStage::refill_packet_in_tokens() noexcept {
   const uint64_t now = rte_get_tsc_cycles();
   const uint64_t per_token = rte_get_tsc_hz() / kPacketInPerSecond;
   if (pin_refill_tsc_ == 0) pin_refill_tsc_ = now;
@@ -346,17 +425,28 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
     pin_tokens_ = std::min<uint64_t>(kPacketInPerSecond, pin_tokens_ + earned);
     pin_refill_tsc_ += earned * per_token;
   }
-  for (uint16_t i = 0; i < n; ++i) {
+}
+
+bool OpenFlowStage::start(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
+  const Tables& t = *ctx.tables;
+  // Most bursts of an L2 pipeline have nothing here: one pass to find out.
+  bool any = false;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    out.reason[i] = 0;
+    any |= burst.meta[i].table != kTableDone;
+  }
+  if (!any) return false;
+  refill_packet_in_tokens();
+  for (uint16_t i = 0; i < burst.count; ++i) {
     PacketState& st = state_[i];
     st.set_present = 0;
     st.table = burst.meta[i].table;
     st.sent = 0;
     st.passed = st.table == kTableDone;
-    st.done = st.passed || st.table >= prog.tables.size();
+    st.done = st.passed || st.table >= t.program->tables.size();
     st.missed = st.done && !st.passed;
     st.verdict = 0;
     if (st.passed) continue;
-    rte_mbuf* m = burst.pkts[i];
     if (!t.ports[burst.meta[i].in_slot].admin_up) {
       st.done = true;
       st.verdict = static_cast<uint8_t>(OfDrop::kPortDown);
@@ -366,179 +456,161 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
     // everywhere), and the layout follows.
     st.key = burst.meta[i].key;
     st.layout = burst.meta[i].layout;
-    strip_priority_tag(m, st.layout);
+    strip_priority_tag(burst.pkts[i], st.layout);
     if (st.layout.malformed) {
       st.done = true;
       st.verdict = static_cast<uint8_t>(OfDrop::kMalformedIp);
     }
   }
+  return true;
+}
 
+void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
+  if (!start(ctx, burst, out)) return;
+  const OfProgram& prog = *ctx.tables->program;
   FlowCountBatch flows(ctx.counters->flows);
-  LearnRequest learn[kBurstSize];
-  uint32_t n_learn = 0;
+  L2Forward l2(ctx, cache_, flows);
+  // Goto only goes forward: one pass over the tables in order sees every packet's walk.
   for (size_t tid = 0; tid < prog.tables.size(); ++tid) {
-    const OfTable& table = prog.tables[tid];
-    uint32_t lookups = 0, matches = 0;
-    // The packets at this table, looked up together (the classifier's bulk lookup).
-    uint16_t here[kBurstSize];
-    uint16_t n_here = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-      if (!state_[i].done && state_[i].table == tid) here[n_here++] = i;
-    }
-    if (n_here == 0) continue;
-    Classifier::Hit hits[kBurstSize];
-    if (!table.learning) {
-      const FlowKey* keys[kBurstSize];
-      for (uint16_t j = 0; j < n_here; ++j) keys[j] = &state_[here[j]].key;
-      table.classifier.lookup_batch(keys, n_here, hits);
-      for (uint16_t j = 0; j < n_here; ++j) {
-        if (hits[j].payload == nullptr) continue;
-        __builtin_prefetch(hits[j].payload);
-        __builtin_prefetch(static_cast<const uint8_t*>(hits[j].payload) + 64);
-      }
-    }
+    walk_table(ctx, burst, static_cast<uint8_t>(tid), flows, l2);
+  }
+  l2.flush();
+  for (uint16_t i = 0; i < burst.count; ++i) out.reason[i] = finish(ctx, burst, i, l2);
+}
+
+void OpenFlowStage::walk_table(StageContext& ctx, Burst& burst, uint8_t tid,
+                               FlowCountBatch& flows, L2Forward& l2) noexcept {
+  const OfProgram& prog = *ctx.tables->program;
+  const OfTable& table = prog.tables[tid];
+  // The packets at this table, looked up together (the classifier's bulk lookup).
+  uint16_t here[kBurstSize];
+  uint16_t n_here = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    if (!state_[i].done && state_[i].table == tid) here[n_here++] = i;
+  }
+  if (n_here == 0) return;
+  Classifier::Hit hits[kBurstSize];
+  if (!table.learning) {
+    const FlowKey* keys[kBurstSize];
+    for (uint16_t j = 0; j < n_here; ++j) keys[j] = &state_[here[j]].key;
+    table.classifier.lookup_batch(keys, n_here, hits);
     for (uint16_t j = 0; j < n_here; ++j) {
-      const uint16_t i = here[j];
-      PacketState& st = state_[i];
-      rte_mbuf* m = burst.pkts[i];
-      PacketMeta& meta = burst.meta[i];
-      Exec exec(ctx, prog, meta.in_slot, st, pin_tokens_);
-      ++lookups;
-      st.done = true;
-      if (table.learning) {
-        // The learning table: learn the source, forward to the known port or flood.
-        const uint16_t bd = static_cast<uint16_t>(st.key.metadata & 0xfff);
-        const BridgeDomain* d = t.bridge_domain(bd);
-        if (d == nullptr) {
-          st.verdict = static_cast<uint8_t>(OfDrop::kNoBridgeDomain);
-          continue;
-        }
-        ++matches;
-        meta.bd = bd;
-        meta.src_key = uint64_t{bd} << 48 | st.key.eth_src;
-        meta.dst_key = uint64_t{bd} << 48 | st.key.eth_dst;
-        if ((st.key.eth_src >> 40) & 1) {
-          st.verdict = static_cast<uint8_t>(OfDrop::kInvalidSrcMac);
-          continue;
-        }
-        const uint64_t keys[2] = {meta.src_key, meta.dst_key};
-        int32_t pos[2];
-        cache_.lookup(*ctx.macs, keys, 2, pos);
-        L2Drop drop = l2_check_source(ctx, meta, pos[0], learn, n_learn);
-        if (drop == L2Drop::kNone) drop = l2_choose_output(ctx, *d, meta, pos[1], flows);
-        if (drop != L2Drop::kNone) {
-          st.verdict = static_cast<uint8_t>(from_l2(drop));
-          continue;
-        }
-        // The L2 table's output, as on the fast path; a copy if an action set still waits.
-        const bool owned = st.set_present == 0;
-        rte_mbuf* c = owned ? m : ctx.out->copy(m);
-        if (c != nullptr) {
-          if (meta.out_slot == kFloodSlot) {
-            ctx.out->flood(c, bd, meta.in_slot);
-          } else {
-            ctx.out->bridge(c, meta.out_slot, bd);
-          }
-        }
-        ++st.sent;
-        if (owned) st.verdict = kConsumed;
-        continue;
-      }
-      if (hits[j].payload == nullptr) {
-        st.missed = true;
-        continue;
-      }
+      if (hits[j].payload == nullptr) continue;
+      __builtin_prefetch(hits[j].payload);
+      __builtin_prefetch(static_cast<const uint8_t*>(hits[j].payload) + 64);
+    }
+  }
+  uint32_t matches = 0;
+  for (uint16_t j = 0; j < n_here; ++j) {
+    const uint16_t i = here[j];
+    PacketState& st = state_[i];
+    st.done = true;
+    if (table.learning) {
+      matches += learning_table(ctx, burst, i, l2);
+    } else if (hits[j].payload == nullptr) {
+      st.missed = true;
+    } else {
       ++matches;
       const CompiledFlow& f = *static_cast<const CompiledFlow*>(hits[j].payload);
-      flows.add(f.counter, meta.len);
-      st.hit_table = static_cast<uint8_t>(tid);
+      flows.add(f.counter, burst.meta[i].len);
+      st.hit_table = tid;
       st.hit_table_miss = f.table_miss;
       st.hit_cookie = f.cookie;
-      // Apply-actions. When nothing can follow them, the last sending op takes the packet.
-      const bool final = f.ends_pipeline && (st.set_present == 0 || f.clear_actions);
-      bool gone = false;
-      for (uint16_t k = 0; k < f.apply.count && !gone; ++k) {
-        const Op& op = *f.op(f.apply.first + k);
-        if (is_send(op.code)) {
-          const bool take = final && k == f.last_output;
-          exec.send_op(m, st.key, st.layout, op, take);
-          if (take) st.verdict = kConsumed, gone = true;
-        } else if (!exec.modify(m, st.key, st.layout, op)) {
-          st.verdict = static_cast<uint8_t>(OfDrop::kNoTagRoom);
-          gone = true;
-        }
-      }
-      if (gone) continue;
-      if (f.clear_actions) st.set_present = 0;
-      for (uint16_t k = 0; k < f.write.count; ++k) {
-        const Op* op = f.op(f.write.first + k);
-        const uint8_t s = set_slot_of(*op);
-        if (s >= kSetSlots) continue;
-        st.set[s] = op;
-        st.set_present |= 1u << s;
-      }
-      if (f.write_metadata) {
-        st.key.metadata = (st.key.metadata & ~f.metadata_mask) | (f.metadata & f.metadata_mask);
-      }
-      if (f.goto_table != kNoGoto) {
-        st.table = f.goto_table;
-        st.done = false;
-      }
-    }
-    if (lookups > 0) {
-      ctx.counters->table_lookups[tid].add(lookups);
-      ctx.counters->table_matches[tid].add(matches);
+      run_flow(ctx, burst, i, f, l2);
     }
   }
-  if (n_learn > 0) {
-    const uint32_t queued = ctx.learn->push(learn, n_learn);
-    ctx.counters->learn_queue_full.add(n_learn - queued);
-  }
+  ctx.counters->table_lookups[tid].add(n_here);
+  ctx.counters->table_matches[tid].add(matches);
+}
 
-  // End of the pipeline: run each remaining packet's action set.
-  for (uint16_t i = 0; i < n; ++i) {
-    PacketState& st = state_[i];
-    if (st.passed) {  // decided by an earlier stage: on to the output
-      out.reason[i] = 0;
-      continue;
-    }
-    if (!st.done) st.missed = true;  // went to a table past the last one in use: empty, a miss
-    if (st.verdict != 0) {
-      out.reason[i] = st.verdict;
-      continue;
-    }
-    rte_mbuf* m = burst.pkts[i];
-    Exec exec(ctx, prog, burst.meta[i].in_slot, st, pin_tokens_);
-    uint8_t verdict = kConsumed;
-    if (st.missed) {
-      // OpenFlow 1.3: a miss without a table-miss flow drops; the action set is discarded.
-      if (st.sent == 0) verdict = static_cast<uint8_t>(OfDrop::kTableMiss);
-      else ctx.out->retire(m);
-      out.reason[i] = verdict;
-      continue;
-    }
-    bool gone = false;
-    for (uint8_t s = kSetPop; s < kSetGroup && !gone; ++s) {
-      if ((st.set_present & (1u << s)) == 0) continue;
-      if (!exec.modify(m, st.key, st.layout, *st.set[s])) {
-        verdict = static_cast<uint8_t>(OfDrop::kNoTagRoom);
-        gone = true;
-      }
-    }
-    if (!gone) {
-      const Op* last = (st.set_present & (1u << kSetGroup)) != 0    ? st.set[kSetGroup]
-                       : (st.set_present & (1u << kSetOutput)) != 0 ? st.set[kSetOutput]
-                                                                     : nullptr;
-      if (last != nullptr) {
-        exec.send_op(m, st.key, st.layout, *last, true);
-      } else if (st.sent == 0) {
-        verdict = static_cast<uint8_t>(OfDrop::kNoOutput);
-      } else {
-        ctx.out->retire(m);  // it left as copies
-      }
-    }
-    out.reason[i] = verdict;
+bool OpenFlowStage::learning_table(StageContext& ctx, Burst& burst, uint16_t i,
+                                   L2Forward& l2) noexcept {
+  PacketState& st = state_[i];
+  PacketMeta& meta = burst.meta[i];
+  const uint16_t bd = static_cast<uint16_t>(st.key.metadata & of::l2::kBridgeDomainMask);
+  const OfDrop drop = l2.decide(st.key, bd, meta);
+  if (drop != OfDrop::kNone) {
+    st.verdict = static_cast<uint8_t>(drop);
+    return drop != OfDrop::kNoBridgeDomain;
   }
+  // The L2 table's output, as on the fast path; a copy if an action set still waits.
+  const bool owned = st.set_present == 0;
+  rte_mbuf* c = owned ? burst.pkts[i] : ctx.out->copy(burst.pkts[i]);
+  if (c != nullptr) list_l2(*ctx.out, c, meta);
+  ++st.sent;
+  if (owned) st.verdict = kConsumed;
+  return true;
+}
+
+void OpenFlowStage::run_flow(StageContext& ctx, Burst& burst, uint16_t i, const CompiledFlow& f,
+                             L2Forward& l2) noexcept {
+  PacketState& st = state_[i];
+  rte_mbuf* m = burst.pkts[i];
+  Exec exec(ctx, *ctx.tables->program, burst.meta[i].in_slot, st, pin_tokens_, m, &l2);
+  // Apply-actions. When nothing can follow them, the last sending op takes the packet.
+  const bool final = f.ends_pipeline && (st.set_present == 0 || f.clear_actions);
+  for (uint16_t k = 0; k < f.apply.count; ++k) {
+    const Op& op = *f.op(f.apply.first + k);
+    if (is_send(op.code)) {
+      const bool take = final && k == f.last_output;
+      exec.send_op(m, st.key, st.layout, op, take);
+      if (take) {
+        if (st.verdict == 0) st.verdict = kConsumed;  // else NORMAL dropped it: the reason
+        return;
+      }
+    } else if (!exec.modify(m, st.key, st.layout, op)) {
+      st.verdict = static_cast<uint8_t>(OfDrop::kNoTagRoom);
+      return;
+    }
+  }
+  if (f.clear_actions) st.set_present = 0;
+  for (uint16_t k = 0; k < f.write.count; ++k) {
+    const Op* op = f.op(f.write.first + k);
+    const uint8_t s = set_slot_of(*op);
+    if (s >= kSetSlots) continue;
+    st.set[s] = op;
+    st.set_present |= 1u << s;
+  }
+  if (f.write_metadata) {
+    st.key.metadata = (st.key.metadata & ~f.metadata_mask) | (f.metadata & f.metadata_mask);
+  }
+  if (f.goto_table != kNoGoto) {
+    st.table = f.goto_table;
+    st.done = false;
+  }
+}
+
+uint8_t OpenFlowStage::finish(StageContext& ctx, Burst& burst, uint16_t i,
+                              L2Forward& l2) noexcept {
+  PacketState& st = state_[i];
+  if (st.passed) return 0;  // decided by an earlier stage: on to the output
+  if (!st.done) st.missed = true;  // went to a table past the last one in use: empty, a miss
+  if (st.verdict != 0) return st.verdict;
+  rte_mbuf* m = burst.pkts[i];
+  if (st.missed) {
+    // OpenFlow 1.3: a miss without a table-miss flow drops; the action set is discarded.
+    if (st.sent == 0) return static_cast<uint8_t>(OfDrop::kTableMiss);
+    ctx.out->retire(m);
+    return kConsumed;
+  }
+  // The action set: pop, push, set-fields, then group or else output.
+  Exec exec(ctx, *ctx.tables->program, burst.meta[i].in_slot, st, pin_tokens_, m, &l2);
+  for (uint8_t s = kSetPop; s < kSetGroup; ++s) {
+    if ((st.set_present & (1u << s)) == 0) continue;
+    if (!exec.modify(m, st.key, st.layout, *st.set[s])) {
+      return static_cast<uint8_t>(OfDrop::kNoTagRoom);
+    }
+  }
+  const Op* last = (st.set_present & (1u << kSetGroup)) != 0    ? st.set[kSetGroup]
+                   : (st.set_present & (1u << kSetOutput)) != 0 ? st.set[kSetOutput]
+                                                                 : nullptr;
+  if (last != nullptr) {
+    exec.send_op(m, st.key, st.layout, *last, true);
+    return st.verdict != 0 ? st.verdict : kConsumed;  // NORMAL may have dropped it
+  }
+  if (st.sent == 0) return static_cast<uint8_t>(OfDrop::kNoOutput);
+  ctx.out->retire(m);  // it left as copies
+  return kConsumed;
 }
 
 }  // namespace sluice::dp

@@ -5,20 +5,22 @@
 // Packets whose output an earlier stage decided pass on untouched, and tables no packet visits
 // cost nothing. For each packet: take its FlowKey and layout from the parse stage (a VID-0
 // priority tag is removed first, so such frames are untagged everywhere), then walk the tables
-// from meta.table. Goto only goes forward, so the burst
-// is processed table by table in ascending order. In each table the Classifier finds the flow;
-// its apply-actions run at once (push/pop VLAN and set-field rewrite the frame and the key,
-// outputs and groups send copies), then clear-actions, write-actions (into the packet's action
-// set), write-metadata and goto. When a packet's pipeline ends, its action set runs: pop, push,
-// set-fields, then group or else output. The last thing that sends a packet takes the
-// original instead of a copy. The learning table, if the pipeline reaches it, learns and
-// forwards like the L2 stage (bridge domain from metadata, egress from the flood group).
+// from meta.table. Goto only goes forward, so the burst is processed table by table in
+// ascending order. In each table the Classifier finds the flow; its apply-actions run at once
+// (push/pop VLAN and set-field rewrite the frame and the key; outputs, groups and NORMAL list
+// copies on the egress), then clear-actions, write-actions (into the packet's action set),
+// write-metadata and goto. When a packet's pipeline ends, its action set runs: pop, push,
+// set-fields, then group or else output. The last thing that sends a packet takes the original
+// instead of a copy. The learning table, if the pipeline reaches it, learns and forwards like
+// the L2 stage (bridge domain from metadata, egress from the flood group), and so does NORMAL in
+// any table. The stage never sends or frees a packet: it lists outputs (egress.h).
 //
-// Drops (stage "openflow"): port_down (the ingress port is administratively down), table_miss (no flow matched and nothing was sent), no_output (the
-// pipeline ended with nothing sent), no_tag_room (push_vlan without headroom), malformed_ip
-// (an L3/L4 header the key cannot be read from safely: see flow_key.h), and the L2 drops of the
-// learning table. Output-side drops are counted by the pipeline (unknown_port,
-// output_to_in_port, no_mbuf_for_copy, group_no_live_bucket, ...).
+// Drops (stage "openflow"): port_down (the ingress port is administratively down), table_miss
+// (no flow matched and nothing was sent), no_output (the pipeline ended with nothing sent),
+// no_tag_room (push_vlan without headroom), malformed_ip (an L3/L4 header the key cannot be
+// read from safely: see flow_key.h), and the L2 drops of the learning table and of NORMAL.
+// Output-side drops are counted by the egress (unknown_port, output_to_in_port,
+// no_mbuf_for_copy, group_no_live_bucket, normal_no_output, ...).
 // Counters: per flow, per table (lookups, matches).
 // Threading: one instance per worker.
 #pragma once
@@ -61,6 +63,8 @@ using ToTable = void (*)(void* arg, rte_mbuf* m, uint16_t in_slot) noexcept;
 void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
                     const of::ActionList& actions, ToTable to_table, void* to_table_arg) noexcept;
 
+class L2Forward;
+
 class OpenFlowStage final : public Stage {
  public:
   std::string_view name() const noexcept override { return "openflow"; }
@@ -91,6 +95,20 @@ class OpenFlowStage final : public Stage {
   static constexpr uint32_t kPacketInPerSecond = 1000;
 
  private:
+  void refill_packet_in_tokens() noexcept;
+  // Resets each packet's walk; false when no packet of the burst is this stage's.
+  bool start(StageContext& ctx, Burst& burst, Verdicts& out) noexcept;
+  // Looks up the packets at table 'tid' together and runs what each matched.
+  void walk_table(StageContext& ctx, Burst& burst, uint8_t tid, FlowCountBatch& flows,
+                  L2Forward& l2) noexcept;
+  // Packet i at the learning table; true when its bridge domain exists (a table match).
+  bool learning_table(StageContext& ctx, Burst& burst, uint16_t i, L2Forward& l2) noexcept;
+  // Packet i matched 'f': apply-actions, clear, write-actions, metadata, goto.
+  void run_flow(StageContext& ctx, Burst& burst, uint16_t i, const CompiledFlow& f,
+                L2Forward& l2) noexcept;
+  // Packet i's end of the pipeline (its action set); returns its verdict.
+  uint8_t finish(StageContext& ctx, Burst& burst, uint16_t i, L2Forward& l2) noexcept;
+
   MacCache cache_;  // this worker's, for the learning table
   uint64_t pin_tokens_ = kPacketInPerSecond;  // PACKET_INs this worker may still send
   uint64_t pin_refill_tsc_ = 0;

@@ -312,10 +312,10 @@ TEST_F(FlowStoreTest, GotoMustGoForwardWithinTheTables) {
 
 TEST_F(FlowStoreTest, OutputPortMustBeARealOrAllowedReservedPort) {
   using namespace of::port_no;
-  for (uint32_t port : {1u, 77u, kMax, kInPort, kAll, kFlood, kController}) {
+  for (uint32_t port : {1u, 77u, kMax, kInPort, kAll, kFlood, kController, kNormal}) {
     EXPECT_TRUE(Ok(store_.apply(ipv4_flow(0, "10.0.0.1", port)))) << std::hex << port;
   }
-  for (uint32_t port : {0u, kMax + 1, kTable, kNormal, kLocal, kAny}) {
+  for (uint32_t port : {0u, kMax + 1, kTable, kLocal, kAny}) {
     EXPECT_TRUE(Fails(store_.apply(ipv4_flow(0, "10.0.0.2", port)), ErrorType::kBadAction,
                       of::bad_action::kBadOutPort))
         << std::hex << port;

@@ -525,6 +525,89 @@ TEST_P(PipelineTest, MoreThanABurstToOnePortInOneBurst) {
   EXPECT_EQ(h_->port(1).tx_dropped.get(), 0u);
 }
 
+// ---- NORMAL ----
+
+// Port 7 (slot 6) has no VLAN of its own; an OpenFlow pipeline puts its untagged frames in
+// VLAN 100 (table 0: write_metadata, goto 5) and table 5 says NORMAL, as an Open vSwitch
+// pipeline would: learning-switch forwarding in that bridge domain.
+class PipelineNormalTest : public PipelineTest {
+ protected:
+  void SetUp() override {
+    PipelineTest::SetUp();
+    of::FlowMod in;  // table 0: in_port=7, untagged → metadata 100, goto 5
+    in.priority = 100;
+    in.match.present = of::field_bit(of::Field::kInPort) | of::field_bit(of::Field::kVlanVid);
+    in.match.in_port = 7;
+    in.match.vlan_vid = 0;
+    in.instructions.present = of::instr::kWriteMetadata | of::instr::kGotoTable;
+    in.instructions.metadata = 100;
+    in.instructions.metadata_mask = 0xfff;
+    in.instructions.goto_table = 5;
+    ASSERT_TRUE(b_.apply(in));
+    of::FlowMod normal;  // table 5: actions=NORMAL
+    normal.table_id = 5;
+    normal.priority = 1;
+    normal.instructions.present = of::instr::kApplyActions;
+    normal.instructions.apply_actions = test::actions({test::output(of::port_no::kNormal)});
+    ASSERT_TRUE(b_.apply(normal));
+    h_->install(b_);
+  }
+};
+
+TEST_P(PipelineNormalTest, UnknownDestinationFloodsTheDomainWithEachPortsEgress) {
+  const auto bytes = frame(kB, kA).bytes();
+  ASSERT_TRUE(h_->inject(6, frame(kB, kA)));
+  EXPECT_EQ(h_->poll(), 1u);
+  auto sent = all_sent();
+  expect_only(sent, {0, 1, 2});  // VLAN 100's members; not the ingress port
+  for (uint16_t s : {0, 1, 2}) ASSERT_EQ(sent[s].size(), 1u) << "slot " << s;
+  EXPECT_EQ(sent[0][0], bytes);
+  EXPECT_EQ(sent[1][0], bytes);
+  const auto trunk = parse_frame(sent[2][0]);  // the trunk carries 100 tagged
+  EXPECT_TRUE(trunk.tagged);
+  EXPECT_EQ(trunk.vid, 100);
+}
+
+TEST_P(PipelineNormalTest, LearnsTheSourceAndSendsKnownDestinationsToTheirPort) {
+  learn(1, 100, kB);
+  ASSERT_TRUE(h_->inject(6, frame(kB, kA)));
+  h_->poll();
+  auto sent = all_sent();
+  expect_only(sent, {1});
+  // NORMAL asked to learn kA on slot 6, in VLAN 100.
+  const auto requests = h_->take_learn_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].key, mac_key(100, kA.data()));
+  EXPECT_EQ(requests[0].slot, 6u);
+}
+
+TEST_P(PipelineNormalTest, DropsAreTheLearningTablesReasons) {
+  learn(6, 100, kB);  // kB is behind the ingress port itself: a hairpin
+  ASSERT_TRUE(h_->inject(6, frame(kB, kA)));
+  ASSERT_TRUE(h_->inject(6, frame(kB, test::kBroadcast)));  // a multicast source
+  h_->poll();
+  expect_only(all_sent(), {});
+  EXPECT_EQ(h_->stage_drops("openflow", "hairpin"), 1u);
+  EXPECT_EQ(h_->stage_drops("openflow", "invalid_src_mac"), 1u);
+}
+
+// NORMAL on a copy (an output follows it): a drop there is an output drop, named.
+TEST_P(PipelineNormalTest, NormalOnACopyThatDropsIsCounted) {
+  of::FlowMod both;  // table 5, above NORMAL alone: NORMAL, then output:4
+  both.table_id = 5;
+  both.priority = 2;
+  both.instructions.present = of::instr::kApplyActions;
+  both.instructions.apply_actions =
+      test::actions({test::output(of::port_no::kNormal), test::output(4)});
+  ASSERT_TRUE(b_.apply(both));
+  h_->install(b_);
+  learn(6, 100, kB);
+  ASSERT_TRUE(h_->inject(6, frame(kB, kA)));
+  h_->poll();
+  expect_only(all_sent(), {3});
+  EXPECT_EQ(h_->output_drops(OutputDrop::kNormalNoOutput), 1u);
+}
+
 // ---- Tables specialised one by one ----
 
 // A table that traffic never reaches costs it nothing: a flow in table 5 leaves table 0 as it
@@ -815,6 +898,7 @@ auto path_name = [](const ::testing::TestParamInfo<bool>& i) {
 INSTANTIATE_TEST_SUITE_P(Paths, PipelineTest, kPaths, path_name);
 INSTANTIATE_TEST_SUITE_P(Paths, PipelineMtuTest, kPaths, path_name);
 INSTANTIATE_TEST_SUITE_P(Paths, PipelineTinyTxTest, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, PipelineNormalTest, kPaths, path_name);
 
 }  // namespace
 }  // namespace sluice::dp

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/runtime.h"
 #include "dataplane/special_table.h"
 #include "dataplane/stage.h"
 
@@ -18,8 +19,9 @@ namespace sluice::dp {
 using StageList = std::vector<std::unique_ptr<Stage>>;
 
 struct Composition {
-  // Makes one worker's stages, in pipeline order (called once per worker, and by tests).
-  std::function<StageList()> make_stages;
+  // Makes worker 'worker''s stages, in pipeline order, each with the state it uses from the
+  // runtime (called once per worker, and by tests).
+  std::function<StageList(const Runtime& rt, uint16_t worker)> make_stages;
   // The tables the network functions run with structures of their own.
   Specialisers specialisers;
 };

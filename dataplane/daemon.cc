@@ -42,6 +42,7 @@ struct Daemon::Parts {
   std::unique_ptr<PortManager> ports;
   std::optional<of::ChannelServer> channel;
   ControlStats control_stats;
+  Runtime runtime;  // what every part takes its state from (runtime.h)
   std::unique_ptr<ControlService> control;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<MetricsExporter> metrics;
@@ -73,6 +74,26 @@ struct Daemon::Parts {
 namespace {
 
 int worker_main(void* arg) { return static_cast<Worker*>(arg)->run(); }
+
+// The control service's view of the runtime (until it takes the Runtime itself).
+ControlEnv control_env(const Runtime& rt) {
+  ControlEnv env;
+  env.channel = rt.channel;
+  env.ports = rt.ports;
+  env.macs = rt.macs;
+  env.learn = rt.learn;
+  env.packet_in = rt.packet_in;
+  env.packet_out = rt.packet_out;
+  env.pool = rt.pool;
+  env.tables = rt.tables;
+  env.flows = rt.flows;
+  env.stats = rt.stats;
+  env.state_mutex = rt.state_mutex;
+  env.workers = rt.workers;
+  env.datapath_id = rt.datapath_id;
+  env.specialisers = rt.specialisers;
+  return env;
+}
 
 uint64_t datapath_id_for(const std::string& channel) {
   return 0x5c00000000000000ULL | (std::hash<std::string>{}(channel) & 0xffffffffffffULL);
@@ -135,50 +156,34 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts, const C
   if (!channel->notice().empty()) log_warning("control channel: %s", channel->notice().c_str());
   p->channel.emplace(std::move(*channel));
 
-  ControlEnv env;
-  env.channel = &*p->channel;
-  env.ports = p->ports.get();
-  env.macs = p->macs.get();
-  env.learn = p->learn.get();
-  env.packet_in = p->packet_in.get();
-  env.packet_out = p->packet_out.get();
-  env.pool = p->pool;
-  env.tables = p->tables.get();
-  env.flows = p->flows.get();
-  env.stats = &p->control_stats;
-  env.state_mutex = &p->state_mutex;
-  env.workers = workers;
-  env.datapath_id = datapath_id_for(opts.channel);
-  env.specialisers = parts.specialisers;
-  p->control = std::make_unique<ControlService>(env);
+  Runtime& rt = p->runtime;
+  rt.tables = p->tables.get();
+  rt.macs = p->macs.get();
+  rt.learn = p->learn.get();
+  rt.packet_in = p->packet_in.get();
+  rt.packet_out = p->packet_out.get();
+  rt.pool = p->pool;
+  rt.link_state = p->link_state.data();
+  rt.workers = workers;
+  rt.qsv = p->qsv;
+  rt.stop = &p->stop_workers;
+  rt.idle_sleep_max_us = opts.idle_sleep_max_us;
+  rt.channel = &*p->channel;
+  rt.ports = p->ports.get();
+  rt.flows = p->flows.get();
+  rt.stats = &p->control_stats;
+  rt.state_mutex = &p->state_mutex;
+  rt.datapath_id = datapath_id_for(opts.channel);
+  rt.specialisers = parts.specialisers;
+  p->control = std::make_unique<ControlService>(control_env(rt));
 
   for (uint16_t i = 0; i < n_workers; ++i) {
-    WorkerEnv we;
-    we.index = i;
-    we.idle_sleep_max_us = opts.idle_sleep_max_us;
-    we.tables = p->tables.get();
-    we.macs = p->macs.get();
-    we.learn = p->learn.get();
-    we.packet_in = p->packet_in.get();
-    we.packet_out = i == 0 ? p->packet_out.get() : nullptr;
-    we.counters = p->counter_ptrs[i];
-    we.link_state = p->link_state.data();
-    we.qsv = p->qsv;
-    we.stop = &p->stop_workers;
     p->workers.push_back(
-        std::make_unique<Worker>(we, Pipeline(parts.make_stages(), p->pool, i)));
+        std::make_unique<Worker>(rt, i, Pipeline(parts.make_stages(rt, i), rt, i)));
   }
 
   if (opts.metrics != "off") {
-    MetricsSources src;
-    src.workers = workers;
-    src.stages = p->workers[0]->stages();
-    src.ports = p->ports.get();
-    src.macs = p->macs.get();
-    src.tables = p->tables.get();
-    src.control = &p->control_stats;
-    src.state_mutex = &p->state_mutex;
-    auto m = MetricsExporter::start(opts.metrics, src);
+    auto m = MetricsExporter::start(opts.metrics, rt, p->workers[0]->stages());
     if (!m) return std::unexpected(m.error());
     p->metrics = std::move(*m);
   }

@@ -59,7 +59,7 @@ void Egress::execute(const Output& o) noexcept {
     case Kind::kBridge: return send_bridge(o.m, o.slot, o.arg);
     case Kind::kFlood: return send_flood(o.m, o.arg, o.slot);
     case Kind::kController:
-      if (ctx_->packet_in->push(&packet_ins_[o.arg], 1) == 0) {
+      if (packet_in_ == nullptr || packet_in_->push(&packet_ins_[o.arg], 1) == 0) {
         count_drop(o.m, kNoSlot, OutputDrop::kPacketInQueueFull);
       }
       return;

@@ -36,8 +36,10 @@ class Egress {
   static constexpr uint16_t kMaxOutputs = 256;
   static constexpr uint16_t kMaxPacketIns = kBurstSize;
 
-  // 'pool' provides mbufs for copies; 'tx_queue' is this worker's queue on every port.
-  Egress(rte_mempool* pool, uint16_t tx_queue) : pool_(pool), tx_queue_(tx_queue) {}
+  // 'pool' provides mbufs for copies; PACKET_INs go to 'packet_in'; 'tx_queue' is this
+  // worker's queue on every port.
+  Egress(rte_mempool* pool, PacketInQueue* packet_in, uint16_t tx_queue)
+      : pool_(pool), packet_in_(packet_in), tx_queue_(tx_queue) {}
 
   // The output list. Each call takes 'm' (nullptr for drop(): count only).
   // Out of 'slot' as the frame is, tags included (OpenFlow's output:P).
@@ -50,7 +52,7 @@ class Egress {
   void flood(rte_mbuf* m, uint16_t bd, uint16_t in_slot) noexcept {
     add({m, in_slot, bd, Kind::kFlood});
   }
-  // To the controllers (PACKET_IN); r.m is the frame.
+  // To the controllers (PACKET_IN); r.m is the frame. Only with a PACKET_IN queue.
   void controller(const PacketInRecord& r) noexcept;
   // Dropped for 'why' (counted against 'slot' when it is a port).
   void drop(rte_mbuf* m, OutputDrop why, uint16_t slot = kNoSlot) noexcept;
@@ -99,6 +101,7 @@ class Egress {
 
   StageContext* ctx_ = nullptr;
   rte_mempool* pool_;
+  PacketInQueue* packet_in_;
   uint16_t tx_queue_;
   std::array<Output, kMaxOutputs> list_{};
   uint16_t n_ = 0;

@@ -63,11 +63,12 @@ double sum_workers(std::span<WorkerCounters* const> workers, F get) {
 
 class Collector final : public prometheus::Collectable {
  public:
-  explicit Collector(MetricsSources src) : src_(src) {}
+  Collector(const Runtime& rt, std::span<const std::unique_ptr<Stage>> stages)
+      : rt_(rt), stages_(stages) {}
 
   std::vector<MetricFamily> Collect() const override {
     Families f;
-    std::lock_guard lock(*src_.state_mutex);
+    std::lock_guard lock(*rt_.state_mutex);
     collect_ports(f);
     collect_stages(f);
     collect_workers(f);
@@ -78,9 +79,9 @@ class Collector final : public prometheus::Collectable {
 
  private:
   void collect_ports(Families& f) const {
-    for (uint16_t s : src_.ports->slots_in_use()) {
-      const PortRecord& rec = src_.ports->record(s);
-      const PortTotals t = sum_port(src_.workers, s) - rec.baseline;
+    for (uint16_t s : rt_.ports->slots_in_use()) {
+      const PortRecord& rec = rt_.ports->record(s);
+      const PortTotals t = sum_port(rt_.workers, s) - rec.baseline;
       const std::vector<ClientMetric::Label> port = {{"port", std::string(rec.def.name.view())}};
       f.counter("sluice_port_rx_packets_total", "Packets received on the port.", port, t.rx_packets);
       f.counter("sluice_port_rx_bytes_total", "Bytes received on the port.", port, t.rx_bytes);
@@ -92,7 +93,7 @@ class Collector final : public prometheus::Collectable {
                 "Packets bound for the port and dropped (queue full, port down, ...).", port,
                 t.tx_dropped);
       rte_eth_stats dev{};
-      if (src_.ports->device_stats(s, dev)) {
+      if (rt_.ports->device_stats(s, dev)) {
         f.counter("sluice_port_rx_errors_total", "Receive errors reported by the device.", port,
                   static_cast<double>(dev.ierrors));
         f.counter("sluice_port_tx_errors_total", "Transmit errors reported by the device.", port,
@@ -102,12 +103,12 @@ class Collector final : public prometheus::Collectable {
                   static_cast<double>(dev.imissed));
       }
       f.gauge("sluice_port_link_up", "1 if the port's link is up.", port,
-              src_.ports->link_up(s) ? 1 : 0);
+              rt_.ports->link_up(s) ? 1 : 0);
     }
     constexpr const char* kRefusedHelp =
         "PORT_ADDs refused before a device was created: by the device/option rules (argument) "
         "or by the host checks on files, sockets and interfaces (host).";
-    const auto& refused = src_.ports->refusals();
+    const auto& refused = rt_.ports->refusals();
     f.counter("sluice_port_add_refused_total", kRefusedHelp, {{"reason", "argument"}},
               static_cast<double>(refused.argument.load(std::memory_order_relaxed)));
     f.counter("sluice_port_add_refused_total", kRefusedHelp, {{"reason", "host"}},
@@ -117,33 +118,33 @@ class Collector final : public prometheus::Collectable {
   void collect_stages(Families& f) const {
     // The Pipeline refuses stage lists that do not fit the counter blocks; bound the reads
     // here too, so the exporter can never index past them.
-    for (size_t i = 0; i < std::min(src_.stages.size(), kMaxStages); ++i) {
-      const std::string stage(src_.stages[i]->name());
-      const auto all_reasons = src_.stages[i]->drop_reason_names();
+    for (size_t i = 0; i < std::min(stages_.size(), kMaxStages); ++i) {
+      const std::string stage(stages_[i]->name());
+      const auto all_reasons = stages_[i]->drop_reason_names();
       const auto reasons = all_reasons.first(std::min(all_reasons.size(), kMaxDropReasons));
       f.counter("sluice_stage_packets_total", "Packets that entered the stage.", {{"stage", stage}},
-                sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].packets.get(); }));
+                sum_workers(rt_.workers, [i](const WorkerCounters& w) { return w.stages[i].packets.get(); }));
       f.counter("sluice_stage_calls_total", "Bursts the stage processed (packets / calls = burst size).",
                 {{"stage", stage}},
-                sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].calls.get(); }));
+                sum_workers(rt_.workers, [i](const WorkerCounters& w) { return w.stages[i].calls.get(); }));
       f.counter("sluice_stage_cycles_total", "TSC cycles spent in the stage.", {{"stage", stage}},
-                sum_workers(src_.workers, [i](const WorkerCounters& w) { return w.stages[i].cycles.get(); }));
+                sum_workers(rt_.workers, [i](const WorkerCounters& w) { return w.stages[i].cycles.get(); }));
       for (size_t r = 1; r < reasons.size(); ++r) {
         f.counter("sluice_drops_total", "Packets dropped, by stage and reason.",
                   {{"stage", stage}, {"reason", reasons[r]}},
-                  sum_workers(src_.workers, [i, r](const WorkerCounters& w) { return w.stages[i].drops[r].get(); }));
+                  sum_workers(rt_.workers, [i, r](const WorkerCounters& w) { return w.stages[i].drops[r].get(); }));
       }
     }
     for (size_t r = 1; r < kOutputDropNames.size(); ++r) {
       f.counter("sluice_drops_total", "Packets dropped, by stage and reason.",
                 {{"stage", "output"}, {"reason", kOutputDropNames[r]}},
-                sum_workers(src_.workers, [r](const WorkerCounters& w) { return w.output_drops[r].get(); }));
+                sum_workers(rt_.workers, [r](const WorkerCounters& w) { return w.output_drops[r].get(); }));
     }
   }
 
   void collect_workers(Families& f) const {
-    for (size_t i = 0; i < src_.workers.size(); ++i) {
-      const WorkerCounters& w = *src_.workers[i];
+    for (size_t i = 0; i < rt_.workers.size(); ++i) {
+      const WorkerCounters& w = *rt_.workers[i];
       const std::vector<ClientMetric::Label> worker = {{"worker", std::to_string(i)}};
       const double packets = static_cast<double>(w.rx_packets.get());
       const double busy = static_cast<double>(w.busy_cycles.get());
@@ -163,17 +164,17 @@ class Collector final : public prometheus::Collectable {
     }
     f.counter("sluice_learn_queue_full_total",
               "MAC learning requests dropped because the control lcore's queue was full.", {},
-              sum_workers(src_.workers, [](const WorkerCounters& w) { return w.learn_queue_full.get(); }));
+              sum_workers(rt_.workers, [](const WorkerCounters& w) { return w.learn_queue_full.get(); }));
     f.counter("sluice_flood_copies_total", "Packet copies made for flooding.", {},
-              sum_workers(src_.workers, [](const WorkerCounters& w) { return w.flood_copies.get(); }));
+              sum_workers(rt_.workers, [](const WorkerCounters& w) { return w.flood_copies.get(); }));
   }
 
   void collect_macs(Families& f) const {
-    for (const BridgeDomain& bd : src_.tables->live().bds) {
+    for (const BridgeDomain& bd : rt_.tables->live().bds) {
       f.gauge("sluice_mac_table_entries", "MAC table entries (learned and static) per VLAN.",
-              {{"vlan", std::to_string(bd.vid)}}, src_.macs->entries_in_bd(bd.vid));
+              {{"vlan", std::to_string(bd.vid)}}, rt_.macs->entries_in_bd(bd.vid));
     }
-    const MacTable::Stats& s = src_.macs->stats();
+    const MacTable::Stats& s = rt_.macs->stats();
     auto c = [&f](const char* name, const char* help, const std::atomic<uint64_t>& v) {
       f.counter(name, help, {}, static_cast<double>(v.load(std::memory_order_relaxed)));
     };
@@ -191,8 +192,8 @@ class Collector final : public prometheus::Collectable {
 
   void collect_control(Families& f) const {
     for (uint8_t t = 0; t < ControlStats::kTypes; ++t) {
-      const uint64_t ok = src_.control->applied[t].load(std::memory_order_relaxed);
-      const uint64_t bad = src_.control->rejected[t].load(std::memory_order_relaxed);
+      const uint64_t ok = rt_.stats->applied[t].load(std::memory_order_relaxed);
+      const uint64_t bad = rt_.stats->rejected[t].load(std::memory_order_relaxed);
       if (ok == 0 && bad == 0) continue;
       const char* type = message_type_name(t);
       f.counter("sluice_control_messages_total", "Control messages by type and result.",
@@ -201,48 +202,49 @@ class Collector final : public prometheus::Collectable {
                 {{"type", type}, {"result", "rejected"}}, static_cast<double>(bad));
     }
     f.counter("sluice_control_undecodable_total", "Control frames whose header was invalid.", {},
-              static_cast<double>(src_.control->undecodable.load()));
+              static_cast<double>(rt_.stats->undecodable.load()));
     f.counter("sluice_tables_published_total", "Table versions published to the workers.", {},
-              static_cast<double>(src_.control->publishes.load()));
+              static_cast<double>(rt_.stats->publishes.load()));
     constexpr const char* kCompilesHelp =
         "Published table versions by how they were compiled: only the flows that changed, or "
         "everything (after a group, port or learning-table change).";
     f.counter("sluice_table_compiles_total", kCompilesHelp, {{"kind", "incremental"}},
-              static_cast<double>(src_.control->incremental_compiles.load()));
+              static_cast<double>(rt_.stats->incremental_compiles.load()));
     f.counter("sluice_table_compiles_total", kCompilesHelp, {{"kind", "full"}},
-              static_cast<double>(src_.control->full_compiles.load()));
+              static_cast<double>(rt_.stats->full_compiles.load()));
     f.counter("sluice_packet_in_sent_total", "PACKET_IN messages sent to the controllers.", {},
-              static_cast<double>(src_.control->packet_in_sent.load()));
+              static_cast<double>(rt_.stats->packet_in_sent.load()));
     f.counter("sluice_flow_removed_sent_total", "FLOW_REMOVED messages sent (flows with SEND_FLOW_REM).",
-              {}, static_cast<double>(src_.control->flow_removed_sent.load()));
+              {}, static_cast<double>(rt_.stats->flow_removed_sent.load()));
     f.counter("sluice_bundles_total", "OpenFlow bundles committed or refused (nothing applied).",
-              {{"result", "committed"}}, static_cast<double>(src_.control->bundles_committed.load()));
+              {{"result", "committed"}}, static_cast<double>(rt_.stats->bundles_committed.load()));
     f.counter("sluice_bundles_total", "OpenFlow bundles committed or refused (nothing applied).",
-              {{"result", "failed"}}, static_cast<double>(src_.control->bundles_failed.load()));
+              {{"result", "failed"}}, static_cast<double>(rt_.stats->bundles_failed.load()));
     f.counter("sluice_bundle_refusals_total",
               "Bundle requests refused at a bound: opens past the open-bundle limit of a channel slot, "
               "adds past the message or byte cap.",
-              {{"what", "open"}}, static_cast<double>(src_.control->bundle_opens_refused.load()));
+              {{"what", "open"}}, static_cast<double>(rt_.stats->bundle_opens_refused.load()));
     f.counter("sluice_bundle_refusals_total",
               "Bundle requests refused at a bound: opens past the open-bundle limit of a channel slot, "
               "adds past the message or byte cap.",
-              {{"what", "add"}}, static_cast<double>(src_.control->bundle_adds_refused.load()));
+              {{"what", "add"}}, static_cast<double>(rt_.stats->bundle_adds_refused.load()));
     constexpr const char* kDisconnectHelp =
         "Control channel clients the dataplane disconnected: after a corrupt frame, or because "
         "their unread replies reached the outbox limit.";
     f.counter("sluice_channel_disconnects_total", kDisconnectHelp, {{"reason", "corrupt_frame"}},
-              static_cast<double>(src_.control->channel_broken_frames.load()));
+              static_cast<double>(rt_.stats->channel_broken_frames.load()));
     f.counter("sluice_channel_disconnects_total", kDisconnectHelp, {{"reason", "outbox_full"}},
-              static_cast<double>(src_.control->channel_outbox_overflows.load()));
+              static_cast<double>(rt_.stats->channel_outbox_overflows.load()));
     f.counter("sluice_channel_reclaimed_slots_total",
               "Control channel slots freed because their client died or went silent.", {},
-              static_cast<double>(src_.control->channel_reclaimed_slots.load()));
+              static_cast<double>(rt_.stats->channel_reclaimed_slots.load()));
     f.counter("sluice_channel_tx_dropped_total",
               "Replies dropped: for a client that had gone, or was disconnected.", {},
-              static_cast<double>(src_.control->channel_tx_dropped.load()));
+              static_cast<double>(rt_.stats->channel_tx_dropped.load()));
   }
 
-  MetricsSources src_;
+  const Runtime& rt_;
+  std::span<const std::unique_ptr<Stage>> stages_;  // worker 0's (names are shared)
 };
 
 }  // namespace
@@ -258,10 +260,10 @@ const char* message_type_name(uint8_t type) noexcept {
   return type < ControlStats::kTypes ? kNames[type] : "unknown";
 }
 
-Result<std::unique_ptr<MetricsExporter>> MetricsExporter::start(const std::string& address,
-                                                                MetricsSources sources) {
+Result<std::unique_ptr<MetricsExporter>> MetricsExporter::start(
+    const std::string& address, const Runtime& rt, std::span<const std::unique_ptr<Stage>> stages) {
   std::unique_ptr<MetricsExporter> m(new MetricsExporter());
-  auto collector = std::make_shared<Collector>(sources);
+  auto collector = std::make_shared<Collector>(rt, stages);
   try {
     m->exposer_ = std::make_unique<prometheus::Exposer>(address, 1);
   } catch (const std::exception& e) {

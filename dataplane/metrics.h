@@ -21,6 +21,7 @@
 
 #include "dataplane/control_stats.h"
 #include "dataplane/counters.h"
+#include "dataplane/runtime.h"
 #include "openflow/result.h"
 
 namespace prometheus {
@@ -29,26 +30,16 @@ class Exposer;
 
 namespace sluice::dp {
 
-class MacTable;
-class PortManager;
-class TablesHandle;
 class Stage;
-
-struct MetricsSources {
-  std::span<WorkerCounters* const> workers;
-  std::span<const std::unique_ptr<Stage>> stages;  // worker 0's pipeline (names are shared)
-  const PortManager* ports = nullptr;
-  const MacTable* macs = nullptr;
-  const TablesHandle* tables = nullptr;
-  const ControlStats* control = nullptr;
-  std::mutex* state_mutex = nullptr;
-};
 
 class MetricsExporter {
  public:
-  // Starts serving http://<address>/metrics. Fails if the address cannot be bound.
-  static Result<std::unique_ptr<MetricsExporter>> start(const std::string& address,
-                                                        MetricsSources sources);
+  // Starts serving http://<address>/metrics from what 'rt' holds (worker counters, ports, MAC
+  // table, tables, control statistics) and the stage names of 'stages' (one worker's: the names
+  // are shared). Fails if the address cannot be bound.
+  static Result<std::unique_ptr<MetricsExporter>> start(
+      const std::string& address, const Runtime& rt,
+      std::span<const std::unique_ptr<Stage>> stages);
   ~MetricsExporter();
 
  private:

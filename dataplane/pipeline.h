@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dataplane/egress.h"
+#include "dataplane/runtime.h"
 #include "dataplane/stage.h"
 
 struct rte_mempool;
@@ -23,10 +24,10 @@ struct Tables;
 
 class Pipeline {
  public:
-  // 'pool' provides mbufs for copies; 'tx_queue' is this worker's queue on every port.
-  // Aborts (a build mistake) if there are more than kMaxStages stages or a stage has more than
+  // Worker 'worker''s pipeline: copies come from rt.pool, PACKET_INs go to rt.packet_in, and it
+  // transmits on tx queue 'worker' of every port. Aborts (a build mistake) if there are more than kMaxStages stages or a stage has more than
   // kMaxDropReasons drop reasons: the counter blocks are fixed arrays of those sizes.
-  Pipeline(std::vector<std::unique_ptr<Stage>> stages, rte_mempool* pool, uint16_t tx_queue);
+  Pipeline(std::vector<std::unique_ptr<Stage>> stages, const Runtime& rt, uint16_t worker);
 
   // Runs the stages over 'burst' and the egress over the rest; sets ctx.out to this egress.
   void run(StageContext& ctx, Burst& burst) noexcept;

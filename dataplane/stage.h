@@ -12,22 +12,19 @@
 
 #include "dataplane/burst.h"
 #include "dataplane/counters.h"
-#include "dataplane/learn_queue.h"
 
 namespace sluice::dp {
 
 struct Tables;
-class MacTable;
 class Egress;
 
-// What a stage may read or use besides the burst. Built by the worker once per burst.
+// What changes per burst, built by the worker for each one. What a stage keeps or shares (the
+// MAC table, its queues, a network function's tables) it gets at construction, from the
+// Runtime (runtime.h).
 struct StageContext {
   uint16_t worker = 0;
   uint32_t now = 0;                // coarse seconds (for MAC aging timestamps)
   const Tables* tables = nullptr;  // the published version, stable for this burst
-  MacTable* macs = nullptr;
-  LearnQueue* learn = nullptr;
-  PacketInQueue* packet_in = nullptr;  // frames for the controllers (nullptr: none)
   WorkerCounters* counters = nullptr;
   const std::atomic<uint8_t>* link_state = nullptr;  // per port slot, written by the control lcore
   Egress* out = nullptr;  // the output list, for stages that decide outputs themselves (openflow)

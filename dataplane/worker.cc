@@ -14,24 +14,26 @@
 
 namespace sluice::dp {
 
-Worker::Worker(WorkerEnv env, Pipeline pipeline) : env_(env), pipeline_(std::move(pipeline)) {}
+Worker::Worker(const Runtime& rt, uint16_t index, Pipeline pipeline)
+    : rt_(rt),
+      index_(index),
+      counters_(*rt.workers[index]),
+      packet_out_(index == 0 ? rt.packet_out : nullptr),
+      pipeline_(std::move(pipeline)) {}
 
 uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
   StageContext ctx;
-  ctx.worker = env_.index;
+  ctx.worker = index_;
   ctx.now = now;
   ctx.tables = &t;
-  ctx.macs = env_.macs;
-  ctx.learn = env_.learn;
-  ctx.packet_in = env_.packet_in;
-  ctx.counters = env_.counters;
-  ctx.link_state = env_.link_state;
+  ctx.counters = &counters_;
+  ctx.link_state = rt_.link_state;
   // PACKET_OUTs are not received traffic: they count as sent only.
-  if (env_.packet_out != nullptr) packet_outs(ctx);
+  if (packet_out_ != nullptr) packet_outs(ctx);
   uint32_t received = 0;
   for (uint16_t slot : t.active_slots) {
     const uint16_t n =
-        rte_eth_rx_burst(t.ports[slot].dpdk_port, env_.index, burst_.pkts.data(), kBurstSize);
+        rte_eth_rx_burst(t.ports[slot].dpdk_port, index_, burst_.pkts.data(), kBurstSize);
     if (n == 0) continue;
     uint64_t bytes = 0;
     // Only in_slot is set here: every other field is written by the stage that owns it
@@ -40,7 +42,7 @@ uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
       burst_.meta[i].in_slot = slot;
       bytes += rte_pktmbuf_pkt_len(burst_.pkts[i]);
     }
-    PortCounters& pc = env_.counters->ports[slot];
+    PortCounters& pc = counters_.ports[slot];
     pc.rx_packets.add(n);
     pc.rx_bytes.add(bytes);
     burst_.count = n;
@@ -52,7 +54,7 @@ uint32_t Worker::poll_once(const Tables& t, uint32_t now) noexcept {
 
 uint32_t Worker::packet_outs(StageContext& ctx) noexcept {
   PacketOutJob* jobs[kBurstSize];
-  const uint32_t n = env_.packet_out->receive(jobs, kBurstSize);
+  const uint32_t n = packet_out_->receive(jobs, kBurstSize);
   if (n == 0) return 0;
   ctx.out = &pipeline_.egress();
   pipeline_.egress().begin(ctx);
@@ -70,42 +72,42 @@ uint32_t Worker::packet_outs(StageContext& ctx) noexcept {
   };
   for (uint32_t i = 0; i < n; ++i) {
     PacketOutJob& job = *jobs[i];
-    run_packet_out(ctx, job.m, job.in_slot, job.actions, to_table, &run);
-    env_.packet_out->release(&job);
+    run_packet_out(ctx, job.m, job.in_slot, job.actions, rt_.packet_in, to_table, &run);
+    packet_out_->release(&job);
   }
   pipeline_.egress().finish();
   return n;
 }
 
 void Worker::back_off(uint32_t& sleep_us) noexcept {
-  sleep_us = sleep_us == 0 ? 1 : std::min(sleep_us * 2, env_.idle_sleep_max_us);
-  rte_rcu_qsbr_thread_offline(env_.qsv, env_.index);
+  sleep_us = sleep_us == 0 ? 1 : std::min(sleep_us * 2, rt_.idle_sleep_max_us);
+  rte_rcu_qsbr_thread_offline(rt_.qsv, index_);
   rte_delay_us_sleep(sleep_us);
-  rte_rcu_qsbr_thread_online(env_.qsv, env_.index);
-  env_.counters->sleeps.add(1);
-  env_.counters->sleep_us.add(sleep_us);
+  rte_rcu_qsbr_thread_online(rt_.qsv, index_);
+  counters_.sleeps.add(1);
+  counters_.sleep_us.add(sleep_us);
 }
 
 int Worker::run() noexcept {
-  rte_rcu_qsbr_thread_register(env_.qsv, env_.index);
-  rte_rcu_qsbr_thread_online(env_.qsv, env_.index);
-  WorkerCounters& c = *env_.counters;
+  rte_rcu_qsbr_thread_register(rt_.qsv, index_);
+  rte_rcu_qsbr_thread_online(rt_.qsv, index_);
+  WorkerCounters& c = counters_;
   uint32_t empty_polls = 0;
   uint32_t sleep_us = 0;
   // The coarse clock, advanced when the TSC passes the next whole second (no division per loop).
   const uint64_t hz = rte_get_tsc_hz();
   uint32_t now = now_seconds();
   uint64_t next_second = (uint64_t{now} + 1) * hz;
-  while (!env_.stop->load(std::memory_order_relaxed)) {
+  while (!rt_.stop->load(std::memory_order_relaxed)) {
     const uint64_t t0 = rte_rdtsc();
     if (t0 >= next_second) {
       now = now_seconds();
       next_second = (uint64_t{now} + 1) * hz;
     }
-    const uint32_t received = poll_once(*env_.tables->current(), now);
+    const uint32_t received = poll_once(*rt_.tables->current(), now);
     const uint64_t spent = rte_rdtsc() - t0;
     c.iterations.add(1);
-    rte_rcu_qsbr_quiescent(env_.qsv, env_.index);
+    rte_rcu_qsbr_quiescent(rt_.qsv, index_);
     if (received > 0) {
       c.busy_cycles.add(spent);
       c.rx_packets.add(received);
@@ -114,10 +116,10 @@ int Worker::run() noexcept {
       continue;
     }
     c.idle_cycles.add(spent);
-    if (env_.idle_sleep_max_us != 0 && ++empty_polls >= kEmptyPollsBeforeSleep) back_off(sleep_us);
+    if (rt_.idle_sleep_max_us != 0 && ++empty_polls >= kEmptyPollsBeforeSleep) back_off(sleep_us);
   }
-  rte_rcu_qsbr_thread_offline(env_.qsv, env_.index);
-  rte_rcu_qsbr_thread_unregister(env_.qsv, env_.index);
+  rte_rcu_qsbr_thread_offline(rt_.qsv, index_);
+  rte_rcu_qsbr_thread_unregister(rt_.qsv, index_);
   return 0;
 }
 

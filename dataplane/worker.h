@@ -20,29 +20,14 @@ struct rte_rcu_qsbr;
 
 namespace sluice::dp {
 
-class TablesHandle;
-class PacketOutQueue;
-
-struct WorkerEnv {
-  uint16_t index = 0;
-  uint32_t idle_sleep_max_us = 250;
-  const TablesHandle* tables = nullptr;
-  MacTable* macs = nullptr;
-  LearnQueue* learn = nullptr;
-  PacketInQueue* packet_in = nullptr;
-  PacketOutQueue* packet_out = nullptr;  // worker 0 only: PACKET_OUT frames to send
-  WorkerCounters* counters = nullptr;
-  const std::atomic<uint8_t>* link_state = nullptr;
-  rte_rcu_qsbr* qsv = nullptr;
-  const std::atomic<bool>* stop = nullptr;
-};
-
 inline constexpr uint32_t kEmptyPollsBeforeSleep = 256;
 
 class Worker {
  public:
-  Worker(WorkerEnv env, Pipeline pipeline);
-  // The lcore's main function; returns when env.stop becomes true.
+  // Worker 'index' of 'rt' (its counters rt.workers[index], its rx and tx queue 'index' on every
+  // port; worker 0 also sends rt.packet_out's frames).
+  Worker(const Runtime& rt, uint16_t index, Pipeline pipeline);
+  // The lcore's main function; returns when *rt.stop becomes true.
   int run() noexcept;
   std::span<const std::unique_ptr<Stage>> stages() const noexcept { return pipeline_.stages(); }
   Pipeline& pipeline() noexcept { return pipeline_; }
@@ -57,7 +42,10 @@ class Worker {
   // Worker 0: sends the PACKET_OUTs the control lcore queued. Returns how many.
   uint32_t packet_outs(StageContext& ctx) noexcept;
 
-  WorkerEnv env_;
+  const Runtime& rt_;
+  uint16_t index_;
+  WorkerCounters& counters_;
+  PacketOutQueue* packet_out_;  // worker 0 only: PACKET_OUT frames to send
   Pipeline pipeline_;
   Burst burst_;
 };

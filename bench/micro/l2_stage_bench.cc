@@ -177,8 +177,6 @@ struct World {
     dp::StageContext ctx;
     ctx.now = kNow;
     ctx.tables = compiled.tables.get();
-    ctx.macs = table.get();
-    ctx.learn = learn.get();
     ctx.counters = counters.get();
     ctx.link_state = link.data();
     return ctx;
@@ -287,7 +285,7 @@ void BM_L2Stages(benchmark::State& state) {
   }
   dp::ParseStage parse;
   dp::IngressStage ingress;
-  dp::L2Stage l2;
+  dp::L2Stage l2(*w.table, *w.learn);
   dp::StageContext ctx = w.context();
   dp::Verdicts v;
   uint8_t bad = 0;
@@ -327,8 +325,10 @@ void BM_L2Pipeline(benchmark::State& state) {
   std::vector<std::unique_ptr<dp::Stage>> stages;
   stages.push_back(std::make_unique<dp::ParseStage>());
   stages.push_back(std::make_unique<dp::IngressStage>());
-  stages.push_back(std::make_unique<dp::L2Stage>());
-  dp::Pipeline pipeline(std::move(stages), g_pool, 0);
+  stages.push_back(std::make_unique<dp::L2Stage>(*w.table, *w.learn));
+  dp::Runtime rt;
+  rt.pool = g_pool;
+  dp::Pipeline pipeline(std::move(stages), rt, 0);
   dp::StageContext ctx = w.context();
   dp::PortCounters& out = w.counters->ports[kOutSlot];
   const uint64_t tx_before = out.tx_packets.get();

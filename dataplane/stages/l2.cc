@@ -29,15 +29,14 @@ uint64_t frame_key(uint16_t bd, const uint8_t* mac) noexcept {
 
 }  // namespace
 
-L2Drop l2_check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
+L2Drop l2_check_source(MacTable& macs, uint32_t now, const PacketMeta& meta, int32_t pos,
                        LearnRequest* learn, uint32_t& n_learn) noexcept {
-  MacTable& macs = *ctx.macs;
   if (pos >= 0) {
     MacEntry& e = macs.entry(pos);
     if (e.slot.load(std::memory_order_relaxed) == meta.in_slot) {
       // Refresh the age stamp; write only when it changes, to keep the line shared.
-      if (e.last_seen.load(std::memory_order_relaxed) != ctx.now) {
-        e.last_seen.store(ctx.now, std::memory_order_relaxed);
+      if (e.last_seen.load(std::memory_order_relaxed) != now) {
+        e.last_seen.store(now, std::memory_order_relaxed);
       }
       return L2Drop::kNone;
     }
@@ -53,10 +52,10 @@ L2Drop l2_check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
   return L2Drop::kNone;
 }
 
-L2Drop l2_choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta,
+L2Drop l2_choose_output(const MacTable& macs, const BridgeDomain& bd, PacketMeta& meta,
                         int32_t pos, FlowCountBatch& flows) noexcept {
   if (!key_is_multicast(meta.dst_key) && pos >= 0) {
-    const MacEntry& e = ctx.macs->entry(pos);
+    const MacEntry& e = macs.entry(pos);
     uint16_t slot = e.slot.load(std::memory_order_acquire);
     if (slot == meta.in_slot) return L2Drop::kHairpin;
     meta.out_slot = slot;
@@ -105,7 +104,7 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     keys[n + j] = meta.dst_key;
     bds[j] = t.bridge_domain(meta.bd);
   }
-  cache_.lookup(*ctx.macs, keys, 2u * n, pos);
+  cache_.lookup(macs_, keys, 2u * n, pos);
 
   LearnRequest learn[kBurstSize];
   uint32_t n_learn = 0;
@@ -122,9 +121,9 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     } else if (key_is_multicast(meta.src_key)) {
       drop = L2Drop::kInvalidSrcMac;
     } else {
-      drop = l2_check_source(ctx, meta, pos[j], learn, n_learn);
+      drop = l2_check_source(macs_, ctx.now, meta, pos[j], learn, n_learn);
       if (drop == L2Drop::kNone) {
-        drop = l2_choose_output(ctx, *bds[j], meta, pos[n + j], flows);
+        drop = l2_choose_output(macs_, *bds[j], meta, pos[n + j], flows);
       }
     }
     out.reason[i] = static_cast<uint8_t>(drop);
@@ -132,7 +131,7 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
   ctx.counters->table_lookups[t.learning_table].add(n);
   ctx.counters->table_matches[t.learning_table].add(matched);
   if (n_learn > 0) {
-    uint32_t queued = ctx.learn->push(learn, n_learn);
+    uint32_t queued = learn_.push(learn, n_learn);
     ctx.counters->learn_queue_full.add(n_learn - queued);
   }
 }

@@ -20,6 +20,7 @@
 
 #include <array>
 
+#include "dataplane/learn_queue.h"
 #include "dataplane/mac_cache.h"
 #include "dataplane/stage.h"
 
@@ -46,14 +47,16 @@ struct LearnRequest;
 // The two halves of learning-table forwarding, shared with the "openflow" stage (which runs
 // them one packet at a time for frames that reach the learning table from a classifier table).
 // Source side: learn (appending to 'learn', once per key), refresh, or refuse.
-L2Drop l2_check_source(StageContext& ctx, const PacketMeta& meta, int32_t pos,
+L2Drop l2_check_source(MacTable& macs, uint32_t now, const PacketMeta& meta, int32_t pos,
                        LearnRequest* learn, uint32_t& n_learn) noexcept;
 // Destination side: meta.out_slot becomes the unicast port or kFloodSlot; hairpin drops.
-L2Drop l2_choose_output(StageContext& ctx, const BridgeDomain& bd, PacketMeta& meta,
+L2Drop l2_choose_output(const MacTable& macs, const BridgeDomain& bd, PacketMeta& meta,
                         int32_t pos, FlowCountBatch& flows) noexcept;
 
 class L2Stage final : public Stage {
  public:
+  // The MAC table it reads and refreshes, and the queue of its learning requests.
+  L2Stage(MacTable& macs, LearnQueue& learn) noexcept : macs_(macs), learn_(learn) {}
   std::string_view name() const noexcept override { return "l2"; }
   std::span<const char* const> drop_reason_names() const noexcept override {
     return kL2DropNames;
@@ -63,6 +66,8 @@ class L2Stage final : public Stage {
   void process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept override;
 
  private:
+  MacTable& macs_;
+  LearnQueue& learn_;
   MacCache cache_;  // this worker's; one L2Stage per worker
 };
 

@@ -69,8 +69,9 @@ OfDrop from_l2(L2Drop d) noexcept {
 // flood). Learning requests gather here and go to the control lcore with flush().
 class L2Forward {
  public:
-  L2Forward(StageContext& ctx, MacCache& cache, FlowCountBatch& flows) noexcept
-      : ctx_(ctx), cache_(cache), flows_(flows) {}
+  L2Forward(StageContext& ctx, MacTable& macs, LearnQueue& learn, MacCache& cache,
+            FlowCountBatch& flows) noexcept
+      : ctx_(ctx), macs_(macs), queue_(learn), cache_(cache), flows_(flows) {}
   ~L2Forward() { flush(); }
 
   // For a frame with key 'k' from meta.in_slot in domain 'bd': sets meta.bd, the MAC keys and
@@ -84,22 +85,24 @@ class L2Forward {
     if ((k.eth_src >> 40) & 1) return OfDrop::kInvalidSrcMac;
     const uint64_t keys[2] = {meta.src_key, meta.dst_key};
     int32_t pos[2];
-    cache_.lookup(*ctx_.macs, keys, 2, pos);
+    cache_.lookup(macs_, keys, 2, pos);
     if (n_learn_ == kBurstSize) flush();  // NORMAL in many buckets: more sources than a burst
-    L2Drop drop = l2_check_source(ctx_, meta, pos[0], learn_, n_learn_);
-    if (drop == L2Drop::kNone) drop = l2_choose_output(ctx_, *d, meta, pos[1], flows_);
+    L2Drop drop = l2_check_source(macs_, ctx_.now, meta, pos[0], learn_, n_learn_);
+    if (drop == L2Drop::kNone) drop = l2_choose_output(macs_, *d, meta, pos[1], flows_);
     return from_l2(drop);
   }
 
   void flush() noexcept {
     if (n_learn_ == 0) return;
-    const uint32_t queued = ctx_.learn->push(learn_, n_learn_);
+    const uint32_t queued = queue_.push(learn_, n_learn_);
     ctx_.counters->learn_queue_full.add(n_learn_ - queued);
     n_learn_ = 0;
   }
 
  private:
   StageContext& ctx_;
+  MacTable& macs_;
+  LearnQueue& queue_;
   MacCache& cache_;
   FlowCountBatch& flows_;
   LearnRequest learn_[kBurstSize];
@@ -123,12 +126,13 @@ class Exec {
  public:
   // 'packet' is the burst's own mbuf (nullptr for a PACKET_OUT); 'l2' forwards NORMAL (nullptr:
   // NORMAL has no output).
+  // PACKET_INs go to 'packet_in' (nullptr: none), within 'pin_tokens'.
   Exec(StageContext& ctx, const OfProgram& prog, uint16_t in_slot, PacketState& st,
-       uint64_t& pin_tokens, rte_mbuf* packet, L2Forward* l2, ToTable to_table = nullptr,
-       void* to_table_arg = nullptr)
+       PacketInQueue* packet_in, uint64_t& pin_tokens, rte_mbuf* packet, L2Forward* l2,
+       ToTable to_table = nullptr, void* to_table_arg = nullptr)
       : ctx_(ctx), t_(*ctx.tables), prog_(prog), out_(*ctx.out), in_slot_(in_slot), st_(st),
-        pin_tokens_(pin_tokens), packet_(packet), l2_(l2), to_table_(to_table),
-        to_table_arg_(to_table_arg) {}
+        packet_in_(packet_in), pin_tokens_(pin_tokens), packet_(packet), l2_(l2),
+        to_table_(to_table), to_table_arg_(to_table_arg) {}
 
   // Rewrites the frame and the key. False when the frame must be dropped (no headroom).
   bool modify(rte_mbuf* m, FlowKey& k, PacketLayout& l, const Op& op) noexcept {
@@ -200,7 +204,7 @@ class Exec {
 
   // PACKET_IN: the frame goes to the control lcore, within this worker's rate.
   void to_controller(rte_mbuf* m, const FlowKey& k, bool owned, uint16_t max_len) noexcept {
-    if (ctx_.packet_in == nullptr) return discard(m, owned, OutputDrop::kPacketInUnavailable);
+    if (packet_in_ == nullptr) return discard(m, owned, OutputDrop::kPacketInUnavailable);
     if (pin_tokens_ == 0) return discard(m, owned, OutputDrop::kPacketInRateLimited);
     rte_mbuf* c = owned ? m : out_.copy(m);
     if (c == nullptr) return;
@@ -372,6 +376,7 @@ class Exec {
   Egress& out_;
   uint16_t in_slot_;
   PacketState& st_;
+  PacketInQueue* packet_in_;
   uint64_t& pin_tokens_;
   rte_mbuf* packet_;
   L2Forward* l2_;
@@ -382,7 +387,8 @@ class Exec {
 }  // namespace
 
 void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
-                    const of::ActionList& actions, ToTable to_table, void* to_table_arg) noexcept {
+                    const of::ActionList& actions, PacketInQueue* packet_in, ToTable to_table,
+                    void* to_table_arg) noexcept {
   const Tables& t = *ctx.tables;
   const OfProgram& prog = *t.program;
   Op ops[of::kMaxActions];
@@ -411,7 +417,7 @@ void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
   PacketLayout layout;
   const uint32_t in_port = in_slot < kMaxPorts ? t.ports[in_slot].of_port : of::port_no::kController;
   mbuf_key(m, in_port, key, layout);
-  Exec(ctx, prog, in_slot, st, tokens, nullptr, nullptr, to_table, to_table_arg)
+  Exec(ctx, prog, in_slot, st, packet_in, tokens, nullptr, nullptr, to_table, to_table_arg)
       .run_ops(m, key, layout, ops, n, last);
 }
 
@@ -469,7 +475,7 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
   if (!start(ctx, burst, out)) return;
   const OfProgram& prog = *ctx.tables->program;
   FlowCountBatch flows(ctx.counters->flows);
-  L2Forward l2(ctx, cache_, flows);
+  L2Forward l2(ctx, macs_, learn_, cache_, flows);
   // Goto only goes forward: one pass over the tables in order sees every packet's walk.
   for (size_t tid = 0; tid < prog.tables.size(); ++tid) {
     walk_table(ctx, burst, static_cast<uint8_t>(tid), flows, l2);
@@ -546,7 +552,8 @@ void OpenFlowStage::run_flow(StageContext& ctx, Burst& burst, uint16_t i, const 
                              L2Forward& l2) noexcept {
   PacketState& st = state_[i];
   rte_mbuf* m = burst.pkts[i];
-  Exec exec(ctx, *ctx.tables->program, burst.meta[i].in_slot, st, pin_tokens_, m, &l2);
+  Exec exec(ctx, *ctx.tables->program, burst.meta[i].in_slot, st, packet_in_, pin_tokens_, m,
+            &l2);
   // Apply-actions. When nothing can follow them, the last sending op takes the packet.
   const bool final = f.ends_pipeline && (st.set_present == 0 || f.clear_actions);
   for (uint16_t k = 0; k < f.apply.count; ++k) {
@@ -594,7 +601,8 @@ uint8_t OpenFlowStage::finish(StageContext& ctx, Burst& burst, uint16_t i,
     return kConsumed;
   }
   // The action set: pop, push, set-fields, then group or else output.
-  Exec exec(ctx, *ctx.tables->program, burst.meta[i].in_slot, st, pin_tokens_, m, &l2);
+  Exec exec(ctx, *ctx.tables->program, burst.meta[i].in_slot, st, packet_in_, pin_tokens_, m,
+            &l2);
   for (uint8_t s = kSetPop; s < kSetGroup; ++s) {
     if ((st.set_present & (1u << s)) == 0) continue;
     if (!exec.modify(m, st.key, st.layout, *st.set[s])) {

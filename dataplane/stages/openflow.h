@@ -28,6 +28,7 @@
 #include <array>
 
 #include "dataplane/flow_key.h"
+#include "dataplane/learn_queue.h"
 #include "dataplane/mac_cache.h"
 #include "dataplane/of_program.h"
 #include "dataplane/stage.h"
@@ -60,13 +61,19 @@ static_assert(kOfDropNames.size() == static_cast<size_t>(OfDrop::kCount));
 // the actions before it left it (a copy, unless it is the last output) to 'to_table', which
 // runs it through the tables.
 using ToTable = void (*)(void* arg, rte_mbuf* m, uint16_t in_slot) noexcept;
+// output:CONTROLLER goes to 'packet_in' (nullptr: counted packet_in_unavailable).
 void run_packet_out(StageContext& ctx, rte_mbuf* m, uint16_t in_slot,
-                    const of::ActionList& actions, ToTable to_table, void* to_table_arg) noexcept;
+                    const of::ActionList& actions, PacketInQueue* packet_in, ToTable to_table,
+                    void* to_table_arg) noexcept;
 
 class L2Forward;
 
 class OpenFlowStage final : public Stage {
  public:
+  // The learning table's MAC table and learning queue; PACKET_INs go to 'packet_in' (nullptr:
+  // none, output:CONTROLLER is counted packet_in_unavailable).
+  OpenFlowStage(MacTable& macs, LearnQueue& learn, PacketInQueue* packet_in) noexcept
+      : macs_(macs), learn_(learn), packet_in_(packet_in) {}
   std::string_view name() const noexcept override { return "openflow"; }
   std::span<const char* const> drop_reason_names() const noexcept override { return kOfDropNames; }
   // No packet can reach a classifier table (an L2 pipeline): nothing to do.
@@ -109,6 +116,9 @@ class OpenFlowStage final : public Stage {
   // Packet i's end of the pipeline (its action set); returns its verdict.
   uint8_t finish(StageContext& ctx, Burst& burst, uint16_t i, L2Forward& l2) noexcept;
 
+  MacTable& macs_;
+  LearnQueue& learn_;
+  PacketInQueue* packet_in_;
   MacCache cache_;  // this worker's, for the learning table
   uint64_t pin_tokens_ = kPacketInPerSecond;  // PACKET_INs this worker may still send
   uint64_t pin_refill_tsc_ = 0;

@@ -11,13 +11,13 @@ namespace sluice::root {
 static_assert(kStages <= dp::kMaxStages, "more stages than the counter blocks hold");
 static_assert(nfv::kPortSecurityDropNames.size() <= dp::kMaxDropReasons);
 
-dp::StageList make_stages() {
+dp::StageList make_stages(const dp::Runtime& rt, uint16_t /*worker*/) {
   dp::StageList stages;
   stages.push_back(std::make_unique<dp::ParseStage>());
   stages.push_back(std::make_unique<dp::IngressStage>());
   stages.push_back(std::make_unique<nfv::PortSecurityStage>());  // table 10
-  stages.push_back(std::make_unique<dp::L2Stage>());
-  stages.push_back(std::make_unique<dp::OpenFlowStage>());
+  stages.push_back(std::make_unique<dp::L2Stage>(*rt.macs, *rt.learn));
+  stages.push_back(std::make_unique<dp::OpenFlowStage>(*rt.macs, *rt.learn, rt.packet_in));
   if (stages.size() != kStages) std::abort();  // kStages is out of date
   return stages;
 }

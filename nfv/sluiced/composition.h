@@ -15,7 +15,7 @@ namespace sluice::root {
 // counter blocks).
 inline constexpr size_t kStages = 5;
 
-dp::StageList make_stages();
+dp::StageList make_stages(const dp::Runtime& rt, uint16_t worker);
 // The network functions' special tables (dataplane/special_table.h).
 dp::Specialisers specialisers();
 dp::Composition composition();

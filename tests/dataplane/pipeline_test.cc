@@ -874,7 +874,7 @@ TEST(PipelineLimits, MoreStagesThanCountersIsRefusedAtConstruction) {
   auto build = [](size_t n) {
     std::vector<std::unique_ptr<Stage>> stages;
     for (size_t i = 0; i < n; ++i) stages.push_back(std::make_unique<ParseStage>());
-    Pipeline p(std::move(stages), nullptr, 0);
+    Pipeline p(std::move(stages), Runtime{}, 0);
   };
   build(kMaxStages);  // fits
   EXPECT_DEATH(build(kMaxStages + 1), "kMaxStages");
@@ -886,7 +886,7 @@ TEST(PipelineLimits, MoreDropReasonsThanCountersIsRefusedAtConstruction) {
       {
         std::vector<std::unique_ptr<Stage>> stages;
         stages.push_back(std::make_unique<TooManyReasonsStage>());
-        Pipeline p(std::move(stages), nullptr, 0);
+        Pipeline p(std::move(stages), Runtime{}, 0);
       },
       "drop reasons");
 }

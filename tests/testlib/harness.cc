@@ -85,6 +85,12 @@ Harness::Harness(HarnessOptions opts)
   else
     learn_ = std::move(*learn);
   for (auto& l : link_) l.store(1);
+  counter_ptrs_[0] = counters_.get();
+  runtime_.macs = macs_.get();
+  runtime_.learn = learn_.get();
+  runtime_.pool = copy_pool_;
+  runtime_.link_state = link_.data();
+  runtime_.workers = counter_ptrs_;
 }
 
 Harness::~Harness() {
@@ -133,8 +139,6 @@ dp::StageContext Harness::context() {
   ctx.worker = 0;
   ctx.now = now;
   ctx.tables = &tables();
-  ctx.macs = macs_.get();
-  ctx.learn = learn_.get();
   ctx.counters = counters_.get();
   ctx.link_state = link_.data();
   return ctx;
@@ -221,13 +225,8 @@ bool Harness::inject(uint16_t slot, const PacketBuilder& p) {
 
 dp::Pipeline& Harness::pipeline() {
   if (!worker_) {
-    dp::WorkerEnv env;  // worker 0; no PACKET_IN or PACKET_OUT queues
-    env.index = 0;
-    env.macs = macs_.get();
-    env.learn = learn_.get();
-    env.counters = counters_.get();
-    env.link_state = link_.data();
-    worker_ = std::make_unique<dp::Worker>(env, dp::Pipeline(root::make_stages(), copy_pool_, 0));
+    worker_ = std::make_unique<dp::Worker>(
+        runtime_, 0, dp::Pipeline(root::make_stages(runtime_, 0), runtime_, 0));
   }
   return worker_->pipeline();
 }

@@ -100,6 +100,9 @@ class Harness {
   dp::MacTable& macs() noexcept { return *macs_; }
   dp::LearnQueue& learn_queue() noexcept { return *learn_; }
   dp::WorkerCounters& counters() noexcept { return *counters_; }
+  // The runtime its worker and stages are built from: the MAC table, learning queue, counters
+  // and link state above; no PACKET_IN or PACKET_OUT queues.
+  const dp::Runtime& runtime() const noexcept { return runtime_; }
   void set_link(uint16_t slot, bool up) { link_[slot].store(up ? 1 : 0); }
   uint32_t now = 1000;  // the injected clock (seconds)
 
@@ -134,6 +137,8 @@ class Harness {
   std::unique_ptr<dp::LearnQueue> learn_;
   std::unique_ptr<dp::WorkerCounters> counters_;
   std::array<std::atomic<uint8_t>, dp::kMaxPorts> link_{};
+  std::array<dp::WorkerCounters*, 1> counter_ptrs_{};
+  dp::Runtime runtime_;
   std::unique_ptr<dp::Worker> worker_;  // its pipeline runs the composition root's stages
   std::unique_ptr<dp::Burst> burst_;
   rte_mempool* copy_pool_ = nullptr;

@@ -48,7 +48,7 @@ class L2Test : public ::testing::Test {
   unsigned in_use_ = 0;
   test::Harness h_;
   test::TablesBuilder b_;
-  L2Stage stage_;
+  L2Stage stage_{h_.macs(), h_.learn_queue()};
 };
 
 TEST_F(L2Test, NoBridgeDomain) {

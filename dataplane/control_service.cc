@@ -1,7 +1,6 @@
 #include "dataplane/control_service.h"
 
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
 
 #include "dataplane/clock.h"
 #include "dataplane/learning.h"
@@ -27,51 +26,43 @@ uint32_t xid_of(std::span<const uint8_t> msg) {
   return uint32_t{msg[4]} << 24 | uint32_t{msg[5]} << 16 | uint32_t{msg[6]} << 8 | msg[7];
 }
 
-// Sets OFPMPF_REPLY_MORE on the last multipart message that starts at or after 'from', so a
-// reply encoded in several chunks reads as one.
-void mark_last_more(of::Bytes& out, size_t from) {
-  size_t last = out.size();
-  for (size_t at = from; at + of::kHeaderSize <= out.size();) {
-    last = at;
-    at += size_t{out[at + 2]} << 8 | out[at + 3];
-  }
-  if (last + 12 <= out.size()) out[last + 11] |= of::kMultipartMore;
-}
+of::OfError bad_request(uint16_t code) { return of::OfError{of::ErrorType::kBadRequest, code, 0}; }
 
 }  // namespace
 
-ControlService::ControlService(ControlEnv env) : env_(env), compiler_(env_.specialisers) {}
+ControlService::ControlService(ControlEnv env)
+    : env_(env),
+      switch_(*this, *env_.channel, *env_.flows, env_.datapath_id),
+      ports_(*this, *env_.ports, *env_.macs, *env_.state_mutex, env_.workers),
+      flows_(*this, *env_.flows, *env_.stats, env_.workers),
+      bundles_(*this, *env_.channel, *env_.flows, *env_.stats),
+      packets_(*this, *env_.flows, *env_.ports, env_.packet_in, env_.packet_out, env_.pool,
+               *env_.stats),
+      compiler_(env_.specialisers) {}
 
-void ControlService::send(uint32_t slot, const of::Bytes& bytes) {
-  // 'bytes' may hold several messages (multipart replies); the channel frames each one.
-  for (size_t at = 0; at + of::kHeaderSize <= bytes.size();) {
-    const size_t len = size_t{bytes[at + 2]} << 8 | bytes[at + 3];
-    env_.channel->send(slot, std::span<const uint8_t>(bytes).subspan(at, len));
-    at += len;
-  }
-}
-
-void ControlService::broadcast(const of::Bytes& bytes) {
-  for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
-    if (env_.channel->connected(s)) send(s, bytes);
-  }
-}
-
-void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::ErrorMsg& err) {
-  out_.clear();
-  of::encode_error(xid, err, out_);
-  send(slot, out_);
-  log_debug("slot %u: rejected xid %u: %s", slot, xid, of::format_error(err).c_str());
-}
-
-void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::OfError& err,
-                                 std::span<const uint8_t> request) {
-  reply_error(slot, xid, of::make_error(err, request));
-}
+// ---- The channel loop ---------------------------------------------------------------------
 
 bool ControlService::poll() {
   bool busy = release_held();
-  bool more = false;  // a slot still has messages after this round's share
+  const bool more = read_requests(busy);
+  // While a controller streams modifications, compiling after every round would rebuild the
+  // tables many times over; publish when the stream pauses, at a barrier, or at the latest
+  // kMaxUnpublishedMs after the first unpublished change.
+  const uint64_t now = rte_get_tsc_cycles();
+  if (!more || now - first_unpublished_ >= ms_to_tsc(kMaxUnpublishedMs)) republish_if_dirty();
+  flows_.send_flow_removed();
+  packets_.send_packet_ins();
+  busy |= drain_learning();
+  periodic();
+  env_.tables->reclaim();
+  env_.channel->flush();
+  copy_channel_stats();
+  return busy;
+}
+
+// Sets 'busy' if it handled any message.
+bool ControlService::read_requests(bool& busy) {
+  bool more = false;
   for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
     // Nothing after a barrier until its reply is out (replies keep their order), and nothing
     // from a client whose replies pile up unread (its outbox is over the soft limit) until they
@@ -85,23 +76,15 @@ bool ControlService::poll() {
     }
     more |= n == kMaxMessagesPerSlot;
   }
-  // While a controller streams modifications, compiling after every round would rebuild the
-  // tables many times over; publish when the stream pauses, at a barrier, or at the latest
-  // kMaxUnpublishedMs after the first unpublished change.
-  const uint64_t now = rte_get_tsc_cycles();
-  if (!more || now - first_unpublished_ >= ms_to_tsc(kMaxUnpublishedMs)) republish_if_dirty();
-  send_flow_removed();
-  send_packet_ins();
-  busy |= drain_learning();
-  periodic();
-  env_.tables->reclaim();
-  env_.channel->flush();
+  return more;
+}
+
+void ControlService::copy_channel_stats() {
   const auto ch = env_.channel->stats();
   env_.stats->channel_broken_frames.store(ch.broken_frames, std::memory_order_relaxed);
   env_.stats->channel_reclaimed_slots.store(ch.reclaimed_slots, std::memory_order_relaxed);
   env_.stats->channel_tx_dropped.store(ch.tx_dropped, std::memory_order_relaxed);
   env_.stats->channel_outbox_overflows.store(ch.outbox_overflows, std::memory_order_relaxed);
-  return busy;
 }
 
 bool ControlService::release_held() {
@@ -123,334 +106,147 @@ void ControlService::handle(uint32_t slot, std::span<const uint8_t> msg) {
 }
 
 bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg) {
-  out_.clear();
+  using T = of::MsgType;
+  // One line per type, a table to read down.
+  // clang-format off
   switch (h.type) {
-    case of::MsgType::kHello:
-      of::encode_hello(h.xid, out_);
-      break;
-    case of::MsgType::kEchoRequest: {
-      auto data = of::decode_echo(msg);
-      if (!data) return reply_error(slot, h.xid, data.error(), msg), false;
-      of::encode_echo_reply(h.xid, *data, out_);
-      break;
-    }
-    case of::MsgType::kEchoReply:
-      return true;
-    case of::MsgType::kFeaturesRequest: {
-      of::FeaturesReply f;
-      f.datapath_id = env_.datapath_id;
-      f.n_tables = FlowStore::kNumTables;
-      f.capabilities = 1 /*FLOW_STATS*/ | 2 /*TABLE_STATS*/ | 4 /*PORT_STATS*/ | 8 /*GROUP_STATS*/;
-      of::encode_features_reply(h.xid, f, out_);
-      break;
-    }
-    case of::MsgType::kGetConfigRequest: {
-      if (auto ok = of::decode_empty(msg, of::MsgType::kGetConfigRequest); !ok) {
-        return reply_error(slot, h.xid, ok.error(), msg), false;
-      }
-      of::encode_get_config_reply(h.xid, of_config_, out_);
-      break;
-    }
-    case of::MsgType::kSetConfig: {
-      auto cfg = of::decode_set_config(msg);
-      if (!cfg) return reply_error(slot, h.xid, cfg.error(), msg), false;
-      // OFPC_FRAG_REASM would need reassembly, which the switch does not do (it says so in
-      // FEATURES: no OFPC_IP_REASM): refused as the spec says, the configuration unchanged.
-      if ((cfg->flags & of::config_flags::kFragMask) == of::config_flags::kFragReasm) {
-        return reply_error(slot, h.xid,
-                           of::OfError{of::ErrorType::kSwitchConfigFailed,
-                                       of::switch_config_failed::kBadFlags, 0},
-                           msg),
-               false;
-      }
-      if (cfg->flags != of_config_.flags) note_change();  // FRAG_DROP is in the tables
-      of_config_ = *cfg;
-      return true;
-    }
-    case of::MsgType::kPacketOut:
-      return packet_out(slot, h, msg);
-    case of::MsgType::kBarrierRequest:
-      // Everything before the barrier is live in every worker when the reply leaves: after the
-      // publish, the reply (and the slot's later messages) wait for the grace period.
-      republish_if_dirty();
-      of::encode_barrier_reply(h.xid, out_);
-      // A polling worker passes a quiescent point every loop iteration (a sleeping one is
-      // offline): the grace period is usually over within microseconds, so wait a little
-      // here before holding the reply for a later poll.
-      if (!env_.tables->wait_live(live_token_, kBarrierSpinUs)) {
-        held_[slot] = out_;
-        return true;
-      }
-      break;
-    case of::MsgType::kFlowMod: {
-      of::FlowMod fm;
-      auto ok = of::decode_flow_mod(msg, fm);
-      if (ok) ok = env_.flows->apply(fm);
-      if (!ok) return reply_error(slot, h.xid, ok.error(), msg), false;
-      note_change();
-      return true;
-    }
-    case of::MsgType::kGroupMod: {
-      auto gm = std::make_unique<of::GroupMod>();
-      auto ok = of::decode_group_mod(msg, *gm);
-      if (ok) ok = env_.flows->apply(*gm);
-      if (!ok) return reply_error(slot, h.xid, ok.error(), msg), false;
-      note_change();
-      return true;
-    }
-    case of::MsgType::kMultipartRequest:
-      handle_multipart(slot, h, msg);
-      return true;
-    case of::MsgType::kExperimenter:
-      handle_experimenter(slot, h, msg);
-      return true;
-    case of::MsgType::kError:
-      log_warning("slot %u sent an error: %s", slot, of::format_message(msg).c_str());
-      return true;
-    default:
-      reply_error(slot, h.xid, of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadType, 0},
-                  msg);
-      return false;
+    case T::kHello: return switch_.hello(slot, h);
+    case T::kEchoRequest: return switch_.echo(slot, h, msg);
+    case T::kEchoReply: return true;
+    case T::kFeaturesRequest: return switch_.features(slot, h);
+    case T::kGetConfigRequest: return switch_.get_config(slot, h, msg);
+    case T::kSetConfig: return switch_.set_config(slot, h, msg);
+    case T::kPacketOut: return packets_.packet_out(slot, h, msg);
+    case T::kBarrierRequest: return barrier(slot, h);
+    case T::kFlowMod: return flows_.modify(slot, h, msg);
+    case T::kGroupMod: return flows_.modify(slot, h, msg);
+    case T::kMultipartRequest: return handle_multipart(slot, h, msg), true;
+    case T::kExperimenter: return handle_experimenter(slot, h, msg), true;
+    case T::kError: return switch_.peer_error(slot, msg);
+    default: return reply_error(slot, h.xid, bad_request(of::bad_request::kBadType), msg), false;
   }
-  send(slot, out_);
-  return true;
-}
-
-of::PortStats ControlService::port_stats(uint16_t slot) const {
-  const PortRecord& rec = env_.ports->record(slot);
-  const PortTotals t = sum_port(env_.workers, slot) - rec.baseline;
-  of::PortStats s;
-  s.port_no = rec.def.port_no;
-  s.rx_packets = t.rx_packets;
-  s.rx_bytes = t.rx_bytes;
-  s.tx_packets = t.tx_packets;
-  s.tx_bytes = t.tx_bytes;
-  s.rx_dropped = t.rx_dropped;
-  s.tx_dropped = t.tx_dropped;
-  rte_eth_stats dev{};
-  if (env_.ports->device_stats(slot, dev)) {
-    s.rx_errors = dev.ierrors;
-    s.tx_errors = dev.oerrors;
-    s.rx_over_err = dev.imissed;
-  }
-  auto age = std::chrono::steady_clock::now() - rec.created;
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(age).count();
-  s.duration_sec = static_cast<uint32_t>(ns / 1000000000);
-  s.duration_nsec = static_cast<uint32_t>(ns % 1000000000);
-  return s;
+  // clang-format on
 }
 
 void ControlService::handle_multipart(uint32_t slot, const of::Header& h,
                                       std::span<const uint8_t> msg) {
   auto mp = of::decode_multipart_header(msg);
   if (!mp) return reply_error(slot, h.xid, mp.error(), msg);
-  out_.clear();
+  using T = of::MultipartType;
+  // clang-format off
   switch (mp->type) {
-    case of::MultipartType::kPortDesc: {
-      std::vector<of::Port> ports;
-      for (uint16_t s : env_.ports->slots_in_use()) ports.push_back(env_.ports->describe(s));
-      of::encode_port_desc_reply(h.xid, ports, out_);
-      break;
-    }
-    case of::MultipartType::kPortStats: {
-      auto port = of::decode_port_stats_request(msg);
-      if (!port) return reply_error(slot, h.xid, port.error(), msg);
-      std::vector<of::PortStats> stats;
-      for (uint16_t s : env_.ports->slots_in_use()) {
-        if (*port == of::port_no::kAny || env_.ports->record(s).def.port_no == *port) {
-          stats.push_back(port_stats(s));
-        }
-      }
-      if (stats.empty() && *port != of::port_no::kAny) {
-        return reply_error(slot, h.xid,
-                           of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadPort, 0},
-                           msg);
-      }
-      of::encode_port_stats_reply(h.xid, stats, out_);
-      break;
-    }
-    case of::MultipartType::kFlow: {
-      auto req = of::decode_flow_stats_request(msg);
-      if (!req) return reply_error(slot, h.xid, req.error(), msg);
-      // In chunks: a full FlowStats is ~1.2 KB, and 100k of them at once would stall this lcore
-      // (and the channel's heartbeats) for more than a second.
-      const std::vector<const FlowEntry*> chosen = env_.flows->select(*req);
-      const auto now = std::chrono::steady_clock::now();
-      constexpr size_t kChunk = 256;
-      std::vector<of::FlowStats> chunk;
-      chunk.reserve(kChunk);
-      for (size_t i = 0; i < chosen.size() || i == 0; i += kChunk) {
-        chunk.clear();
-        for (size_t k = i; k < std::min(chosen.size(), i + kChunk); ++k) {
-          chunk.push_back(env_.flows->flow_stats(*chosen[k], now));
-        }
-        const size_t from = out_.size();
-        of::encode_flow_stats_reply(h.xid, chunk, out_);
-        if (i + kChunk < chosen.size()) mark_last_more(out_, from);
-        send(slot, out_);
-        out_.clear();
-        // A dump of 100k flows takes a while: stay alive for every client, and let this one
-        // drain its ring while we encode the rest.
-        env_.channel->beat();
-        env_.channel->flush();
-      }
-      return;
-      break;
-    }
-    case of::MultipartType::kGroupDesc: {
-      // GroupDesc is large (fixed bucket capacity): encode one group at a time.
-      const auto& groups = env_.flows->groups();
-      if (groups.empty()) of::encode_group_desc_reply(h.xid, {}, out_);
-      auto desc = std::make_unique<of::GroupDesc>();
-      size_t i = 0;
-      for (const auto& [id, g] : groups) {
-        *desc = of::GroupDesc{};
-        desc->type = g.type;
-        desc->group_id = id;
-        desc->n_buckets = static_cast<uint16_t>(g.buckets.size());
-        std::copy(g.buckets.begin(), g.buckets.end(), desc->buckets.begin());
-        const size_t from = out_.size();
-        of::encode_group_desc_reply(h.xid, std::span<const of::GroupDesc>(desc.get(), 1), out_);
-        if (++i < groups.size()) mark_last_more(out_, from);
-        if (i % 256 == 0) {  // like the flow chunks above: heartbeat, and let the client drain
-          send(slot, out_);
-          out_.clear();
-          env_.channel->beat();
-          env_.channel->flush();
-        }
-      }
-      break;
-    }
-    case of::MultipartType::kDesc: {
-      if (auto ok = of::decode_desc_request(msg); !ok) return reply_error(slot, h.xid, ok.error(), msg);
-      reply_desc(h.xid);
-      break;
-    }
-    case of::MultipartType::kAggregate: {
-      auto req = of::decode_aggregate_request(msg);
-      if (!req) return reply_error(slot, h.xid, req.error(), msg);
-      const AggregateStats a = env_.flows->aggregate(*req);
-      of::encode_aggregate_reply(h.xid, of::AggregateStats{a.packets, a.bytes, a.flows, {}}, out_);
-      break;
-    }
-    case of::MultipartType::kTable: {
-      if (auto ok = of::decode_table_stats_request(msg); !ok) {
-        return reply_error(slot, h.xid, ok.error(), msg);
-      }
-      reply_table_stats(h.xid);
-      break;
-    }
-    case of::MultipartType::kGroup: {
-      auto group = of::decode_group_stats_request(msg);
-      if (!group) return reply_error(slot, h.xid, group.error(), msg);
-      reply_group_stats(h.xid, *group);
-      break;
-    }
-    case of::MultipartType::kTableFeatures: {
-      if (auto ok = of::decode_table_features_request(msg); !ok) {
-        return reply_error(slot, h.xid, ok.error(), msg);
-      }
-      of::encode_table_features_reply(h.xid, FlowStore::kNumTables, kMaxFlowCounters, out_);
-      break;
-    }
-    default:
-      return reply_error(slot, h.xid,
-                         of::OfError{of::ErrorType::kBadRequest, of::bad_request::kBadMultipart, 0},
-                         msg);
+    case T::kDesc: return switch_.desc(slot, h, msg);
+    case T::kTableFeatures: return switch_.table_features(slot, h, msg);
+    case T::kPortDesc: return ports_.port_desc(slot, h);
+    case T::kPortStats: return ports_.port_stats(slot, h, msg);
+    case T::kFlow: return flows_.flow_stats(slot, h, msg);
+    case T::kAggregate: return flows_.aggregate(slot, h, msg);
+    case T::kTable: return flows_.table_stats(slot, h, msg);
+    case T::kGroup: return flows_.group_stats(slot, h, msg);
+    case T::kGroupDesc: return flows_.group_desc(slot, h);
+    default: return reply_error(slot, h.xid, bad_request(of::bad_request::kBadMultipart), msg);
   }
-  send(slot, out_);
+  // clang-format on
 }
 
 void ControlService::handle_experimenter(uint32_t slot, const of::Header& h,
                                          std::span<const uint8_t> msg) {
   auto exp = of::decode_experimenter_header(msg);
-  if (exp && exp->experimenter == of::kOnfExperimenter) return handle_onf(slot, h, msg);
+  if (exp && exp->experimenter == of::kOnfExperimenter) return bundles_.handle(slot, h, msg);
   auto type = of::decode_sluice_type(msg);
   if (!type) return reply_error(slot, h.xid, type.error(), msg);
+  using T = of::SluiceMsgType;
+  // clang-format off
   switch (*type) {
-    case of::SluiceMsgType::kPortAdd: {
-      auto def = of::decode_port_add(msg);
-      if (!def) return reply_error(slot, h.xid, def.error(), msg);
-      std::expected<PortManager::Added, of::ErrorMsg> added;
-      {
-        std::lock_guard lock(*env_.state_mutex);
-        added = env_.ports->add(*def, env_.workers);
-      }
-      if (!added) return reply_error(slot, h.xid, added.error());
-      if (!added->existed) {
-        env_.macs->set_limit(added->slot, env_.macs->default_port_limit());
-        dirty_ = true;
-        out_.clear();
-        of::encode_port_status(0, of::PortStatus{of::PortReason::kAdd, {}, env_.ports->describe(added->slot)}, out_);
-        broadcast(out_);
-      }
-      return;
-    }
-    case of::SluiceMsgType::kPortDel: {
-      auto del = of::decode_port_del(msg);
-      if (!del) return reply_error(slot, h.xid, del.error(), msg);
-      auto s = env_.ports->find(del->port_no);
-      if (!s) {
-        return reply_error(slot, h.xid,
-                           of::make_sluice_error(of::sluice_error::kPortUnknown,
-                                                 "no port " + std::to_string(del->port_no)));
-      }
-      const of::Port desc = env_.ports->describe(*s);
-      // Unpublish first: no worker may poll or send to the port once it is gone.
-      auto runtime = env_.ports->runtime();
-      runtime[*s] = PortRuntime{};
-      auto compiled = compiler_.compile(*env_.flows, runtime, ++version_, env_.flows->take_changes());
-      set_switch_config(*compiled.tables);
-      {
-        std::lock_guard lock(*env_.state_mutex);
-        env_.tables->publish(std::move(compiled.tables));
-        env_.ports->remove(*s);
-      }
-      env_.macs->flush_port(*s);
-      dirty_ = true;
-      out_.clear();
-      of::encode_port_status(0, of::PortStatus{of::PortReason::kDelete, {}, desc}, out_);
-      broadcast(out_);
-      return;
-    }
-    case of::SluiceMsgType::kPortSet: {
-      auto set = of::decode_port_set(msg);
-      if (!set) return reply_error(slot, h.xid, set.error(), msg);
-      auto s = env_.ports->find(set->port_no);
-      if (!s) {
-        return reply_error(slot, h.xid,
-                           of::make_sluice_error(of::sluice_error::kPortUnknown,
-                                                 "no port " + std::to_string(set->port_no)));
-      }
-      std::expected<void, of::ErrorMsg> ok;
-      {
-        std::lock_guard lock(*env_.state_mutex);
-        ok = env_.ports->set(*s, *set);
-      }
-      if (!ok) return reply_error(slot, h.xid, ok.error());
-      env_.macs->set_limit(*s, set->mac_limit);
-      dirty_ = true;
-      return;
-    }
-    case of::SluiceMsgType::kSwitchConfig: {
-      auto cfg = of::decode_switch_config(msg);
-      if (!cfg) return reply_error(slot, h.xid, cfg.error(), msg);
-      if (cfg->mac_aging_seconds == 0) {
-        return reply_error(slot, h.xid,
-                           of::make_sluice_error(of::sluice_error::kBadPortArgument,
-                                                 "mac_aging_seconds must be at least 1"));
-      }
-      if (auto ok = env_.flows->set_learning_table(cfg->learning_table); !ok) {
-        return reply_error(slot, h.xid,
-                           of::make_sluice_error(of::sluice_error::kBadPortArgument,
-                                                 "learning_table " +
-                                                     std::to_string(cfg->learning_table) +
-                                                     " holds flows of other shapes than L2"));
-      }
-      mac_aging_ = cfg->mac_aging_seconds;
-      return;
+    case T::kPortAdd: return ports_.port_add(slot, h, msg);
+    case T::kPortDel: return ports_.port_del(slot, h, msg);
+    case T::kPortSet: return ports_.port_set(slot, h, msg);
+    case T::kSwitchConfig: return switch_.switch_config(slot, h, msg);
+  }
+  // clang-format on
+}
+
+bool ControlService::barrier(uint32_t slot, const of::Header& h) {
+  // Everything before the barrier is live in every worker when the reply leaves: after the
+  // publish, the reply (and the slot's later messages) wait for the grace period.
+  republish_if_dirty();
+  out_.clear();
+  of::encode_barrier_reply(h.xid, out_);
+  // A polling worker passes a quiescent point every loop iteration (a sleeping one is
+  // offline): the grace period is usually over within microseconds, so wait a little
+  // here before holding the reply for a later poll.
+  if (env_.tables->wait_live(live_token_, kBarrierSpinUs)) {
+    send(slot, out_);
+  } else {
+    held_[slot] = out_;
+  }
+  return true;
+}
+
+bool ControlService::drain_learning() {
+  return apply_learn_requests(*env_.learn, *env_.macs, env_.tables->live(), now_seconds()) > 0;
+}
+
+void ControlService::periodic() {
+  const uint64_t now = rte_get_tsc_cycles();
+  if (now >= next_tick_) {
+    next_tick_ = now + ms_to_tsc(kTickMs);
+    env_.channel->tick();
+  }
+  if (now >= next_link_poll_) {
+    next_link_poll_ = now + ms_to_tsc(kLinkPollMs);
+    ports_.poll_links();
+  }
+  if (now >= next_expiry_) {
+    next_expiry_ = now + ms_to_tsc(kExpiryMs);
+    flows_.expire(std::chrono::steady_clock::now());
+    republish_if_dirty();
+  }
+  if (now >= next_aging_) {
+    next_aging_ = now + ms_to_tsc(kAgingMs);
+    const uint32_t aging = switch_.mac_aging_seconds();
+    if (size_t aged = env_.macs->age(now_seconds(), aging); aged > 0) {
+      log_debug("aged out %zu MAC entries", aged);
     }
   }
+}
+
+// ---- ControlLink: replies ------------------------------------------------------------------
+
+void ControlService::send(uint32_t slot, const of::Bytes& bytes) {
+  // 'bytes' may hold several messages (multipart replies); the channel frames each one.
+  for (size_t at = 0; at + of::kHeaderSize <= bytes.size();) {
+    const size_t len = size_t{bytes[at + 2]} << 8 | bytes[at + 3];
+    env_.channel->send(slot, std::span<const uint8_t>(bytes).subspan(at, len));
+    at += len;
+  }
+}
+
+void ControlService::broadcast(const of::Bytes& bytes) {
+  for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
+    if (env_.channel->connected(s)) send(s, bytes);
+  }
+}
+
+void ControlService::send_part(uint32_t slot, of::Bytes& out) {
+  send(slot, out);
+  out.clear();
+  env_.channel->beat();
+  env_.channel->flush();
+}
+
+void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::ErrorMsg& err) {
+  out_.clear();
+  of::encode_error(xid, err, out_);
+  send(slot, out_);
+  log_debug("slot %u: rejected xid %u: %s", slot, xid, of::format_error(err).c_str());
+}
+
+// ---- ControlLink: publishing ---------------------------------------------------------------
+
+void ControlService::note_change() {
+  if (!dirty_) first_unpublished_ = rte_get_tsc_cycles();
+  dirty_ = true;
 }
 
 void ControlService::republish_if_dirty() {
@@ -460,15 +256,10 @@ void ControlService::republish_if_dirty() {
   republish(changes);
 }
 
-void ControlService::note_change() {
-  if (!dirty_) first_unpublished_ = rte_get_tsc_cycles();
-  dirty_ = true;
-}
-
 void ControlService::republish(const StoreChanges& changes) {
   auto compiled = compiler_.compile(*env_.flows, env_.ports->runtime(), ++version_, changes,
                                     [this] { env_.channel->beat(); });
-  set_switch_config(*compiled.tables);
+  switch_.apply_to(*compiled.tables);
   (compiled.full ? env_.stats->full_compiles : env_.stats->incremental_compiles)
       .fetch_add(1, std::memory_order_relaxed);
   const Tables* next = compiled.tables.get();
@@ -488,8 +279,13 @@ void ControlService::republish(const StoreChanges& changes) {
   log_debug("published tables version %lu", static_cast<unsigned long>(version_));
 }
 
-void ControlService::set_switch_config(Tables& t) const {
-  t.frag_drop = (of_config_.flags & of::config_flags::kFragMask) == of::config_flags::kFragDrop;
+void ControlService::publish_now(const std::array<PortRuntime, kMaxPorts>& ports,
+                                 const std::function<void()>& then) {
+  auto compiled = compiler_.compile(*env_.flows, ports, ++version_, env_.flows->take_changes());
+  switch_.apply_to(*compiled.tables);
+  std::lock_guard lock(*env_.state_mutex);
+  env_.tables->publish(std::move(compiled.tables));
+  then();
 }
 
 void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {
@@ -504,40 +300,6 @@ void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {
     }
   }
   statics_ = wanted;
-}
-
-bool ControlService::drain_learning() {
-  return apply_learn_requests(*env_.learn, *env_.macs, env_.tables->live(), now_seconds()) > 0;
-}
-
-void ControlService::periodic() {
-  const uint64_t now = rte_get_tsc_cycles();
-  if (now >= next_tick_) {
-    next_tick_ = now + ms_to_tsc(kTickMs);
-    env_.channel->tick();
-  }
-  if (now >= next_link_poll_) {
-    next_link_poll_ = now + ms_to_tsc(kLinkPollMs);
-    for (uint16_t s : env_.ports->poll_links()) {
-      log_info("port %u link %s", env_.ports->record(s).def.port_no,
-               env_.ports->link_up(s) ? "up" : "down");
-      out_.clear();
-      of::encode_port_status(0, of::PortStatus{of::PortReason::kModify, {}, env_.ports->describe(s)}, out_);
-      broadcast(out_);
-    }
-  }
-  if (now >= next_expiry_) {
-    next_expiry_ = now + ms_to_tsc(kExpiryMs);
-    env_.flows->expire(std::chrono::steady_clock::now());
-    send_flow_removed();
-    republish_if_dirty();
-  }
-  if (now >= next_aging_) {
-    next_aging_ = now + ms_to_tsc(kAgingMs);
-    if (size_t aged = env_.macs->age(now_seconds(), mac_aging_); aged > 0) {
-      log_debug("aged out %zu MAC entries", aged);
-    }
-  }
 }
 
 }  // namespace sluice::dp

@@ -103,7 +103,7 @@ void FakeSwitch::experimenter(uint32_t xid, std::span<const uint8_t> msg) {
   }
 }
 
-// Like the dataplane's control service (dataplane/control_openflow.cc), in short.
+// Like the dataplane's control service (dataplane/control_bundles.cc), in short.
 void FakeSwitch::bundle(uint32_t xid, std::span<const uint8_t> msg) {
   auto type = of::decode_onf_type(msg);
   if (!type) return error(xid, of::make_error(type.error(), msg));

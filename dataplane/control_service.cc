@@ -30,15 +30,15 @@ of::OfError bad_request(uint16_t code) { return of::OfError{of::ErrorType::kBadR
 
 }  // namespace
 
-ControlService::ControlService(ControlEnv env)
-    : env_(env),
-      switch_(*this, *env_.channel, *env_.flows, env_.datapath_id),
-      ports_(*this, *env_.ports, *env_.macs, *env_.state_mutex, env_.workers),
-      flows_(*this, *env_.flows, *env_.stats, env_.workers),
-      bundles_(*this, *env_.channel, *env_.flows, *env_.stats),
-      packets_(*this, *env_.flows, *env_.ports, env_.packet_in, env_.packet_out, env_.pool,
-               *env_.stats),
-      compiler_(env_.specialisers) {}
+ControlService::ControlService(const Runtime& rt)
+    : rt_(rt),
+      switch_(*this, *rt_.channel, *rt_.flows, rt_.datapath_id),
+      ports_(*this, *rt_.ports, *rt_.macs, *rt_.state_mutex, rt_.workers),
+      flows_(*this, *rt_.flows, *rt_.stats, rt_.workers),
+      bundles_(*this, *rt_.channel, *rt_.flows, *rt_.stats),
+      packets_(*this, *rt_.flows, *rt_.ports, rt_.packet_in, rt_.packet_out, rt_.pool,
+               *rt_.stats),
+      compiler_(rt_.specialisers) {}
 
 // ---- The channel loop ---------------------------------------------------------------------
 
@@ -54,8 +54,8 @@ bool ControlService::poll() {
   packets_.send_packet_ins();
   busy |= drain_learning();
   periodic();
-  env_.tables->reclaim();
-  env_.channel->flush();
+  rt_.tables->reclaim();
+  rt_.channel->flush();
   copy_channel_stats();
   return busy;
 }
@@ -63,13 +63,13 @@ bool ControlService::poll() {
 // Sets 'busy' if it handled any message.
 bool ControlService::read_requests(bool& busy) {
   bool more = false;
-  for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
+  for (uint32_t s = 0; s < rt_.channel->slot_count(); ++s) {
     // Nothing after a barrier until its reply is out (replies keep their order), and nothing
     // from a client whose replies pile up unread (its outbox is over the soft limit) until they
     // drain: a request's reply can be large, so reading on would grow the outbox without bound.
     uint32_t n = 0;
-    for (; n < kMaxMessagesPerSlot && !held_.contains(s) && !env_.channel->backlogged(s) &&
-           env_.channel->receive(s, in_);
+    for (; n < kMaxMessagesPerSlot && !held_.contains(s) && !rt_.channel->backlogged(s) &&
+           rt_.channel->receive(s, in_);
          ++n) {
       handle(s, in_);
       busy = true;
@@ -80,15 +80,15 @@ bool ControlService::read_requests(bool& busy) {
 }
 
 void ControlService::copy_channel_stats() {
-  const auto ch = env_.channel->stats();
-  env_.stats->channel_broken_frames.store(ch.broken_frames, std::memory_order_relaxed);
-  env_.stats->channel_reclaimed_slots.store(ch.reclaimed_slots, std::memory_order_relaxed);
-  env_.stats->channel_tx_dropped.store(ch.tx_dropped, std::memory_order_relaxed);
-  env_.stats->channel_outbox_overflows.store(ch.outbox_overflows, std::memory_order_relaxed);
+  const auto ch = rt_.channel->stats();
+  rt_.stats->channel_broken_frames.store(ch.broken_frames, std::memory_order_relaxed);
+  rt_.stats->channel_reclaimed_slots.store(ch.reclaimed_slots, std::memory_order_relaxed);
+  rt_.stats->channel_tx_dropped.store(ch.tx_dropped, std::memory_order_relaxed);
+  rt_.stats->channel_outbox_overflows.store(ch.outbox_overflows, std::memory_order_relaxed);
 }
 
 bool ControlService::release_held() {
-  if (held_.empty() || !env_.tables->is_live(live_token_)) return false;
+  if (held_.empty() || !rt_.tables->is_live(live_token_)) return false;
   for (const auto& [slot, reply] : held_) send(slot, reply);
   held_.clear();
   return true;
@@ -97,12 +97,12 @@ bool ControlService::release_held() {
 void ControlService::handle(uint32_t slot, std::span<const uint8_t> msg) {
   auto h = of::decode_header(msg);
   if (!h) {
-    env_.stats->undecodable.fetch_add(1, std::memory_order_relaxed);
+    rt_.stats->undecodable.fetch_add(1, std::memory_order_relaxed);
     reply_error(slot, xid_of(msg), h.error(), msg);
     return;
   }
   const bool ok = dispatch(slot, *h, msg);
-  env_.stats->count(static_cast<uint8_t>(h->type), ok);
+  rt_.stats->count(static_cast<uint8_t>(h->type), ok);
 }
 
 bool ControlService::dispatch(uint32_t slot, const of::Header& h, std::span<const uint8_t> msg) {
@@ -175,7 +175,7 @@ bool ControlService::barrier(uint32_t slot, const of::Header& h) {
   // A polling worker passes a quiescent point every loop iteration (a sleeping one is
   // offline): the grace period is usually over within microseconds, so wait a little
   // here before holding the reply for a later poll.
-  if (env_.tables->wait_live(live_token_, kBarrierSpinUs)) {
+  if (rt_.tables->wait_live(live_token_, kBarrierSpinUs)) {
     send(slot, out_);
   } else {
     held_[slot] = out_;
@@ -184,14 +184,14 @@ bool ControlService::barrier(uint32_t slot, const of::Header& h) {
 }
 
 bool ControlService::drain_learning() {
-  return apply_learn_requests(*env_.learn, *env_.macs, env_.tables->live(), now_seconds()) > 0;
+  return apply_learn_requests(*rt_.learn, *rt_.macs, rt_.tables->live(), now_seconds()) > 0;
 }
 
 void ControlService::periodic() {
   const uint64_t now = rte_get_tsc_cycles();
   if (now >= next_tick_) {
     next_tick_ = now + ms_to_tsc(kTickMs);
-    env_.channel->tick();
+    rt_.channel->tick();
   }
   if (now >= next_link_poll_) {
     next_link_poll_ = now + ms_to_tsc(kLinkPollMs);
@@ -205,7 +205,7 @@ void ControlService::periodic() {
   if (now >= next_aging_) {
     next_aging_ = now + ms_to_tsc(kAgingMs);
     const uint32_t aging = switch_.mac_aging_seconds();
-    if (size_t aged = env_.macs->age(now_seconds(), aging); aged > 0) {
+    if (size_t aged = rt_.macs->age(now_seconds(), aging); aged > 0) {
       log_debug("aged out %zu MAC entries", aged);
     }
   }
@@ -217,22 +217,22 @@ void ControlService::send(uint32_t slot, const of::Bytes& bytes) {
   // 'bytes' may hold several messages (multipart replies); the channel frames each one.
   for (size_t at = 0; at + of::kHeaderSize <= bytes.size();) {
     const size_t len = size_t{bytes[at + 2]} << 8 | bytes[at + 3];
-    env_.channel->send(slot, std::span<const uint8_t>(bytes).subspan(at, len));
+    rt_.channel->send(slot, std::span<const uint8_t>(bytes).subspan(at, len));
     at += len;
   }
 }
 
 void ControlService::broadcast(const of::Bytes& bytes) {
-  for (uint32_t s = 0; s < env_.channel->slot_count(); ++s) {
-    if (env_.channel->connected(s)) send(s, bytes);
+  for (uint32_t s = 0; s < rt_.channel->slot_count(); ++s) {
+    if (rt_.channel->connected(s)) send(s, bytes);
   }
 }
 
 void ControlService::send_part(uint32_t slot, of::Bytes& out) {
   send(slot, out);
   out.clear();
-  env_.channel->beat();
-  env_.channel->flush();
+  rt_.channel->beat();
+  rt_.channel->flush();
 }
 
 void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::ErrorMsg& err) {
@@ -250,52 +250,52 @@ void ControlService::note_change() {
 }
 
 void ControlService::republish_if_dirty() {
-  const StoreChanges changes = env_.flows->take_changes();
+  const StoreChanges changes = rt_.flows->take_changes();
   if (!dirty_ && !changes.any()) return;
   dirty_ = false;
   republish(changes);
 }
 
 void ControlService::republish(const StoreChanges& changes) {
-  auto compiled = compiler_.compile(*env_.flows, env_.ports->runtime(), ++version_, changes,
-                                    [this] { env_.channel->beat(); });
+  auto compiled = compiler_.compile(*rt_.flows, rt_.ports->runtime(), ++version_, changes,
+                                    [this] { rt_.channel->beat(); });
   switch_.apply_to(*compiled.tables);
-  (compiled.full ? env_.stats->full_compiles : env_.stats->incremental_compiles)
+  (compiled.full ? rt_.stats->full_compiles : rt_.stats->incremental_compiles)
       .fetch_add(1, std::memory_order_relaxed);
   const Tables* next = compiled.tables.get();
-  const bool egress_changed = env_.tables->live().egress != next->egress;
+  const bool egress_changed = rt_.tables->live().egress != next->egress;
   {
-    std::lock_guard lock(*env_.state_mutex);
-    live_token_ = env_.tables->publish_async(std::move(compiled.tables));
+    std::lock_guard lock(*rt_.state_mutex);
+    live_token_ = rt_.tables->publish_async(std::move(compiled.tables));
   }
   sync_statics(compiled.statics);
   // Learned MACs that the new tables no longer allow (port gone, or left the VLAN) go now.
   if (egress_changed) {
-    env_.macs->flush_if([next](uint16_t bd, uint16_t slot) {
+    rt_.macs->flush_if([next](uint16_t bd, uint16_t slot) {
       return slot >= kMaxPorts || next->egress_of(slot, bd) == kEgressNone;
     });
   }
-  env_.stats->publishes.fetch_add(1, std::memory_order_relaxed);
+  rt_.stats->publishes.fetch_add(1, std::memory_order_relaxed);
   log_debug("published tables version %lu", static_cast<unsigned long>(version_));
 }
 
 void ControlService::publish_now(const std::array<PortRuntime, kMaxPorts>& ports,
                                  const std::function<void()>& then) {
-  auto compiled = compiler_.compile(*env_.flows, ports, ++version_, env_.flows->take_changes());
+  auto compiled = compiler_.compile(*rt_.flows, ports, ++version_, rt_.flows->take_changes());
   switch_.apply_to(*compiled.tables);
-  std::lock_guard lock(*env_.state_mutex);
-  env_.tables->publish(std::move(compiled.tables));
+  std::lock_guard lock(*rt_.state_mutex);
+  rt_.tables->publish(std::move(compiled.tables));
   then();
 }
 
 void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {
   for (const auto& [key, where] : statics_) {
-    if (!wanted.contains(key)) env_.macs->remove_static(key);
+    if (!wanted.contains(key)) rt_.macs->remove_static(key);
   }
   for (const auto& [key, where] : wanted) {
     auto it = statics_.find(key);
     if (it != statics_.end() && it->second == where) continue;
-    if (auto ok = env_.macs->add_static(key, where.slot, where.flow); !ok) {
+    if (auto ok = rt_.macs->add_static(key, where.slot, where.flow); !ok) {
       log_warning("static MAC not installed: %s", ok.error().message.c_str());
     }
   }

@@ -33,6 +33,7 @@
 #include "dataplane/mac_table.h"
 #include "dataplane/packet_out.h"
 #include "dataplane/ports.h"
+#include "dataplane/runtime.h"
 #include "dataplane/tables.h"
 #include "openflow/channel/channel.h"
 
@@ -40,27 +41,10 @@ struct rte_mempool;
 
 namespace sluice::dp {
 
-struct ControlEnv {
-  of::ChannelServer* channel = nullptr;
-  PortManager* ports = nullptr;
-  MacTable* macs = nullptr;
-  LearnQueue* learn = nullptr;
-  PacketInQueue* packet_in = nullptr;
-  PacketOutQueue* packet_out = nullptr;
-  rte_mempool* pool = nullptr;  // for PACKET_OUT frames
-  TablesHandle* tables = nullptr;
-  FlowStore* flows = nullptr;
-  ControlStats* stats = nullptr;
-  // Held while ports or tables change, so the metrics exporter reads a consistent view.
-  std::mutex* state_mutex = nullptr;
-  std::span<WorkerCounters* const> workers;
-  uint64_t datapath_id = 0;
-  Specialisers specialisers;  // the network functions' tables (special_table.h)
-};
-
 class ControlService : private ControlLink {
  public:
-  explicit ControlService(ControlEnv env);
+  // Takes what it uses from the daemon's runtime (a copy of its pointers; all outlive it).
+  explicit ControlService(const Runtime& rt);
   // One round of control work. Returns true if it did anything (the caller sleeps less).
   bool poll();
   // A BARRIER_REPLY waits for the workers' grace period (poll soon).
@@ -96,7 +80,7 @@ class ControlService : private ControlLink {
   void republish(const StoreChanges& changes);
   void sync_statics(const std::map<uint64_t, StaticMac>& wanted);
 
-  ControlEnv env_;
+  const Runtime rt_;
   // The handlers, one per family of messages, each with the state of its family.
   ControlSwitch switch_;
   ControlPorts ports_;

@@ -75,26 +75,6 @@ namespace {
 
 int worker_main(void* arg) { return static_cast<Worker*>(arg)->run(); }
 
-// The control service's view of the runtime (until it takes the Runtime itself).
-ControlEnv control_env(const Runtime& rt) {
-  ControlEnv env;
-  env.channel = rt.channel;
-  env.ports = rt.ports;
-  env.macs = rt.macs;
-  env.learn = rt.learn;
-  env.packet_in = rt.packet_in;
-  env.packet_out = rt.packet_out;
-  env.pool = rt.pool;
-  env.tables = rt.tables;
-  env.flows = rt.flows;
-  env.stats = rt.stats;
-  env.state_mutex = rt.state_mutex;
-  env.workers = rt.workers;
-  env.datapath_id = rt.datapath_id;
-  env.specialisers = rt.specialisers;
-  return env;
-}
-
 uint64_t datapath_id_for(const std::string& channel) {
   return 0x5c00000000000000ULL | (std::hash<std::string>{}(channel) & 0xffffffffffffULL);
 }
@@ -175,7 +155,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts, const C
   rt.state_mutex = &p->state_mutex;
   rt.datapath_id = datapath_id_for(opts.channel);
   rt.specialisers = parts.specialisers;
-  p->control = std::make_unique<ControlService>(control_env(rt));
+  p->control = std::make_unique<ControlService>(rt);
 
   for (uint16_t i = 0; i < n_workers; ++i) {
     p->workers.push_back(

@@ -54,7 +54,7 @@ class ControlServiceTest : public ::testing::Test {
     flows_ = std::make_unique<dp::FlowStore>(dp::kMaxFlowCounters,
                                              [](uint32_t) { return dp::FlowTotals{}; });
     ports_ = std::make_unique<dp::PortManager>(test_pool(), 1, link_.data());
-    service_ = std::make_unique<dp::ControlService>(env());
+    service_ = std::make_unique<dp::ControlService>(runtime());
     auto client = of::ChannelClient::connect(server_->name(), 1000ms);
     ASSERT_TRUE(client) << client.error().message;
     client_.emplace(std::move(*client));
@@ -73,8 +73,8 @@ class ControlServiceTest : public ::testing::Test {
     }
   }
 
-  dp::ControlEnv env() {
-    dp::ControlEnv e;
+  dp::Runtime runtime() {
+    dp::Runtime e;
     e.channel = &*server_;
     e.ports = ports_.get();
     e.macs = macs_.get();

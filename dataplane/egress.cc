@@ -30,13 +30,18 @@ rte_mbuf* Egress::copy(rte_mbuf* m) noexcept {
 }
 
 void Egress::finish(Burst& burst) noexcept {
+  // Consecutive survivors usually share their output and bridge domain (a burst from one VM
+  // to one port): the port's state and egress are looked up once per run of them, not per
+  // packet. A run ends at a flood or another (slot, bd); a drop is still counted per packet.
+  BridgeOut run{kNoSlot, 0, kEgressNone, 0};
   for (uint16_t i = 0; i < burst.count; ++i) {
     const PacketMeta& meta = burst.meta[i];
     if (meta.out_slot == kFloodSlot) {
       send_flood(burst.pkts[i], meta.bd, meta.in_slot);
-    } else {
-      send_bridge(burst.pkts[i], meta.out_slot, meta.bd);
+      continue;
     }
+    if (meta.out_slot != run.slot || meta.bd != run.bd) run = bridge_out(meta.out_slot, meta.bd);
+    send_bridge(burst.pkts[i], run);
   }
   finish();
 }
@@ -74,13 +79,23 @@ void Egress::count_drop(rte_mbuf* m, uint16_t slot, OutputDrop why) noexcept {
   if (m != nullptr) rte_pktmbuf_free(m);
 }
 
-bool Egress::port_ready(rte_mbuf* m, uint16_t slot) noexcept {
+bool Egress::port_up(uint16_t slot) const noexcept {
   const Tables& t = *ctx_->tables;
-  if (slot < kMaxPorts && t.ports[slot].active && t.ports[slot].admin_up && ctx_->link_up(slot)) {
-    return true;
-  }
+  return slot < kMaxPorts && t.ports[slot].active && t.ports[slot].admin_up && ctx_->link_up(slot);
+}
+
+bool Egress::port_ready(rte_mbuf* m, uint16_t slot) noexcept {
+  if (port_up(slot)) return true;
   count_drop(m, slot, OutputDrop::kPortDown);
   return false;
+}
+
+Egress::BridgeOut Egress::bridge_out(uint16_t slot, uint16_t bd) const noexcept {
+  BridgeOut o{slot, bd, kEgressNone, 0};
+  if (!port_up(slot)) return o;  // max_len 0: port down
+  o.egress = ctx_->tables->egress_of(slot, bd);
+  o.max_len = uint32_t{ctx_->tables->ports[slot].mtu} + RTE_ETHER_HDR_LEN;
+  return o;
 }
 
 void Egress::send_flood(rte_mbuf* m, uint16_t bd_id, uint16_t in_slot) noexcept {
@@ -111,21 +126,21 @@ void Egress::send_flood(rte_mbuf* m, uint16_t bd_id, uint16_t in_slot) noexcept 
 }
 
 void Egress::send_bridge(rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept {
-  if (!port_ready(m, slot)) return;
-  const Tables& t = *ctx_->tables;
-  const uint16_t egress = t.egress_of(slot, bd);
-  if (egress == kEgressNone) return count_drop(m, slot, OutputDrop::kEgressVlanNotAllowed);
+  send_bridge(m, bridge_out(slot, bd));
+}
+
+void Egress::send_bridge(rte_mbuf* m, const BridgeOut& o) noexcept {
+  if (o.max_len == 0) return count_drop(m, o.slot, OutputDrop::kPortDown);
+  if (o.egress == kEgressNone) return count_drop(m, o.slot, OutputDrop::kEgressVlanNotAllowed);
   uint32_t len = rte_pktmbuf_pkt_len(m);
-  if (len > uint32_t{t.ports[slot].mtu} + RTE_ETHER_HDR_LEN) {
-    return count_drop(m, slot, OutputDrop::kMtuExceeded);
-  }
-  if (egress != kEgressUntagged) {
-    if (!push_tag(m, kTpidVlan, static_cast<uint16_t>(egress & 0xfff))) {
-      return count_drop(m, slot, OutputDrop::kNoTagRoom);
+  if (len > o.max_len) return count_drop(m, o.slot, OutputDrop::kMtuExceeded);
+  if (o.egress != kEgressUntagged) {
+    if (!push_tag(m, kTpidVlan, static_cast<uint16_t>(o.egress & 0xfff))) {
+      return count_drop(m, o.slot, OutputDrop::kNoTagRoom);
     }
     len += kVlanTagLen;
   }
-  queue(m, slot, len);
+  queue(m, o.slot, len);
 }
 
 void Egress::send_port(rte_mbuf* m, uint16_t slot) noexcept {

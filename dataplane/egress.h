@@ -89,7 +89,18 @@ class Egress {
   void run_list() noexcept;
   void execute(const Output& o) noexcept;
   void count_drop(rte_mbuf* m, uint16_t slot, OutputDrop why) noexcept;
+  // What sending to 'slot' with bridge domain 'bd''s egress takes, looked up once for a run
+  // of packets: max_len 0 when the port is down, else the longest frame its MTU allows.
+  struct BridgeOut {
+    uint16_t slot;
+    uint16_t bd;
+    uint16_t egress;
+    uint32_t max_len;
+  };
+  BridgeOut bridge_out(uint16_t slot, uint16_t bd) const noexcept;
+  bool port_up(uint16_t slot) const noexcept;
   void send_bridge(rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept;
+  void send_bridge(rte_mbuf* m, const BridgeOut& o) noexcept;
   void send_flood(rte_mbuf* m, uint16_t bd, uint16_t in_slot) noexcept;
   void send_port(rte_mbuf* m, uint16_t slot) noexcept;
   bool port_ready(rte_mbuf* m, uint16_t slot) noexcept;

@@ -54,6 +54,10 @@ void Pipeline::run(StageContext& ctx, Burst& burst) noexcept {
 
 void Pipeline::drop_and_compact(StageContext& ctx, size_t stage, Burst& burst,
                                 const Verdicts& v) noexcept {
+  // Most bursts lose nothing at a stage: one pass without branches says so.
+  uint8_t any = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) any |= v.reason[i];
+  if (any == 0) return;
   StageCounters& sc = ctx.counters->stages[stage];
   uint16_t kept = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {

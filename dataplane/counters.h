@@ -121,6 +121,8 @@ struct alignas(64) WorkerCounters {
   Counter sleep_us;
   Counter learn_queue_full;  // learning requests the control lcore could not take in time
   Counter flood_copies;
+  Counter mac_cache_lookups;  // MAC addresses looked up in the worker's cache (two per frame)
+  Counter mac_cache_misses;   // ... not found there (then looked up in the shared table)
   std::array<StageCounters, kMaxStages> stages;
   std::array<Counter, static_cast<size_t>(OutputDrop::kCount)> output_drops;
   std::array<PortCounters, kMaxPorts> ports;

@@ -167,6 +167,12 @@ class Collector final : public prometheus::Collectable {
               sum_workers(rt_.workers, [](const WorkerCounters& w) { return w.learn_queue_full.get(); }));
     f.counter("sluice_flood_copies_total", "Packet copies made for flooding.", {},
               sum_workers(rt_.workers, [](const WorkerCounters& w) { return w.flood_copies.get(); }));
+    f.counter("sluice_mac_cache_lookups_total",
+              "MAC addresses looked up in the workers' MAC caches (source and destination).", {},
+              sum_workers(rt_.workers, [](const WorkerCounters& w) { return w.mac_cache_lookups.get(); }));
+    f.counter("sluice_mac_cache_misses_total",
+              "MAC cache lookups that went on to the shared MAC table (a miss, or an unknown MAC).",
+              {}, sum_workers(rt_.workers, [](const WorkerCounters& w) { return w.mac_cache_misses.get(); }));
   }
 
   void collect_macs(Families& f) const {

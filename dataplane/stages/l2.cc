@@ -27,10 +27,11 @@ uint64_t frame_key(uint16_t bd, const uint8_t* mac) noexcept {
   return static_cast<uint64_t>(bd & 0xfff) << 48 | load_mac(mac);
 }
 
-}  // namespace
-
-L2Drop l2_check_source(MacTable& macs, uint32_t now, const PacketMeta& meta, int32_t pos,
-                       LearnRequest* learn, uint32_t& n_learn) noexcept {
+// The bodies of l2_check_source() and l2_choose_output(), inlined into the stage's per-packet
+// loop (the openflow stage calls the out-of-line functions).
+[[gnu::always_inline]] inline L2Drop check_source(MacTable& macs, uint32_t now,
+                                                  const PacketMeta& meta, int32_t pos,
+                                                  LearnRequest* learn, uint32_t& n_learn) noexcept {
   if (pos >= 0) {
     MacEntry& e = macs.entry(pos);
     if (e.slot.load(std::memory_order_relaxed) == meta.in_slot) {
@@ -52,8 +53,9 @@ L2Drop l2_check_source(MacTable& macs, uint32_t now, const PacketMeta& meta, int
   return L2Drop::kNone;
 }
 
-L2Drop l2_choose_output(const MacTable& macs, const BridgeDomain& bd, PacketMeta& meta,
-                        int32_t pos, FlowCountBatch& flows) noexcept {
+[[gnu::always_inline]] inline L2Drop choose_output(const MacTable& macs, const BridgeDomain& bd,
+                                                   PacketMeta& meta, int32_t pos,
+                                                   FlowCountBatch& flows) noexcept {
   if (!key_is_multicast(meta.dst_key) && pos >= 0) {
     const MacEntry& e = macs.entry(pos);
     uint16_t slot = e.slot.load(std::memory_order_acquire);
@@ -67,6 +69,18 @@ L2Drop l2_choose_output(const MacTable& macs, const BridgeDomain& bd, PacketMeta
   meta.out_slot = kFloodSlot;
   flows.add(bd.flood_flow, meta.len);
   return L2Drop::kNone;
+}
+
+}  // namespace
+
+L2Drop l2_check_source(MacTable& macs, uint32_t now, const PacketMeta& meta, int32_t pos,
+                       LearnRequest* learn, uint32_t& n_learn) noexcept {
+  return check_source(macs, now, meta, pos, learn, n_learn);
+}
+
+L2Drop l2_choose_output(const MacTable& macs, const BridgeDomain& bd, PacketMeta& meta,
+                        int32_t pos, FlowCountBatch& flows) noexcept {
+  return choose_output(macs, bd, meta, pos, flows);
 }
 
 bool L2Stage::active(const Tables& t) const noexcept {
@@ -104,7 +118,8 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     keys[n + j] = meta.dst_key;
     bds[j] = t.bridge_domain(meta.bd);
   }
-  cache_.lookup(macs_, keys, 2u * n, pos);
+  ctx.counters->mac_cache_lookups.add(2u * n);
+  ctx.counters->mac_cache_misses.add(cache_.lookup(macs_, keys, 2u * n, pos));
 
   LearnRequest learn[kBurstSize];
   uint32_t n_learn = 0;
@@ -121,9 +136,9 @@ void L2Stage::process(StageContext& ctx, Burst& burst, Verdicts& out) noexcept {
     } else if (key_is_multicast(meta.src_key)) {
       drop = L2Drop::kInvalidSrcMac;
     } else {
-      drop = l2_check_source(macs_, ctx.now, meta, pos[j], learn, n_learn);
+      drop = check_source(macs_, ctx.now, meta, pos[j], learn, n_learn);
       if (drop == L2Drop::kNone) {
-        drop = l2_choose_output(macs_, *bds[j], meta, pos[n + j], flows);
+        drop = choose_output(macs_, *bds[j], meta, pos[n + j], flows);
       }
     }
     out.reason[i] = static_cast<uint8_t>(drop);

@@ -85,7 +85,8 @@ class L2Forward {
     if ((k.eth_src >> 40) & 1) return OfDrop::kInvalidSrcMac;
     const uint64_t keys[2] = {meta.src_key, meta.dst_key};
     int32_t pos[2];
-    cache_.lookup(macs_, keys, 2, pos);
+    ctx_.counters->mac_cache_lookups.add(2);
+    ctx_.counters->mac_cache_misses.add(cache_.lookup(macs_, keys, 2, pos));
     if (n_learn_ == kBurstSize) flush();  // NORMAL in many buckets: more sources than a burst
     L2Drop drop = l2_check_source(macs_, ctx_.now, meta, pos[0], learn_, n_learn_);
     if (drop == L2Drop::kNone) drop = l2_choose_output(macs_, *d, meta, pos[1], flows_);

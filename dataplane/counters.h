@@ -31,7 +31,8 @@ inline constexpr size_t kMaxTables = 64;
 struct alignas(64) StageCounters {
   Counter calls;    // bursts processed
   Counter packets;  // packets that entered the stage
-  Counter cycles;   // TSC cycles spent in the stage
+  Counter cycles;   // TSC cycles spent in the stage, on the timed bursts (Pipeline)
+  Counter timed_packets;  // packets that entered the stage on those bursts
   std::array<Counter, kMaxDropReasons> drops;
 };
 

@@ -98,25 +98,33 @@ int Worker::run() noexcept {
   const uint64_t hz = rte_get_tsc_hz();
   uint32_t now = now_seconds();
   uint64_t next_second = (uint64_t{now} + 1) * hz;
+  // One TSC read per iteration: an iteration's end is the next one's start. An iteration is
+  // busy or idle by what it received; a back-off sleep belongs to neither.
+  uint64_t t0 = rte_rdtsc();
   while (!rt_.stop->load(std::memory_order_relaxed)) {
-    const uint64_t t0 = rte_rdtsc();
     if (t0 >= next_second) {
       now = now_seconds();
       next_second = (uint64_t{now} + 1) * hz;
     }
     const uint32_t received = poll_once(*rt_.tables->current(), now);
-    const uint64_t spent = rte_rdtsc() - t0;
-    c.iterations.add(1);
     rte_rcu_qsbr_quiescent(rt_.qsv, index_);
+    const uint64_t t1 = rte_rdtsc();
+    c.iterations.add(1);
     if (received > 0) {
-      c.busy_cycles.add(spent);
+      c.busy_cycles.add(t1 - t0);
       c.rx_packets.add(received);
       empty_polls = 0;
       sleep_us = 0;
+      t0 = t1;
       continue;
     }
-    c.idle_cycles.add(spent);
-    if (rt_.idle_sleep_max_us != 0 && ++empty_polls >= kEmptyPollsBeforeSleep) back_off(sleep_us);
+    c.idle_cycles.add(t1 - t0);
+    if (rt_.idle_sleep_max_us != 0 && ++empty_polls >= kEmptyPollsBeforeSleep) {
+      back_off(sleep_us);
+      t0 = rte_rdtsc();
+    } else {
+      t0 = t1;
+    }
   }
   rte_rcu_qsbr_thread_offline(rt_.qsv, index_);
   rte_rcu_qsbr_thread_unregister(rt_.qsv, index_);

@@ -12,6 +12,7 @@
 
 #include "dataplane/control_service.h"
 #include "dataplane/eal.h"
+#include "dataplane/huge.h"
 #include "dataplane/learn_queue.h"
 #include "dataplane/packet_out.h"
 #include "dataplane/log.h"
@@ -31,7 +32,7 @@ struct Daemon::Parts {
   std::mutex state_mutex;
   std::atomic<bool> stop_workers{false};
   std::array<std::atomic<uint8_t>, kMaxPorts> link_state{};
-  std::vector<std::unique_ptr<WorkerCounters>> counters;
+  std::vector<HugeUnique<WorkerCounters>> counters;
   std::vector<WorkerCounters*> counter_ptrs;
   std::unique_ptr<MacTable> macs;
   std::unique_ptr<LearnQueue> learn;
@@ -44,7 +45,7 @@ struct Daemon::Parts {
   ControlStats control_stats;
   Runtime runtime;  // what every part takes its state from (runtime.h)
   std::unique_ptr<ControlService> control;
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<HugeUnique<Worker>> workers;
   std::unique_ptr<MetricsExporter> metrics;
   bool workers_running = false;
 
@@ -65,6 +66,9 @@ struct Daemon::Parts {
       while (packet_in->pop(&r, 1) == 1) rte_pktmbuf_free(r.m);
       packet_in.reset();
     }
+    control.reset();
+    counter_ptrs.clear();
+    counters.clear();  // hugepage memory (huge.h): gone before EAL is
     if (pool != nullptr) rte_mempool_free(pool);
     rte_free(qsv);
     stop_eal();
@@ -104,7 +108,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts, const C
     return fail("cannot set up RCU for the workers");
   }
   for (uint16_t i = 0; i < n_workers; ++i) {
-    p->counters.push_back(std::make_unique<WorkerCounters>());
+    p->counters.push_back(make_huge<WorkerCounters>());
     p->counter_ptrs.push_back(p->counters.back().get());
   }
   auto macs = MacTable::create("sluice_macs", opts.mac_table_size, p->qsv);
@@ -159,7 +163,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts, const C
 
   for (uint16_t i = 0; i < n_workers; ++i) {
     p->workers.push_back(
-        std::make_unique<Worker>(rt, i, Pipeline(parts.make_stages(rt, i), rt, i)));
+        make_huge<Worker>(rt, i, Pipeline(parts.make_stages(rt, i), rt, i)));
   }
 
   if (opts.metrics != "off") {

@@ -19,12 +19,13 @@
 // A position from the shared table (the miss path) is trusted only once its entry holds the key
 // too: between rte_hash_add_key() and the entry's publication, the position's entry may still
 // describe its previous occupant (see MacTable::learn()).
-// Single-threaded: one per worker, owned by that worker's L2Stage.
+// Single-threaded: one per worker, owned by that worker's L2Stage (and its openflow stage).
 #pragma once
 
 #include <array>
 #include <cstdint>
 
+#include "dataplane/huge.h"
 #include "dataplane/mac_table.h"
 
 namespace sluice::dp {
@@ -35,7 +36,7 @@ class MacCache {
   static constexpr uint32_t kSets = 4096;
   static constexpr uint32_t kSlots = kWays * kSets;
 
-  MacCache() : multiplier_(random_u64() | 1) {}
+  MacCache() : multiplier_(random_u64() | 1), sets_(make_huge<std::array<Set, kSets>>()) {}
   uint64_t multiplier() const noexcept { return multiplier_; }
   // The set 'key' lives in (for tests).
   uint32_t set_of(uint64_t key) const noexcept {
@@ -55,11 +56,11 @@ class MacCache {
     uint32_t at[64];
     for (uint32_t i = 0; i < n; ++i) {
       at[i] = set_of(keys[i]);
-      __builtin_prefetch(&sets_[at[i]]);
+      __builtin_prefetch(&(*sets_)[at[i]]);
     }
     int32_t cached[64];
     for (uint32_t i = 0; i < n; ++i) {
-      cached[i] = sets_[at[i]].find(keys[i]);
+      cached[i] = (*sets_)[at[i]].find(keys[i]);
       if (cached[i] >= 0) __builtin_prefetch(&table.entry(cached[i]));
     }
     uint64_t miss_keys[64];
@@ -83,7 +84,7 @@ class MacCache {
         found[j] = -1;  // not published yet (or being deleted): a miss for now
       }
       positions[miss_at[j]] = found[j];
-      if (found[j] >= 0) sets_[set_of(miss_keys[j])].fill(miss_keys[j], found[j]);
+      if (found[j] >= 0) (*sets_)[set_of(miss_keys[j])].fill(miss_keys[j], found[j]);
     }
     return misses;
   }
@@ -114,7 +115,7 @@ class MacCache {
   static_assert(sizeof(Set) == 64);
 
   uint64_t multiplier_;
-  std::array<Set, kSets> sets_{};
+  HugeUnique<std::array<Set, kSets>> sets_;  // 256 KB, in hugepage memory (huge.h)
 };
 
 }  // namespace sluice::dp

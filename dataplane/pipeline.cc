@@ -12,7 +12,7 @@
 namespace sluice::dp {
 
 Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages, const Runtime& rt, uint16_t worker)
-    : stages_(std::move(stages)), egress_(std::make_unique<Egress>(rt.pool, rt.packet_in, worker)) {
+    : stages_(std::move(stages)), egress_(make_huge<Egress>(rt.pool, rt.packet_in, worker)) {
   // Counters are fixed blocks per stage, each with a fixed number of drop reasons: a stage list
   // that does not fit is a build mistake, caught before any packet is counted.
   if (stages_.size() > kMaxStages) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dataplane/egress.h"
+#include "dataplane/huge.h"
 #include "dataplane/runtime.h"
 #include "dataplane/stage.h"
 
@@ -46,7 +47,7 @@ class Pipeline {
   std::vector<std::unique_ptr<Stage>> stages_;
   std::array<uint8_t, kMaxStages> n_reasons_{};  // stages_[s]->drop_reason_names().size()
   uint32_t bursts_ = 0;  // bursts run, for timing one in kTimedBurstEvery
-  std::unique_ptr<Egress> egress_;  // big (transmit buffers): on the heap, so Pipeline moves
+  HugeUnique<Egress> egress_;  // big (transmit buffers): apart, so Pipeline moves (huge.h)
 };
 
 }  // namespace sluice::dp

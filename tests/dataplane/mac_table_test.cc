@@ -351,7 +351,7 @@ TEST_F(MacTableTest, CacheMissPathIgnoresAnEntryNotYetPublished) {
 }
 
 // Consecutive addresses (a run of VMs, the benchmark's 1000 sources and 1000 destinations)
-// must spread over the cache for every multiplier: with the earlier single-multiply index, one
+// must spread over the cache for every multiplier (a warm cache misses under 5%): with the earlier single-multiply index, one
 // cache in four put them in a few slots and missed most lookups on every burst.
 TEST_F(MacTableTest, CacheHoldsRunsOfConsecutiveAddressesForEveryMultiplier) {
   auto t = make(4096, MacLimits{0, 4096});
@@ -369,7 +369,9 @@ TEST_F(MacTableTest, CacheHoldsRunsOfConsecutiveAddressesForEveryMultiplier) {
       misses += cache->lookup(*t, &keys[i], 64, p);
       for (size_t j = 0; j < 64; ++j) EXPECT_GE(p[j], 0);
     }
-    EXPECT_LE(misses, keys.size() / 100)
+    // A random spread leaves a few sets with more than four of the addresses (about 3 misses
+    // a pass on average, now and then 20); the single-multiply index missed 12-76%.
+    EXPECT_LE(misses, keys.size() / 20)
         << "multiplier " << std::hex << cache->multiplier() << ": " << std::dec << misses
         << " of " << keys.size() << " lookups missed a warm cache";
   }

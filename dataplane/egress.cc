@@ -31,19 +31,59 @@ rte_mbuf* Egress::copy(rte_mbuf* m) noexcept {
 
 void Egress::finish(Burst& burst) noexcept {
   // Consecutive survivors usually share their output and bridge domain (a burst from one VM
-  // to one port): the port's state and egress are looked up once per run of them, not per
-  // packet. A run ends at a flood or another (slot, bd); a drop is still counted per packet.
-  BridgeOut run{kNoSlot, 0, kEgressNone, 0};
-  for (uint16_t i = 0; i < burst.count; ++i) {
+  // to one port): the port's state and egress are looked up once per run of them, and an
+  // untagged run is appended to the port's buffer in one pass. A run ends at a flood or
+  // another (slot, bd); a drop is still counted per packet.
+  uint16_t i = 0;
+  while (i < burst.count) {
     const PacketMeta& meta = burst.meta[i];
     if (meta.out_slot == kFloodSlot) {
       send_flood(burst.pkts[i], meta.bd, meta.in_slot);
+      ++i;
       continue;
     }
-    if (meta.out_slot != run.slot || meta.bd != run.bd) run = bridge_out(meta.out_slot, meta.bd);
-    send_bridge(burst.pkts[i], run);
+    uint16_t end = i + 1;
+    while (end < burst.count && burst.meta[end].out_slot == meta.out_slot &&
+           burst.meta[end].bd == meta.bd) {
+      ++end;
+    }
+    send_run(&burst.pkts[i], static_cast<uint16_t>(end - i), bridge_out(meta.out_slot, meta.bd));
+    i = end;
   }
   finish();
+}
+
+void Egress::send_run(rte_mbuf* const* pkts, uint16_t n, const BridgeOut& o) noexcept {
+  if (o.max_len == 0 || o.egress != kEgressUntagged) {
+    for (uint16_t k = 0; k < n; ++k) send_bridge(pkts[k], o);
+    return;
+  }
+  const uint16_t slot = o.slot;
+  if (!listed_[slot]) {
+    listed_[slot] = true;
+    touched_[n_touched_++] = slot;
+  }
+  uint16_t count = tx_count_[slot];
+  uint64_t bytes = tx_bytes_[slot];
+  for (uint16_t k = 0; k < n; ++k) {
+    rte_mbuf* m = pkts[k];
+    const uint32_t len = rte_pktmbuf_pkt_len(m);
+    if (len > o.max_len) {
+      count_drop(m, slot, OutputDrop::kMtuExceeded);
+      continue;
+    }
+    if (count == kBurstSize) {  // more than a burst for this port: send what is queued
+      tx_count_[slot] = count;
+      tx_bytes_[slot] = bytes;
+      transmit_slot(slot);
+      count = 0;
+      bytes = 0;
+    }
+    tx_[slot][count++] = m;
+    bytes += len;
+  }
+  tx_count_[slot] = count;
+  tx_bytes_[slot] = bytes;
 }
 
 void Egress::finish() noexcept {

@@ -101,6 +101,8 @@ class Egress {
   bool port_up(uint16_t slot) const noexcept;
   void send_bridge(rte_mbuf* m, uint16_t slot, uint16_t bd) noexcept;
   void send_bridge(rte_mbuf* m, const BridgeOut& o) noexcept;
+  // n packets with the same BridgeOut, in order.
+  void send_run(rte_mbuf* const* pkts, uint16_t n, const BridgeOut& o) noexcept;
   void send_flood(rte_mbuf* m, uint16_t bd, uint16_t in_slot) noexcept;
   void send_port(rte_mbuf* m, uint16_t slot) noexcept;
   bool port_ready(rte_mbuf* m, uint16_t slot) noexcept;

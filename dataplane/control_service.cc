@@ -101,7 +101,10 @@ void ControlService::handle(uint32_t slot, std::span<const uint8_t> msg) {
     reply_error(slot, xid_of(msg), h.error(), msg);
     return;
   }
-  const bool ok = dispatch(slot, *h, msg);
+  // A message answered with an OFPT_ERROR counts as rejected, whichever handler sent it (the
+  // multipart and experimenter families report no outcome of their own).
+  const uint64_t errors = errors_sent_;
+  const bool ok = dispatch(slot, *h, msg) && errors_sent_ == errors;
   rt_.stats->count(static_cast<uint8_t>(h->type), ok);
 }
 
@@ -239,6 +242,7 @@ void ControlService::reply_error(uint32_t slot, uint32_t xid, const of::ErrorMsg
   out_.clear();
   of::encode_error(xid, err, out_);
   send(slot, out_);
+  ++errors_sent_;
   log_debug("slot %u: rejected xid %u: %s", slot, xid, of::format_error(err).c_str());
 }
 

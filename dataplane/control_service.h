@@ -91,6 +91,7 @@ class ControlService : private ControlLink {
   of::Bytes out_;
   std::vector<uint8_t> in_;
   bool dirty_ = false;
+  uint64_t errors_sent_ = 0;  // OFPT_ERRORs sent: a message that caused one was rejected
   uint64_t first_unpublished_ = 0;  // TSC of the oldest change not yet published
   uint64_t version_ = 0;
   Compiler compiler_;        // remembers the last program, to recompile only what changed

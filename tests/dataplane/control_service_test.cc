@@ -258,7 +258,13 @@ TEST_F(ControlServiceTest, PortMessages) {
                   }),
                   "ERROR"));
   EXPECT_EQ(ports_->slots_in_use().size(), 1u);
-  EXPECT_EQ(applied(of::MsgType::kExperimenter), 9u);  // experimenter errors count as applied
+  // The three answered with an ERROR (PORT_SET of a missing port, SWITCH_CONFIG with aging 0,
+  // a second PORT_DEL) count as rejected, the other six as applied; likewise the PORT_STATS
+  // request for a missing port among the multiparts.
+  EXPECT_EQ(applied(of::MsgType::kExperimenter), 6u);
+  EXPECT_EQ(rejected(of::MsgType::kExperimenter), 3u);
+  EXPECT_EQ(applied(of::MsgType::kMultipartRequest), 2u);
+  EXPECT_EQ(rejected(of::MsgType::kMultipartRequest), 1u);
 }
 
 TEST_F(ControlServiceTest, FlowMessages) {

@@ -287,9 +287,17 @@ void ControlService::publish_now(const std::array<PortRuntime, kMaxPorts>& ports
                                  const std::function<void()>& then) {
   auto compiled = compiler_.compile(*rt_.flows, ports, ++version_, rt_.flows->take_changes());
   switch_.apply_to(*compiled.tables);
-  std::lock_guard lock(*rt_.state_mutex);
-  rt_.tables->publish(std::move(compiled.tables));
-  then();
+  (compiled.full ? rt_.stats->full_compiles : rt_.stats->incremental_compiles)
+      .fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(*rt_.state_mutex);
+    rt_.tables->publish(std::move(compiled.tables));
+    then();
+  }
+  // As republish() does: static MACs follow the tables (a removed port's go now).
+  sync_statics(compiled.statics);
+  rt_.stats->publishes.fetch_add(1, std::memory_order_relaxed);
+  log_debug("published tables version %lu (blocking)", static_cast<unsigned long>(version_));
 }
 
 void ControlService::sync_statics(const std::map<uint64_t, StaticMac>& wanted) {

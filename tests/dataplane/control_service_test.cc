@@ -258,6 +258,9 @@ TEST_F(ControlServiceTest, PortMessages) {
                   }),
                   "ERROR"));
   EXPECT_EQ(ports_->slots_in_use().size(), 1u);
+  // Every version published is counted, the blocking publish of a PORT_DEL's included.
+  EXPECT_EQ(stats_.publishes, tables_->live().version);
+  EXPECT_EQ(stats_.full_compiles + stats_.incremental_compiles, stats_.publishes.load());
   // The three answered with an ERROR (PORT_SET of a missing port, SWITCH_CONFIG with aging 0,
   // a second PORT_DEL) count as rejected, the other six as applied; likewise the PORT_STATS
   // request for a missing port among the multiparts.

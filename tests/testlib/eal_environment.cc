@@ -1,5 +1,6 @@
 #include "tests/testlib/eal_environment.h"
 
+#include <gtest/gtest.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
@@ -43,6 +44,14 @@ void EalEnvironment::SetUp() {
     std::abort();  // nothing in the dataplane tests can run without EAL
   }
   g_runtime_dir = rte_eal_get_runtime_dir();
+  // A death test's child (gtest re-runs this binary for it) dies before shutdown_eal(): its
+  // runtime directory goes now, or every run would leave one behind. Nothing here needs it
+  // after start-up (no secondary processes; the telemetry socket keeps its open descriptor).
+  if (!GTEST_FLAG_GET(internal_run_death_test).empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(g_runtime_dir, ec);
+    g_runtime_dir.clear();
+  }
   // No per-lcore cache: every free goes straight back, so in-use counts are exact.
   g_pool = rte_pktmbuf_pool_create("sluice_test_pool", kPoolSize, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                    SOCKET_ID_ANY);

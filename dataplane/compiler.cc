@@ -71,7 +71,11 @@ class ProgramBuilder {
     c->apply = ops(ins.apply_actions, list, &c->last_output);
     c->write = ops(ins.write_actions, list);
     c->set_ops(std::move(list));
-    c->ends_pipeline = c->goto_table == kNoGoto && c->write.count == 0;
+    // ct(table=N) (the apply list's last action, flow_checks.h) goes on in table N.
+    const auto apply = ins.apply_actions.view();
+    const bool recirculates = !apply.empty() && apply.back().type == of::ActionType::kCt &&
+                              apply.back().ct.table != of::kCtNoTable;
+    c->ends_pipeline = c->goto_table == kNoGoto && c->write.count == 0 && !recirculates;
     return c;
   }
 

@@ -2,7 +2,8 @@
 // parts built above dataplane/ (the network functions in nfv/) plug in without dataplane/
 // naming them. The composition root (nfv/sluiced/) is the only place that knows both.
 //
-// Today: the stage list each worker's pipeline runs and the special tables' compilers. Metrics
+// Today: the stage list each worker's pipeline runs, the special tables' compilers and the
+// connection tracker behind ct(). Metrics
 // sources, periodic jobs and control-message handlers join it as the network functions need them.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/conntrack.h"
 #include "dataplane/runtime.h"
 #include "dataplane/special_table.h"
 #include "dataplane/stage.h"
@@ -24,6 +26,10 @@ struct Composition {
   std::function<StageList(const Runtime& rt, uint16_t worker)> make_stages;
   // The tables the network functions run with structures of their own.
   Specialisers specialisers;
+  // The tracker behind ct() (made once, before the stages, which get it as rt.conntrack; for
+  // 'workers' workers). Empty: none, ct() drops as ct_unavailable.
+  std::function<std::unique_ptr<Conntracker>(const Runtime& rt, uint16_t workers)>
+      make_conntrack;
 };
 
 }  // namespace sluice::dp

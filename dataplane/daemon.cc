@@ -10,6 +10,8 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dataplane/clock.h"
+#include "dataplane/conntrack.h"
 #include "dataplane/control_service.h"
 #include "dataplane/eal.h"
 #include "dataplane/huge.h"
@@ -39,6 +41,7 @@ struct Daemon::Parts {
   std::unique_ptr<PacketInQueue> packet_in;
   std::unique_ptr<PacketOutQueue> packet_out;
   std::unique_ptr<TablesHandle> tables;
+  std::unique_ptr<Conntracker> conntrack;
   std::unique_ptr<FlowStore> flows;
   std::unique_ptr<PortManager> ports;
   std::optional<of::ChannelServer> channel;
@@ -56,6 +59,7 @@ struct Daemon::Parts {
     metrics.reset();  // the HTTP server takes up to 2 s to notice it should stop
     ports.reset();    // removes every device
     workers.clear();
+    conntrack.reset();
     tables.reset();
     macs.reset();
     learn.reset();
@@ -159,6 +163,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& opts, const C
   rt.state_mutex = &p->state_mutex;
   rt.datapath_id = datapath_id_for(opts.channel);
   rt.specialisers = parts.specialisers;
+  rt.conntrack_capacity = opts.conntrack_max;
+  if (parts.make_conntrack) {
+    p->conntrack = parts.make_conntrack(rt, n_workers);
+    rt.conntrack = p->conntrack.get();
+  }
   p->control = std::make_unique<ControlService>(rt);
 
   for (uint16_t i = 0; i < n_workers; ++i) {
@@ -193,7 +202,13 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // exchanges, like ovs-ofctl's FLOW_MOD + BARRIER per flow, come in such runs).
   using Clock = std::chrono::steady_clock;
   auto last_busy = Clock::now() - std::chrono::seconds(1);
+  auto next_sweep = Clock::now();
   while (!stop.load(std::memory_order_relaxed)) {
+    // Connection expiry: a bounded slice of the table every 10 ms.
+    if (Conntracker* ct = parts_->runtime.conntrack; ct != nullptr && Clock::now() >= next_sweep) {
+      ct->sweep(now_seconds());
+      next_sweep = Clock::now() + std::chrono::milliseconds(10);
+    }
     if (parts_->control->poll()) {
       last_busy = Clock::now();
       continue;

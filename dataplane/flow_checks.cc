@@ -113,6 +113,20 @@ of::Decoded<void> check_actions(const of::ActionList& actions, const of::Match* 
         break;
       case of::ActionType::kExperimenter:
         return bad_action(of::bad_action::kBadExpType);
+      case of::ActionType::kCt:
+        // Only in a flow: a packet needs a flow's walk to carry what ct() found.
+        if (match == nullptr) return bad_action(of::bad_action::kBadExpType);
+        if (!(match->has(Field::kEthType) &&
+              (match->eth_type == 0x0800 || match->eth_type == 0x86dd))) {
+          return bad_action(of::bad_action::kMatchInconsistent);
+        }
+        if (a.ct.alg != 0) return bad_action(of::bad_action::kBadArgument);  // no ALGs
+        if ((a.ct.flags & of::ct_flag::kCommit) != 0 && match->has(Field::kCtState) &&
+            (match->ct_state & match->ct_state_mask & of::ct_state::kInv) != 0) {
+          return bad_action(of::bad_action::kMatchInconsistent);  // committing invalid packets
+        }
+        break;
+      case of::ActionType::kCtClear:
       case of::ActionType::kPushVlan:
       case of::ActionType::kPopVlan:
         break;
@@ -135,7 +149,23 @@ of::Decoded<void> check_flow(const of::FlowMod& fm, uint8_t num_tables,
     return error(of::ErrorType::kBadInstruction, of::bad_instruction::kBadTableId);
   }
   if (auto ok = check_actions(ins.apply_actions, &fm.match, groups); !ok) return ok;
-  return check_actions(ins.write_actions, &fm.match, groups);
+  if (auto ok = check_actions(ins.write_actions, &fm.match, groups); !ok) return ok;
+  for (const of::Action& a : ins.write_actions.view()) {
+    if (a.type == of::ActionType::kCt) return bad_action(of::bad_action::kUnsupportedOrder);
+  }
+  const auto apply = ins.apply_actions.view();
+  for (size_t i = 0; i < apply.size(); ++i) {
+    const of::Action& a = apply[i];
+    if (a.type != of::ActionType::kCt || a.ct.table == of::kCtNoTable) continue;
+    // The packet goes on in that table: nothing may follow in this walk.
+    if (i + 1 != apply.size() || (ins.present & of::instr::kGotoTable) != 0) {
+      return bad_action(of::bad_action::kUnsupportedOrder);
+    }
+    if (a.ct.table <= fm.table_id || a.ct.table >= num_tables) {
+      return error(of::ErrorType::kBadInstruction, of::bad_instruction::kBadTableId);
+    }
+  }
+  return {};
 }
 
 of::Decoded<void> check_l2_flow(const of::FlowMod& fm, const std::map<uint32_t, GroupEntry>& groups) {

@@ -20,11 +20,19 @@ namespace sluice::dp {
 //   set_field: a writable field                                      BAD_ACTION/BAD_SET_TYPE
 //              whose prerequisites the flow's match guarantees       BAD_ACTION/MATCH_INCONSISTENT
 //   experimenter (reserved Sluice actions, not implemented yet)     BAD_ACTION/BAD_EXP_TYPE
+//   ct: only in a flow (not in a bucket or PACKET_OUT)               BAD_ACTION/BAD_EXP_TYPE
+//       whose match pins eth_type 0x0800 or 0x86dd (as Open vSwitch) BAD_ACTION/MATCH_INCONSISTENT
+//       commit where the match requires +inv                          BAD_ACTION/MATCH_INCONSISTENT
+//       alg= (no ALGs)                                               BAD_ACTION/BAD_ARGUMENT
 of::Decoded<void> check_actions(const of::ActionList& actions, const of::Match* match,
                                 const std::map<uint32_t, GroupEntry>& groups);
 
 // A flow for a plain OpenFlow table: flags, goto-table (greater than its own table, below
-// 'num_tables'), and both action lists.
+// 'num_tables'), and both action lists. ct(table=N) is the packet's way on to table N: it must
+// be the apply list's last action, in a flow without goto_table (else BAD_ACTION/
+// UNSUPPORTED_ORDER; Open vSwitch forks the packet there, Sluice does not copy it), and N a
+// later table below 'num_tables' (BAD_INSTRUCTION/BAD_TABLE_ID, as goto; Open vSwitch also
+// allows earlier ones). ct in write-actions: BAD_ACTION/UNSUPPORTED_ORDER.
 of::Decoded<void> check_flow(const of::FlowMod& fm, uint8_t num_tables,
                              const std::map<uint32_t, GroupEntry>& groups);
 

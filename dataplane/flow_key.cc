@@ -131,6 +131,9 @@ MaskedKey masked_key(const of::Match& m) noexcept {
   if (m.has(Field::kArpSpa)) v.ipv4_src = m.arp_spa, mk.ipv4_src = m.arp_spa_mask;
   if (m.has(Field::kArpTpa)) v.ipv4_dst = m.arp_tpa, mk.ipv4_dst = m.arp_tpa_mask;
   if (m.has(Field::kArpSha)) v.arp_sha = mac_value(m.arp_sha), mk.arp_sha = mac_value(m.arp_sha_mask);
+  if (m.has(Field::kCtState)) v.ct_state = m.ct_state, mk.ct_state = m.ct_state_mask;
+  if (m.has(Field::kCtZone)) v.ct_zone = m.ct_zone, mk.ct_zone = 0xffff;
+  if (m.has(Field::kCtMark)) v.ct_mark = m.ct_mark, mk.ct_mark = m.ct_mark_mask;
   for (unsigned w = 0; w < FlowKey::kWords; ++w) v.words()[w] &= mk.words()[w];
   return k;
 }

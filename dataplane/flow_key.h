@@ -28,6 +28,8 @@
 // arp_sha the sender's hardware address. Any other ARP frame leaves them 0 and is not
 // malformed. The arp_* fields need eth_type 0x0806 and the ipv4_* ones 0x0800, so a flow
 // never reads a shared word as the wrong protocol's field.
+// Connection tracking (word 8): ct_state, ct_zone and ct_mark, as the last ct() action the packet
+// went through set them (all 0 before any: ct_state=-trk). The parse stage writes them 0.
 // Std C++ only.
 #pragma once
 
@@ -54,15 +56,20 @@ struct alignas(64) FlowKey {
   uint8_t ip_frag = 0;     // kFragAny | kFragLater
   uint8_t pad_[2] = {};
   uint64_t arp_sha = 0;    // word 7
+  uint8_t ct_state = 0;    // word 8: of::ct_state bits
+  uint8_t ct_pad_ = 0;
+  uint16_t ct_zone = 0;
+  uint32_t ct_mark = 0;
 
-  static constexpr unsigned kWords = 8;  // words that carry fields
+  static constexpr unsigned kWords = 9;  // words that carry fields
   const uint64_t* words() const noexcept { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() noexcept { return reinterpret_cast<uint64_t*>(this); }
+  void clear_ct() noexcept { words()[8] = 0; }
   friend bool operator==(const FlowKey& a, const FlowKey& b) noexcept {
-    return std::memcmp(&a, &b, sizeof a) == 0;
+    return std::memcmp(&a, &b, kWords * sizeof(uint64_t)) == 0;
   }
 };
-static_assert(sizeof(FlowKey) == 64);
+static_assert(sizeof(FlowKey) == 128);  // 72 bytes of fields, cache-line aligned
 
 inline constexpr uint8_t kFragAny = 1, kFragLater = 2;
 inline constexpr unsigned kMaxIpv6Extensions = 8;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "dataplane/flow_checks.h"
+#include "openflow/oxm.h"
 
 namespace sluice::dp {
 namespace {
@@ -16,12 +17,6 @@ std::unexpected<OfError> error(of::ErrorType type, uint16_t code) {
   return std::unexpected<OfError>(OfError{type, code, 0});
 }
 
-uint64_t mac_value(const of::MacAddr& a) {
-  uint64_t v = 0;
-  for (uint8_t b : a) v = v << 8 | b;
-  return v;
-}
-
 // One field's value and mask as integers (absent: mask 0), for the match relations below.
 struct FieldView {
   uint64_t value = 0, mask = 0;
@@ -29,37 +24,8 @@ struct FieldView {
 
 FieldView view(const of::Match& m, Field f) {
   if (!m.has(f)) return {};
-  switch (f) {
-    case Field::kInPort: return {m.in_port, ~uint64_t{0}};
-    case Field::kMetadata: return {m.metadata, m.metadata_mask};
-    case Field::kEthDst: return {mac_value(m.eth_dst), mac_value(m.eth_dst_mask)};
-    case Field::kEthSrc: return {mac_value(m.eth_src), mac_value(m.eth_src_mask)};
-    case Field::kEthType: return {m.eth_type, 0xffff};
-    case Field::kVlanVid: return {m.vlan_vid, m.vlan_vid_mask};
-    case Field::kIpProto: return {m.ip_proto, 0xff};
-    case Field::kIpv4Src: return {m.ipv4_src, m.ipv4_src_mask};
-    case Field::kIpv4Dst: return {m.ipv4_dst, m.ipv4_dst_mask};
-    case Field::kTcpSrc: return {m.tcp_src, 0xffff};
-    case Field::kTcpDst: return {m.tcp_dst, 0xffff};
-    case Field::kUdpSrc: return {m.udp_src, 0xffff};
-    case Field::kUdpDst: return {m.udp_dst, 0xffff};
-    case Field::kIcmpv4Type: return {m.icmpv4_type, 0xff};
-    case Field::kIcmpv4Code: return {m.icmpv4_code, 0xff};
-    case Field::kArpOp: return {m.arp_op, 0xffff};
-    case Field::kArpSpa: return {m.arp_spa, m.arp_spa_mask};
-    case Field::kArpTpa: return {m.arp_tpa, m.arp_tpa_mask};
-    case Field::kArpSha: return {mac_value(m.arp_sha), mac_value(m.arp_sha_mask)};
-    case Field::kTunnelId: return {m.tunnel_id, m.tunnel_id_mask};
-  }
-  return {};
+  return {of::match_value(m, f), of::match_mask(m, f)};
 }
-
-constexpr Field kAllFields[] = {Field::kInPort,  Field::kMetadata, Field::kEthDst,  Field::kEthSrc,
-                                Field::kEthType, Field::kVlanVid,  Field::kIpProto, Field::kIpv4Src,
-                                Field::kIpv4Dst, Field::kTcpSrc,   Field::kTcpDst,  Field::kUdpSrc,
-                                Field::kUdpDst,  Field::kIcmpv4Type, Field::kIcmpv4Code,
-                                Field::kArpOp,   Field::kArpSpa,   Field::kArpTpa,  Field::kArpSha,
-                                Field::kTunnelId};
 
 bool list_outputs_to(const of::ActionList& list, uint32_t port) {
   for (const of::Action& a : list.view()) {
@@ -79,7 +45,8 @@ bool list_uses_group(const of::ActionList& list, uint32_t group) {
 
 bool match_covers(const of::Match& wide, const of::Match& narrow) noexcept {
   if ((wide.present & ~narrow.present) != 0) return false;
-  for (Field f : kAllFields) {
+  for (const of::FieldInfo& info : of::known_fields()) {
+    const Field f = info.field;
     if (!wide.has(f)) continue;
     const FieldView w = view(wide, f), n = view(narrow, f);
     if ((n.mask & w.mask) != w.mask || (n.value & w.mask) != (w.value & w.mask)) return false;
@@ -88,7 +55,8 @@ bool match_covers(const of::Match& wide, const of::Match& narrow) noexcept {
 }
 
 bool matches_overlap(const of::Match& a, const of::Match& b) noexcept {
-  for (Field f : kAllFields) {
+  for (const of::FieldInfo& info : of::known_fields()) {
+    const Field f = info.field;
     const FieldView x = view(a, f), y = view(b, f);
     const uint64_t both = x.mask & y.mask;
     if ((x.value & both) != (y.value & both)) return false;

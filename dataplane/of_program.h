@@ -33,6 +33,10 @@ enum class OpCode : uint8_t {
   kUnknownPort,  // output to a port number that is not there (counted); arg: the port number
   kOutputTable,  // PACKET_OUT only: through the tables as if received on the in_port
   kNormal,       // NORMAL: learning-switch forwarding in the bridge domain of the metadata
+  // ct(...) (conntrack.h): slot = the table it re-injects into (of::kCtNoTable: none),
+  // arg = zone << 16 | of::ct_flag bits, value = ct_mark mask << 32 | ct_mark (exec)
+  kCt,
+  kCtClear,      // ct_clear: ct_state, ct_zone, ct_mark back to 0
 };
 
 struct Op {
@@ -168,6 +172,15 @@ Op make_op(const of::Action& a, SlotOf slot_of, GroupOf group_of) {
       o.code = OpCode::kSetField;
       o.field = a.field;
       o.value = a.value;
+      break;
+    case of::ActionType::kCt:
+      o.code = OpCode::kCt;
+      o.slot = a.ct.table;
+      o.arg = uint32_t{a.ct.zone} << 16 | a.ct.flags;
+      o.value = uint64_t{a.ct.mark_mask} << 32 | a.ct.mark;
+      break;
+    case of::ActionType::kCtClear:
+      o.code = OpCode::kCtClear;
       break;
     case of::ActionType::kExperimenter:
       break;  // refused before it gets here

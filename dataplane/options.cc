@@ -109,6 +109,8 @@ Result<std::optional<DaemonOptions>> parse_options(int argc, char** argv) {
       ("mbufs", po::value(&o.mbufs)->default_value(o.mbufs), "packet buffers in the pool")
       ("mac-table-size", po::value(&o.mac_table_size)->default_value(o.mac_table_size),
        "MAC table capacity (all VLANs)")
+      ("conntrack-max", po::value(&o.conntrack_max)->default_value(o.conntrack_max),
+       "connections the connection tracker (ct) holds; new ones beyond it are dropped")
       ("eal", po::value(&o.eal_extra)->composing(),
        "extra DPDK EAL argument (repeatable), e.g. --eal=--no-pci")
       ("pcap-dir", po::value(&o.pcap_dir)->default_value(o.pcap_dir),
@@ -158,6 +160,9 @@ Result<std::optional<DaemonOptions>> parse_options(int argc, char** argv) {
   if (!socket_dir) return std::unexpected(socket_dir.error());
   o.vhost_socket_dir = *socket_dir;
   if (o.memory_mb < 64) return fail("--memory: at least 64 MiB");
+  if (o.conntrack_max == 0 || o.conntrack_max > (1u << 24)) {
+    return fail("--conntrack-max: 1 to 16777216 connections");
+  }
   return std::optional<DaemonOptions>(o);
 }
 

@@ -25,6 +25,7 @@ struct DaemonOptions {
   uint32_t idle_sleep_max_us = 250;
   uint32_t mbufs = 16384;
   uint32_t mac_table_size = 65536;
+  uint32_t conntrack_max = 262144;  // connections ct() tracks (160 bytes each, allocated at start)
   std::vector<std::string> eal_extra;
   // Where ports may touch the host (dataplane/port_checks.h).
   std::string pcap_dir = "/var/lib/sluice/pcap";

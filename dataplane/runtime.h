@@ -26,6 +26,7 @@ class ChannelServer;
 
 namespace sluice::dp {
 
+class Conntracker;
 class FlowStore;
 class MacTable;
 class PacketOutQueue;
@@ -42,6 +43,8 @@ struct Runtime {
   PacketInQueue* packet_in = nullptr;     // frames for the controllers (nullptr: none)
   PacketOutQueue* packet_out = nullptr;   // PACKET_OUT frames for worker 0 (nullptr: none)
   rte_mempool* pool = nullptr;            // packet buffers (copies, PACKET_OUT frames)
+  Conntracker* conntrack = nullptr;       // ct() (nullptr: none; conntrack.h)
+  uint32_t conntrack_capacity = 262144;   // connections it tracks (options: --conntrack-max)
   const std::atomic<uint8_t>* link_state = nullptr;  // per port slot, written by the control lcore
   std::span<WorkerCounters* const> workers;          // each worker's counters, by index
   rte_rcu_qsbr* qsv = nullptr;

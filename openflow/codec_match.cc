@@ -3,18 +3,23 @@
 //   ofp_match: u16 type (1 = OFPMT_OXM), u16 length (4 + TLV bytes, no padding),
 //              TLVs, then zero padding to a multiple of 8 (not counted in length).
 //   OXM TLV:   u16 class (0x8000), u7 field, u1 hasmask, u8 length, value, [mask].
+//   Also Open vSwitch's connection-tracking fields, class 0x0001 (NXM_NX_), as ovs-ofctl sends
+//   them in OpenFlow 1.3: ct_state (105, 4 bytes, maskable, only the low 8 bits defined),
+//   ct_zone (106, 2 bytes, exact), ct_mark (107, 4 bytes, maskable). They need no prerequisite.
 //
 // Decoding is strict; every failure is OFPET_BAD_MATCH with:
 //   BAD_TYPE      match type is not OXM
 //   BAD_LEN       match length < 4 or past the enclosing structure, a TLV header or body cut
 //                 short, oxm_length not the field's size (twice that with a mask)
-//   BAD_FIELD     a class other than OpenFlowBasic, or a field this codec does not know
-//   BAD_MASK      hasmask on a field the spec does not allow masking, a vlan_vid mask with
-//                 bits above 0x1fff
+//   BAD_FIELD     a class other than OpenFlowBasic and NXM_NX, or a field this codec does not
+//                 know (ct_label among them)
+//   BAD_MASK      hasmask on a field the spec does not allow masking (ct_zone too), a vlan_vid
+//                 mask with bits above 0x1fff
 //   DUP_FIELD     a field twice
 //   BAD_WILDCARDS a value with bits set outside its mask (spec 7.2.3.5)
 //   BAD_VALUE     vlan_vid > 0x1fff, or an exact vlan_vid naming a VID without kVidPresent,
-//                 arp_op > 255 (the dataplane keeps 8 bits of it, as Open vSwitch does)
+//                 arp_op > 255 (the dataplane keeps 8 bits of it, as Open vSwitch does),
+//                 a ct_state value with bits above 0xff (a mask's are ignored, as in OVS)
 //   BAD_PREREQ    ip_proto without eth_type 0x0800/0x86dd, ipv4_* without eth_type 0x0800,
 //                 tcp_* without ip_proto 6, udp_* without 17, icmpv4_* without 1, arp_*
 //                 without eth_type 0x0806
@@ -70,8 +75,7 @@ Decoded<void> decode_oxm(WireReader& r, Match& m) noexcept {
   const uint8_t field_no = static_cast<uint8_t>((header >> 9) & 0x7f);
   const bool hasmask = ((header >> 8) & 1) != 0;
   const uint8_t length = static_cast<uint8_t>(header & 0xff);
-  if (oxm_class != kOxmClassBasic) return bad_match(bad_match::kBadField);
-  const FieldInfo* info = find_field(field_no);
+  const FieldInfo* info = find_field(oxm_class, field_no);
   if (info == nullptr) return bad_match(bad_match::kBadField);
   if (hasmask && !info->maskable) return bad_match(bad_match::kBadMask);
   if (length != info->size * (hasmask ? 2 : 1)) return bad_match(bad_match::kBadLen);
@@ -85,7 +89,9 @@ Decoded<void> decode_oxm(WireReader& r, Match& m) noexcept {
     if (mask > kVidMask) return bad_match(bad_match::kBadMask);
   }
   if (info->field == Field::kArpOp && value > 0xff) return bad_match(bad_match::kBadValue);
+  if (info->field == Field::kCtState && value > 0xff) return bad_match(bad_match::kBadValue);
   if ((value & ~mask) != 0) return bad_match(bad_match::kBadWildcards);
+  if (info->field == Field::kCtState) mask &= 0xff;
   if (info->field == Field::kVlanVid && !hasmask && value != kVidNone &&
       (value & kVidPresent) == 0) {
     return bad_match(bad_match::kBadValue);
@@ -103,8 +109,9 @@ void encode_match(const Match& m, WireWriter& w) {
   for (const FieldInfo& info : known_fields()) {
     if (!m.has(info.field)) continue;
     const bool hasmask = info.maskable && m.has_mask(info.field);
-    w.u16(kOxmClassBasic);
-    w.u8(static_cast<uint8_t>((static_cast<unsigned>(info.field) << 1) | (hasmask ? 1 : 0)));
+    const uint32_t header = oxm_header(info);
+    w.u16(static_cast<uint16_t>(header >> 16));
+    w.u8(static_cast<uint8_t>(((header >> 8) & 0xfe) | (hasmask ? 1 : 0)));
     w.u8(static_cast<uint8_t>(info.size * (hasmask ? 2 : 1)));
     w.uint_be(info.size, match_value(m, info.field));
     if (hasmask) w.uint_be(info.size, match_mask(m, info.field));

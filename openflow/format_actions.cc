@@ -5,7 +5,11 @@
 //   set_field:VALUE->FIELD   (OXM field names; vlan_vid, eth_type, metadata and tunnel_id in
 //                             hex, MACs and IPv4 addresses in their usual forms, the rest in
 //                             decimal), e.g. set_field:0x1064->vlan_vid
-//   Sluice actions:  ct(value=0x1)  nat(value=..)  vxlan_encap(value=..)  vxlan_decap(value=..)
+//   ct(commit,force,table=N,zone=N,exec(set_field:0x1->ct_mark),alg=ftp), only what is present,
+//   in that order (as ovs-ofctl prints it); a masked ct_mark write prints as
+//   load:0xV->NXM_NX_CT_MARK[lo..hi], one per run of mask bits.   ct_clear
+//   Sluice actions:  sluice_ct(value=0x1)  sluice_nat(value=..)  vxlan_encap(value=..)
+//                    vxlan_decap(value=..)
 //   an empty list:   drop
 //
 // Instructions print like ovs-ofctl: apply-actions' actions bare, then clear_actions,
@@ -45,9 +49,9 @@ std::string field_value_text(Field f, uint64_t v) {
 std::string_view sluice_action_name(SluiceAction a) {
   switch (a) {
     case SluiceAction::kConntrack:
-      return "ct";
+      return "sluice_ct";
     case SluiceAction::kNat:
-      return "nat";
+      return "sluice_nat";
     case SluiceAction::kVxlanEncap:
       return "vxlan_encap";
     case SluiceAction::kVxlanDecap:
@@ -60,6 +64,33 @@ std::string output_text(const Action& a) {
   if (a.port == port_no::kController) return text::cat("CONTROLLER:", std::to_string(a.max_len));
   if (a.port > port_no::kMax) return text::port(a.port);
   return text::cat("output:", std::to_string(a.port));
+}
+
+std::string ct_mark_text(const CtArgs& ct) {
+  if (ct.mark_form == CtMarkForm::kSetField && ct.mark_mask == ~uint32_t{0}) {
+    return text::cat("set_field:", text::fmt("%#x", ct.mark), "->ct_mark");
+  }
+  std::string out;
+  for_each_bit_run(ct.mark_mask, [&](unsigned ofs, unsigned n) {
+    const uint64_t v = (uint64_t{ct.mark} >> ofs) & ((uint64_t{1} << n) - 1);
+    const std::string bits = n == 32 ? "" : text::fmt("%u..%u", ofs, ofs + n - 1);
+    text::join(out, text::cat("load:", text::fmt("%#llx", static_cast<unsigned long long>(v)),
+                              "->NXM_NX_CT_MARK[", bits, "]"));
+  });
+  return out;
+}
+
+std::string ct_text(const CtArgs& ct) {
+  std::string out;
+  if ((ct.flags & ct_flag::kCommit) != 0) text::join(out, "commit");
+  if ((ct.flags & ct_flag::kForce) != 0) text::join(out, "force");
+  if (ct.table != kCtNoTable) text::join(out, text::cat("table=", std::to_string(ct.table)));
+  if (ct.zone != 0) text::join(out, text::cat("zone=", std::to_string(ct.zone)));
+  if (ct.mark_mask != 0) text::join(out, text::cat("exec(", ct_mark_text(ct), ")"));
+  if (ct.alg == 21) text::join(out, "alg=ftp");
+  else if (ct.alg == 69) text::join(out, "alg=tftp");
+  else if (ct.alg != 0) text::join(out, text::cat("alg=", std::to_string(ct.alg)));
+  return text::cat("ct(", out, ")");
 }
 
 }  // namespace
@@ -79,6 +110,10 @@ std::string format_action(const Action& a) {
                        field_info(a.field).name);
     case ActionType::kExperimenter:
       return text::cat(sluice_action_name(a.sluice), "(value=", text::hex(a.value), ")");
+    case ActionType::kCt:
+      return ct_text(a.ct);
+    case ActionType::kCtClear:
+      return "ct_clear";
   }
   return text::cat("unknown_action(type=", std::to_string(static_cast<unsigned>(a.type)), ")");
 }

@@ -1,6 +1,8 @@
 // format_match: a Match in ovs-ofctl's notation (OpenFlow 1.3 dump-flows).
 //
-// Order and names follow ovs-ofctl: a protocol shorthand first when eth_type (and ip_proto)
+// Order and names follow ovs-ofctl: the connection-tracking fields first (ct_state as +flag/-flag
+// for each mask bit, lowest first, or flags joined by '|' when the mask is all 8 bits; ct_zone in
+// decimal; ct_mark in hex, "value/mask" when masked), then a protocol shorthand when eth_type (and ip_proto)
 // allow one ("ip", "tcp", "udp", "icmp", "arp", "ipv6", "tcp6", "udp6", "icmp6"), then
 // tun_id, metadata, in_port, the VLAN, dl_src, dl_dst, dl_type (when no shorthand), nw_src,
 // nw_dst, arp_spa, arp_tpa, nw_proto (when no shorthand), arp_op, arp_sha,
@@ -10,6 +12,8 @@
 //   exact 0x0000        vlan_tci=0x0000/0x1fff     (no tag)
 //   anything masked     vlan_tci=0xVVVV/0xMMMM
 // An empty match prints as "".
+#include <array>
+
 #include "openflow/format.h"
 #include "openflow/format_util.h"
 #include "openflow/oxm.h"
@@ -76,10 +80,41 @@ std::string vlan_field(const Match& m) {
   return text::fmt("vlan_tci=0x%04x/0x%04x", m.vlan_vid, m.vlan_vid_mask);
 }
 
+constexpr std::array<std::string_view, 8> kCtStateNames = {"new", "est", "rel", "rpl",
+                                                           "inv", "trk", "snat", "dnat"};
+
+std::string ct_state_field(const Match& m) {
+  std::string s = "ct_state=";
+  if (m.ct_state_mask == 0xff) {
+    std::string flags;
+    for (unsigned b = 0; b < 8; ++b) {
+      if ((m.ct_state >> b & 1) == 0) continue;
+      if (!flags.empty()) flags += '|';
+      flags += kCtStateNames[b];
+    }
+    return s + (flags.empty() ? "0" : flags);
+  }
+  for (unsigned b = 0; b < 8; ++b) {
+    if ((m.ct_state_mask >> b & 1) == 0) continue;
+    s += (m.ct_state >> b & 1) != 0 ? '+' : '-';
+    s += kCtStateNames[b];
+  }
+  return s;
+}
+
+std::string ct_mark_field(const Match& m) {
+  std::string s = text::cat("ct_mark=", text::fmt("%#x", m.ct_mark));
+  if (shows_mask(m, Field::kCtMark)) s += text::cat("/", text::fmt("%#x", m.ct_mark_mask));
+  return s;
+}
+
 }  // namespace
 
 std::string format_match(const Match& m) {
   std::string out;
+  if (m.has(Field::kCtState)) text::join(out, ct_state_field(m));
+  if (m.has(Field::kCtZone)) text::join(out, text::cat("ct_zone=", std::to_string(m.ct_zone)));
+  if (m.has(Field::kCtMark)) text::join(out, ct_mark_field(m));
   const Shorthand sh = shorthand(m);
   text::join(out, sh.name);
   if (m.has(Field::kTunnelId)) text::join(out, hex_field(m, Field::kTunnelId, "tun_id"));

@@ -71,7 +71,19 @@ enum class Field : uint8_t {
   kArpTpa = 23,
   kArpSha = 24,
   kTunnelId = 38,
+  // Nicira extension fields (OXM class 0x0001, NXM_NX_*), which Open vSwitch sends in an
+  // OpenFlow 1.3 match for connection tracking. These ids are Sluice's own, above every OXM
+  // basic number; oxm.h maps them to their wire class and number (105, 106, 107).
+  kCtState = 56,  // ct_state: ct_state:: bits, bitwise maskable
+  kCtZone = 57,   // ct_zone: 16 bits, exact only
+  kCtMark = 58,   // ct_mark: 32 bits, bitwise maskable
 };
+
+// ct_state bits (Open vSwitch's values).
+namespace ct_state {
+inline constexpr uint8_t kNew = 0x01, kEst = 0x02, kRel = 0x04, kRpl = 0x08, kInv = 0x10,
+                         kTrk = 0x20, kSnat = 0x40, kDnat = 0x80;
+}
 
 inline constexpr uint64_t field_bit(Field f) noexcept {
   return uint64_t{1} << static_cast<unsigned>(f);
@@ -96,6 +108,8 @@ struct Match {
   uint32_t arp_spa_mask = ~uint32_t{0};
   uint32_t arp_tpa = 0;
   uint32_t arp_tpa_mask = ~uint32_t{0};
+  uint32_t ct_mark = 0;
+  uint32_t ct_mark_mask = ~uint32_t{0};
   MacAddr eth_dst{};
   MacAddr eth_dst_mask = kMacExact;
   MacAddr eth_src{};
@@ -110,10 +124,13 @@ struct Match {
   uint16_t udp_src = 0;
   uint16_t udp_dst = 0;
   uint16_t arp_op = 0;  // 0..255: the codec refuses more (see codec_match.cc)
+  uint16_t ct_zone = 0;
   uint8_t ip_proto = 0;
   uint8_t icmpv4_type = 0;
   uint8_t icmpv4_code = 0;
-  uint8_t pad_[5] = {};
+  uint8_t ct_state = 0;  // ct_state:: bits
+  uint8_t ct_state_mask = 0xff;
+  uint8_t pad_[9] = {};
 
   bool has(Field f) const noexcept { return (present & field_bit(f)) != 0; }
   bool has_mask(Field f) const noexcept { return (masked & field_bit(f)) != 0; }
@@ -129,6 +146,35 @@ enum class ActionType : uint16_t {
   kGroup = 22,
   kSetField = 25,
   kExperimenter = 0xffff,
+  // Open vSwitch's Nicira extension actions (experimenter 0x00002320). On the wire they are
+  // OFPAT_EXPERIMENTER; these internal type numbers are never sent.
+  kCt = 0xff23,       // NXAST_CT (subtype 35): arguments in Action::ct
+  kCtClear = 0xff2b,  // NXAST_CT_CLEAR (subtype 43)
+};
+
+// ct(...) flags (NX_CT_F_*).
+namespace ct_flag {
+inline constexpr uint16_t kCommit = 0x0001, kForce = 0x0002;
+}
+inline constexpr uint8_t kCtNoTable = 0xff;  // ct without table=: nothing is re-injected
+
+// How a ct action's exec(...) wrote ct_mark, kept so that it encodes back as it came.
+enum class CtMarkForm : uint8_t {
+  kNone = 0,      // exec(...) sets no ct_mark
+  kSetField = 1,  // OFPAT_SET_FIELD of NXM_NX_CT_MARK (ovs-ofctl's form for an exact value)
+  kRegLoad = 2,   // NXAST_REG_LOAD, one per contiguous run of mask bits (a masked value)
+};
+
+// The arguments of ct(...): commit/force, zone, table=, alg=, and exec(set_field:V->ct_mark).
+struct CtArgs {
+  uint16_t flags = 0;  // ct_flag:: bits
+  uint16_t zone = 0;
+  uint16_t alg = 0;    // 0: none (21 ftp, 69 tftp are refused by the dataplane)
+  uint8_t table = kCtNoTable;
+  CtMarkForm mark_form = CtMarkForm::kNone;
+  uint32_t mark = 0;       // exec: ct_mark = (ct_mark & ~mark_mask) | mark
+  uint32_t mark_mask = 0;  // 0 when exec(...) sets no ct_mark
+  friend bool operator==(const CtArgs&, const CtArgs&) = default;
 };
 
 // Sluice experimenter actions (reserved now; later issues give them meaning).
@@ -152,6 +198,7 @@ struct Action {
   // kSetField: the value (MAC in the low 48 bits, big-endian order of bytes; vlan_vid with
   // kVidPresent; IPv4 in host order). kExperimenter: the action's argument.
   uint64_t value = 0;
+  CtArgs ct{};  // kCt
   friend bool operator==(const Action&, const Action&) = default;
 };
 
@@ -447,8 +494,8 @@ static_assert(std::is_trivially_copyable_v<FlowMod>);
 static_assert(std::is_trivially_copyable_v<GroupMod>);
 static_assert(std::is_trivially_copyable_v<PortAdd>);
 static_assert(std::is_trivially_copyable_v<ErrorMsg>);
-static_assert(sizeof(Action) == 32);
-static_assert(sizeof(Match) == 144);
+static_assert(sizeof(Action) == 48);
+static_assert(sizeof(Match) == 160);
 static_assert(std::has_unique_object_representations_v<Match>);  // no hidden padding
 static_assert(sizeof(PortAdd) == 536);
 

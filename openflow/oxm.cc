@@ -6,7 +6,7 @@
 namespace sluice::of {
 namespace {
 
-constexpr std::array<FieldInfo, 20> kFields = {{
+constexpr std::array<FieldInfo, 23> kFields = {{
     {Field::kInPort, 4, false, "in_port"},
     {Field::kMetadata, 8, true, "metadata"},
     {Field::kEthDst, 6, true, "eth_dst"},
@@ -27,31 +27,47 @@ constexpr std::array<FieldInfo, 20> kFields = {{
     {Field::kArpTpa, 4, true, "arp_tpa"},
     {Field::kArpSha, 6, true, "arp_sha"},
     {Field::kTunnelId, 8, true, "tunnel_id"},
+    {Field::kCtState, 4, true, "ct_state", kOxmClassNxm1, 105},
+    {Field::kCtZone, 2, false, "ct_zone", kOxmClassNxm1, 106},
+    {Field::kCtMark, 4, true, "ct_mark", kOxmClassNxm1, 107},
 }};
+
+constexpr uint8_t wire_number(const FieldInfo& f) noexcept {
+  return f.oxm_class == kOxmClassBasic ? static_cast<uint8_t>(f.field) : f.oxm_field;
+}
 
 }  // namespace
 
 std::span<const FieldInfo> known_fields() noexcept { return kFields; }
 
-const FieldInfo* find_field(uint8_t oxm_field) noexcept {
+const FieldInfo* find_field(uint16_t oxm_class, uint8_t oxm_field) noexcept {
   for (const FieldInfo& f : kFields) {
-    if (static_cast<uint8_t>(f.field) == oxm_field) return &f;
+    if (f.oxm_class == oxm_class && wire_number(f) == oxm_field) return &f;
   }
   return nullptr;
 }
 
+uint32_t oxm_header(const FieldInfo& f) noexcept {
+  return (uint32_t{f.oxm_class} << 16) | (uint32_t{wire_number(f)} << 9) | f.size;
+}
+
 const FieldInfo& field_info(Field f) noexcept {
-  const FieldInfo* info = find_field(static_cast<uint8_t>(f));
-  return info != nullptr ? *info : kFields[0];
+  for (const FieldInfo& info : kFields) {
+    if (info.field == f) return info;
+  }
+  return kFields[0];
 }
 
 bool set_field_known(Field f) noexcept {
-  // Nothing rewrites ARP headers, so set_field refuses them as if they were unknown.
-  return f != Field::kArpOp && f != Field::kArpSpa && f != Field::kArpTpa && f != Field::kArpSha;
+  // Nothing rewrites ARP headers, so set_field refuses them as if they were unknown. The ct_*
+  // fields are read-only outside ct(exec(...)) (codec_actions.cc).
+  return f != Field::kArpOp && f != Field::kArpSpa && f != Field::kArpTpa && f != Field::kArpSha &&
+         f != Field::kCtState && f != Field::kCtZone && f != Field::kCtMark;
 }
 
 uint64_t field_exact_mask(Field f) noexcept {
   if (f == Field::kVlanVid) return kVidMask;
+  if (f == Field::kCtState) return 0xff;  // 32 bits on the wire, 8 of them defined
   const unsigned bits = 8u * field_info(f).size;
   return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
 }
@@ -110,6 +126,12 @@ uint64_t match_value(const Match& m, Field f) noexcept {
       return mac_to_u64(m.arp_sha);
     case Field::kTunnelId:
       return m.tunnel_id;
+    case Field::kCtState:
+      return m.ct_state;
+    case Field::kCtZone:
+      return m.ct_zone;
+    case Field::kCtMark:
+      return m.ct_mark;
   }
   return 0;
 }
@@ -136,6 +158,10 @@ uint64_t match_mask(const Match& m, Field f) noexcept {
       return mac_to_u64(m.arp_sha_mask);
     case Field::kTunnelId:
       return m.tunnel_id_mask;
+    case Field::kCtState:
+      return m.ct_state_mask;
+    case Field::kCtMark:
+      return m.ct_mark_mask;
     default:
       return field_exact_mask(f);
   }
@@ -214,6 +240,15 @@ void match_set(Match& m, Field f, uint64_t value, uint64_t mask, bool masked) no
       break;
     case Field::kTunnelId:
       m.tunnel_id = value, m.tunnel_id_mask = mask;
+      break;
+    case Field::kCtState:
+      m.ct_state = static_cast<uint8_t>(value), m.ct_state_mask = static_cast<uint8_t>(mask);
+      break;
+    case Field::kCtZone:
+      m.ct_zone = static_cast<uint16_t>(value);
+      break;
+    case Field::kCtMark:
+      m.ct_mark = static_cast<uint32_t>(value), m.ct_mark_mask = static_cast<uint32_t>(mask);
       break;
   }
 }

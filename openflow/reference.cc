@@ -84,6 +84,10 @@ uint64_t packet_value(const Packet& p, Field f) noexcept {
       return mac_to_u64(p.arp_sha);
     case Field::kTunnelId:
       return p.tunnel_id;
+    case Field::kCtState:  // the model does not track connections: every packet is untracked
+    case Field::kCtZone:
+    case Field::kCtMark:
+      return 0;
   }
   return 0;
 }
@@ -102,7 +106,7 @@ uint64_t packet_hash(const Packet& p) noexcept {
   // FNV-1a over each header field's integer value, eight bytes at a time.
   uint64_t h = 0xcbf29ce484222325ULL;
   for (const FieldInfo& info : known_fields()) {
-    if (info.field == Field::kMetadata) continue;
+    if (info.field == Field::kMetadata || info.oxm_class != kOxmClassBasic) continue;
     const uint64_t v = packet_value(p, info.field);
     for (int i = 0; i < 8; ++i) {
       h ^= (v >> (8 * i)) & 0xff;

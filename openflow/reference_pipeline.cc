@@ -32,6 +32,8 @@ struct ActionSet {
         set_fields[a.field] = a;
         break;
       case ActionType::kExperimenter:
+      case ActionType::kCt:  // the model does not track connections: a note, like experimenter
+      case ActionType::kCtClear:
         experimenter = a;
         break;
     }
@@ -118,6 +120,8 @@ class Executor {
       case ActionType::kSetField:
         return set_field(a, p);
       case ActionType::kExperimenter:
+      case ActionType::kCt:
+      case ActionType::kCtClear:
         return note(Note::kExperimenterAction);
     }
   }

@@ -141,6 +141,7 @@ class Exec {
       case OpCode::kPushVlan: return dp::push_vlan(m, k, l, static_cast<uint16_t>(op.arg));
       case OpCode::kPopVlan: dp::pop_vlan(m, k, l); return true;
       case OpCode::kSetField: set_field(m, k, l, op); return true;
+      case OpCode::kCtClear: k.clear_ct(); return true;
       default: return true;
     }
   }
@@ -453,6 +454,7 @@ bool OpenFlowStage::start(StageContext& ctx, Burst& burst, Verdicts& out) noexce
     st.done = st.passed || st.table >= t.program->tables.size();
     st.missed = st.done && !st.passed;
     st.verdict = 0;
+    st.ct = CtMemo{};
     if (st.passed) continue;
     if (!t.ports[burst.meta[i].in_slot].admin_up) {
       st.done = true;
@@ -526,6 +528,12 @@ void OpenFlowStage::walk_table(StageContext& ctx, Burst& burst, uint8_t tid,
       run_flow(ctx, burst, i, f, l2);
     }
   }
+  if (n_ct_ > 0) {
+    CtRequest reqs[kBurstSize];
+    for (uint16_t j = 0; j < n_ct_; ++j) ct_request(burst, ct_who_[j], *ct_ops_[j], reqs[j]);
+    run_ct(ctx, reqs, ct_who_.data(), ct_ops_.data(), n_ct_, true);
+    n_ct_ = 0;
+  }
   ctx.counters->table_lookups[tid].add(n_here);
   ctx.counters->table_matches[tid].add(matches);
 }
@@ -559,6 +567,20 @@ void OpenFlowStage::run_flow(StageContext& ctx, Burst& burst, uint16_t i, const 
   const bool final = f.ends_pipeline && (st.set_present == 0 || f.clear_actions);
   for (uint16_t k = 0; k < f.apply.count; ++k) {
     const Op& op = *f.op(f.apply.first + k);
+    if (op.code == OpCode::kCt) {
+      if (op.slot != of::kCtNoTable) {  // the list's last op: tracked with the table's others
+        ct_who_[n_ct_] = i;
+        ct_ops_[n_ct_++] = &op;
+        break;
+      }
+      CtRequest req;
+      ct_request(burst, i, op, req);
+      const Op* ops[1] = {&op};
+      run_ct(ctx, &req, &i, ops, 1, false);
+      if (st.verdict != 0) return;
+      continue;
+    }
+    if (op.code == OpCode::kCtClear) st.ct = CtMemo{};
     if (is_send(op.code)) {
       const bool take = final && k == f.last_output;
       exec.send_op(m, st.key, st.layout, op, take);
@@ -585,6 +607,50 @@ void OpenFlowStage::run_flow(StageContext& ctx, Burst& burst, uint16_t i, const 
   if (f.goto_table != kNoGoto) {
     st.table = f.goto_table;
     st.done = false;
+  }
+}
+
+void OpenFlowStage::ct_request(Burst& burst, uint16_t i, const Op& op, CtRequest& req) noexcept {
+  PacketState& st = state_[i];
+  const rte_mbuf* m = burst.pkts[i];
+  const uint16_t l3 = st.layout.l3;
+  req.l3 = rte_pktmbuf_mtod(m, const uint8_t*) + l3;
+  // The first segment: a frame whose headers run past it is tracked as invalid.
+  req.l3_len = m->data_len > l3 ? m->data_len - l3 : 0u;
+  req.ether_type = st.key.eth_type;
+  req.in_slot = burst.meta[i].in_slot;
+  req.flags = static_cast<uint16_t>(op.arg & 0xffff);
+  req.zone = static_cast<uint16_t>(op.arg >> 16);
+  req.mark = static_cast<uint32_t>(op.value);
+  req.mark_mask = static_cast<uint32_t>(op.value >> 32);
+  req.key = &st.key;
+  req.memo = &st.ct;
+  req.refusal = CtRefusal::kNone;
+}
+
+void OpenFlowStage::run_ct(StageContext& ctx, CtRequest* reqs, const uint16_t* who,
+                           const Op* const* ops, uint16_t n, bool recirculate) noexcept {
+  if (ct_ != nullptr) ct_->track(ctx.worker, ctx.now, std::span<CtRequest>(reqs, n));
+  for (uint16_t j = 0; j < n; ++j) {
+    PacketState& st = state_[who[j]];
+    OfDrop drop = OfDrop::kNone;
+    if (ct_ == nullptr) {
+      drop = OfDrop::kCtUnavailable;
+    } else {
+      switch (reqs[j].refusal) {
+        case CtRefusal::kNone: break;
+        case CtRefusal::kTableFull: drop = OfDrop::kCtTableFull; break;
+        case CtRefusal::kPortLimit: drop = OfDrop::kCtPortLimit; break;
+        case CtRefusal::kBusy: drop = OfDrop::kCtBusy; break;
+      }
+    }
+    if (drop != OfDrop::kNone) {
+      st.verdict = static_cast<uint8_t>(drop);
+      st.done = true;
+    } else if (recirculate) {
+      st.table = static_cast<uint8_t>(ops[j]->slot);
+      st.done = false;
+    }
   }
 }
 

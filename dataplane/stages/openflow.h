@@ -15,10 +15,18 @@
 // the L2 stage (bridge domain from metadata, egress from the flood group), and so does NORMAL in
 // any table. The stage never sends or frees a packet: it lists outputs (egress.h).
 //
+// Open vSwitch's ct() runs here too (conntrack.h): a ct(table=N) ends the packet's flow and
+// sends it on to table N with ct_state, ct_zone and ct_mark set; the packets of one table that
+// do so are tracked together after that table's lookups (the tracker's bulk lookup). A ct()
+// without table= tracks (and commits) at once and the flow's actions go on.
+//
 // Drops (stage "openflow"): port_down (the ingress port is administratively down), table_miss
 // (no flow matched and nothing was sent), no_output (the pipeline ended with nothing sent),
 // no_tag_room (push_vlan without headroom), malformed_ip (an L3/L4 header the key cannot be
 // read from safely: see flow_key.h), and the L2 drops of the learning table and of NORMAL.
+// ct_table_full, ct_port_limit (a commit refused: the connection table, or the ingress port's
+// share of it, is full), ct_busy (a connection's entry stayed held by another worker),
+// ct_unavailable (a ct() action with no tracker in this daemon).
 // Output-side drops are counted by the egress (unknown_port, output_to_in_port,
 // no_mbuf_for_copy, group_no_live_bucket, normal_no_output, ...).
 // Counters: per flow, per table (lookups, matches).
@@ -27,6 +35,7 @@
 
 #include <array>
 
+#include "dataplane/conntrack.h"
 #include "dataplane/flow_key.h"
 #include "dataplane/learn_queue.h"
 #include "dataplane/mac_cache.h"
@@ -48,12 +57,16 @@ enum class OfDrop : uint8_t {
   kHairpin,
   kVlanMacLimit,
   kMalformedIp,
+  kCtTableFull,
+  kCtPortLimit,
+  kCtBusy,
+  kCtUnavailable,
   kCount
 };
-inline constexpr std::array<const char*, 12> kOfDropNames = {
+inline constexpr std::array<const char*, 16> kOfDropNames = {
     "none",          "port_down",  "table_miss", "no_output",           "no_tag_room", "no_bridge_domain",
     "invalid_src_mac", "mac_limit", "static_mac_conflict", "hairpin", "vlan_mac_limit",
-    "malformed_ip"};
+    "malformed_ip",  "ct_table_full", "ct_port_limit", "ct_busy", "ct_unavailable"};
 static_assert(kOfDropNames.size() == static_cast<size_t>(OfDrop::kCount));
 
 // PACKET_OUT: runs 'actions' on 'm', which it takes, as a frame from 'in_slot' (kNoSlot: from
@@ -71,9 +84,11 @@ class L2Forward;
 class OpenFlowStage final : public Stage {
  public:
   // The learning table's MAC table and learning queue; PACKET_INs go to 'packet_in' (nullptr:
-  // none, output:CONTROLLER is counted packet_in_unavailable).
-  OpenFlowStage(MacTable& macs, LearnQueue& learn, PacketInQueue* packet_in) noexcept
-      : macs_(macs), learn_(learn), packet_in_(packet_in) {}
+  // none, output:CONTROLLER is counted packet_in_unavailable); ct() to 'ct' (nullptr: none,
+  // counted ct_unavailable).
+  OpenFlowStage(MacTable& macs, LearnQueue& learn, PacketInQueue* packet_in,
+                Conntracker* ct = nullptr) noexcept
+      : macs_(macs), learn_(learn), packet_in_(packet_in), ct_(ct) {}
   std::string_view name() const noexcept override { return "openflow"; }
   std::span<const char* const> drop_reason_names() const noexcept override { return kOfDropNames; }
   // No packet can reach a classifier table (an L2 pipeline): nothing to do.
@@ -96,6 +111,7 @@ class OpenFlowStage final : public Stage {
     uint8_t hit_table = 0;
     bool hit_table_miss = false;
     uint64_t hit_cookie = 0;
+    CtMemo ct;  // what its last ct() found
   };
 
   // PACKET_INs each worker may send per second (a token bucket of that depth).
@@ -113,16 +129,27 @@ class OpenFlowStage final : public Stage {
   // Packet i matched 'f': apply-actions, clear, write-actions, metadata, goto.
   void run_flow(StageContext& ctx, Burst& burst, uint16_t i, const CompiledFlow& f,
                 L2Forward& l2) noexcept;
+  // A ct() op for packet i, filled into 'req'.
+  void ct_request(Burst& burst, uint16_t i, const Op& op, CtRequest& req) noexcept;
+  // Tracks 'n' requests of packets 'who'; a refused one is dropped. With 'recirculate' each
+  // packet goes on to its op's table.
+  void run_ct(StageContext& ctx, CtRequest* reqs, const uint16_t* who, const Op* const* ops,
+              uint16_t n, bool recirculate) noexcept;
   // Packet i's end of the pipeline (its action set); returns its verdict.
   uint8_t finish(StageContext& ctx, Burst& burst, uint16_t i, L2Forward& l2) noexcept;
 
   MacTable& macs_;
   LearnQueue& learn_;
   PacketInQueue* packet_in_;
+  Conntracker* ct_;
   MacCache cache_;  // this worker's, for the learning table
   uint64_t pin_tokens_ = kPacketInPerSecond;  // PACKET_INs this worker may still send
   uint64_t pin_refill_tsc_ = 0;
   std::array<PacketState, kBurstSize> state_;
+  // The packets of the table being walked whose flows ended in ct(table=N).
+  std::array<uint16_t, kBurstSize> ct_who_{};
+  std::array<const Op*, kBurstSize> ct_ops_{};
+  uint16_t n_ct_ = 0;
 };
 
 }  // namespace sluice::dp

@@ -539,10 +539,10 @@ TEST(ClassifierTest, ArpSpaPrefixMatchesTheSendersSubnet) {
   EXPECT_EQ(c.lookup(k), Classifier::kMiss);
 }
 
-// A mask over all eight words keeps two of them beside the hot entry: a key that differs only
-// in the last one (arp_sha) must miss, and the rule must survive an update of its shard (which
-// rebuilds it from the words kept beside).
-TEST(ClassifierTest, EightWordMaskMatchesOnTheLastWord) {
+// A mask over all nine words keeps three of them beside the hot entry: a key that differs only
+// in one of the last ones (arp_sha, ct_mark) must miss, and the rule must survive an update of
+// its shard (which rebuilds it from the words kept beside).
+TEST(ClassifierTest, NineWordMaskMatchesOnTheLastWords) {
   of::Match m;
   of::match_exact(m, Field::kMetadata, 1);
   of::match_exact(m, Field::kTunnelId, 2);
@@ -552,12 +552,16 @@ TEST(ClassifierTest, EightWordMaskMatchesOnTheLastWord) {
   of::match_exact(m, Field::kEthType, 0x0806);
   of::match_exact(m, Field::kArpOp, 1);
   of::match_exact(m, Field::kArpSha, 0x020000000002);
+  of::match_exact(m, Field::kCtMark, 5);
   const ClassifierRule r = rule(m, 10, 1);
   for (unsigned w = 0; w < FlowKey::kWords; ++w) EXPECT_NE(r.match.mask.words()[w], 0u) << w;
   const Classifier c(std::vector<ClassifierRule>{r});
   FlowKey k = r.match.value;
   EXPECT_EQ(c.lookup(k), 1u);
   k.arp_sha ^= 1;
+  EXPECT_EQ(c.lookup(k), Classifier::kMiss);
+  k = r.match.value;
+  k.ct_mark = 4;
   EXPECT_EQ(c.lookup(k), Classifier::kMiss);
   k = r.match.value;
   k.ip_proto = 2;

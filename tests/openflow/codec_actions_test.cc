@@ -136,9 +136,12 @@ TEST(ActionErrors, SetField) {
 }
 
 TEST(ActionErrors, Experimenter) {
+  EXPECT_TRUE(bad_action(hex("ff ff 00 18 00 00 12 34 00 01 00 00 00 00 00 00 00 00 00 00 00 00 "
+                             "00 00"),
+                         bad_action::kBadExperimenter));  // nobody's
   EXPECT_TRUE(bad_action(hex("ff ff 00 18 00 00 23 20 00 01 00 00 00 00 00 00 00 00 00 00 00 00 "
                              "00 00"),
-                         bad_action::kBadExperimenter));  // Nicira
+                         bad_action::kBadExpType));  // Nicira, a subtype Sluice does not speak
   EXPECT_TRUE(bad_action(hex("ff ff 00 18 00 53 4c 55 00 09 00 00 00 00 00 00 00 00 00 00 00 00 "
                              "00 00"),
                          bad_action::kBadExpType));

@@ -117,7 +117,7 @@ TEST(FlowMod, GoldenRich) {
             "ADD table:1 priority=200,tcp,metadata=0x64/0xfff,dl_dst=02:00:00:00:00:01,"
             "nw_src=10.0.0.0/24,tp_dst=80 cookie:0x5c00000000000000 idle:30 send_flow_rem "
             "actions=push_vlan:0x8100,set_field:0x1064->vlan_vid,output:2,CONTROLLER:65535,"
-            "group:100,ct(value=0x1),clear_actions,write_actions(output:3)");
+            "group:100,sluice_ct(value=0x1),clear_actions,write_actions(output:3)");
 }
 
 TEST(FlowMod, DeleteWithDefaultsFormatsCompactly) {

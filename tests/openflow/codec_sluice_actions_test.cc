@@ -31,10 +31,10 @@ struct Case {
 
 const Case kCases[] = {
     {SluiceAction::kConntrack, 1,
-     "ff ff 00 18 00 53 4c 55 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 01", "ct(value=0x1)"},
+     "ff ff 00 18 00 53 4c 55 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 01", "sluice_ct(value=0x1)"},
     {SluiceAction::kNat, 0x0a000001000050,
      "ff ff 00 18 00 53 4c 55 00 02 00 00 00 00 00 00 00 0a 00 00 01 00 00 50",
-     "nat(value=0xa000001000050)"},
+     "sluice_nat(value=0xa000001000050)"},
     {SluiceAction::kVxlanEncap, 5000,
      "ff ff 00 18 00 53 4c 55 00 03 00 00 00 00 00 00 00 00 00 00 00 00 13 88",
      "vxlan_encap(value=0x1388)"},
@@ -77,7 +77,7 @@ TEST(SluiceActions, InGroupBucketsAndPacketOut) {
   ASSERT_TRUE(decode_group_mod(out, *got));
   EXPECT_EQ(*got, *gm);
   EXPECT_EQ(format_group_mod(*got),
-            "ADD group_id=3,type=all,bucket=actions=ct(value=0x1),nat(value=0xa000001000050),"
+            "ADD group_id=3,type=all,bucket=actions=sluice_ct(value=0x1),sluice_nat(value=0xa000001000050),"
             "vxlan_encap(value=0x1388),vxlan_decap(value=0x0),output:1");
 
   PacketOut po;

@@ -83,7 +83,7 @@ TEST(FormatActions, SetFieldValues) {
   EXPECT_EQ(set(Field::kMetadata, 0xff), "set_field:0xff->metadata");
   EXPECT_EQ(format_action(Action{
                 .type = ActionType::kExperimenter, .sluice = SluiceAction::kNat, .value = 0x10}),
-            "nat(value=0x10)");
+            "sluice_nat(value=0x10)");
 }
 
 TEST(FormatMatch, ShorthandsAndFallbacks) {

@@ -91,6 +91,7 @@ Harness::Harness(HarnessOptions opts)
   runtime_.pool = copy_pool_;
   runtime_.link_state = link_.data();
   runtime_.workers = counter_ptrs_;
+  runtime_.conntrack_capacity = opts.conntrack_capacity;
 }
 
 Harness::~Harness() {
@@ -225,6 +226,10 @@ bool Harness::inject(uint16_t slot, const PacketBuilder& p) {
 
 dp::Pipeline& Harness::pipeline() {
   if (!worker_) {
+    if (!conntrack_) {
+      conntrack_ = root::make_conntrack(runtime_, 1);
+      runtime_.conntrack = conntrack_.get();
+    }
     worker_ = std::make_unique<dp::Worker>(
         runtime_, 0, dp::Pipeline(root::make_stages(runtime_, 0), runtime_, 0));
   }

@@ -27,6 +27,7 @@
 
 #include "dataplane/burst.h"
 #include "dataplane/compiler.h"
+#include "dataplane/conntrack.h"
 #include "dataplane/counters.h"
 #include "dataplane/learn_queue.h"
 #include "dataplane/mac_table.h"
@@ -45,6 +46,7 @@ struct HarnessOptions {
   uint32_t mac_capacity = 1024;
   uint32_t learn_queue_size = 1024;  // a power of two; holds size - 1 requests
   rte_mempool* copy_pool = nullptr;  // the pipeline's pool for flood copies (test_pool())
+  uint32_t conntrack_capacity = 4096;  // connections ct() may track
 };
 
 struct Input {
@@ -139,6 +141,7 @@ class Harness {
   std::array<std::atomic<uint8_t>, dp::kMaxPorts> link_{};
   std::array<dp::WorkerCounters*, 1> counter_ptrs_{};
   dp::Runtime runtime_;
+  std::unique_ptr<dp::Conntracker> conntrack_;  // ct(): the composition root's tracker
   std::unique_ptr<dp::Worker> worker_;  // its pipeline runs the composition root's stages
   std::unique_ptr<dp::Burst> burst_;
   rte_mempool* copy_pool_ = nullptr;

@@ -102,6 +102,11 @@ PacketBuilder& PacketBuilder::tcp(uint16_t sport, uint16_t dport, uint8_t flags)
   tcp_flags_ = flags;
   return *this;
 }
+PacketBuilder& PacketBuilder::tcp_seq(uint32_t seq, uint32_t ack) {
+  tcp_seq_ = seq;
+  tcp_ack_ = ack;
+  return *this;
+}
 PacketBuilder& PacketBuilder::udp(uint16_t sport, uint16_t dport) {
   l4_ = L4::kUdp;
   sport_ = sport;
@@ -179,8 +184,8 @@ std::vector<uint8_t> PacketBuilder::bytes() const {
   if (l4_ == L4::kTcp) {
     put16(out, sport_);
     put16(out, dport_);
-    put32(out, 1);  // seq
-    put32(out, 0);  // ack
+    put32(out, tcp_seq_);
+    put32(out, tcp_ack_);
     out.push_back(5 << 4);
     out.push_back(tcp_flags_);
     put16(out, 65535);

@@ -48,6 +48,8 @@ class PacketBuilder {
   PacketBuilder& ether_type(uint16_t type);
   PacketBuilder& ipv4(uint32_t src, uint32_t dst, uint8_t ttl = 64);
   PacketBuilder& tcp(uint16_t sport, uint16_t dport, uint8_t flags = kAck);
+  // The TCP sequence and acknowledgement numbers (default 1 and 0).
+  PacketBuilder& tcp_seq(uint32_t seq, uint32_t ack);
   PacketBuilder& udp(uint16_t sport, uint16_t dport);
   // ARP who-has 'target' from (sender_mac, sender_ip); sets EtherType 0x0806.
   PacketBuilder& arp_request(const MacAddr& sender_mac, uint32_t sender_ip, uint32_t target_ip);
@@ -80,6 +82,7 @@ class PacketBuilder {
   L4 l4_ = L4::kNone;
   uint16_t sport_ = 0, dport_ = 0;
   uint8_t tcp_flags_ = 0;
+  uint32_t tcp_seq_ = 1, tcp_ack_ = 0;
   size_t payload_ = 0;
   uint8_t fill_ = 0xab;
   std::vector<uint8_t> raw_;

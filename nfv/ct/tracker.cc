@@ -1,0 +1,113 @@
+#include "nfv/ct/tracker.h"
+
+#include <rte_rcu_qsbr.h>
+
+#include "nfv/conntrack/extract.h"
+#include "openflow/messages.h"
+
+namespace sluice::nfv {
+namespace {
+
+// The grace period of the workers' RCU: every worker has passed a quiescent point (between
+// bursts) since start().
+class RcuGrace final : public ct::GracePeriod {
+ public:
+  explicit RcuGrace(rte_rcu_qsbr* qsv) noexcept : qsv_(qsv) {}
+  uint64_t start() noexcept override { return qsv_ != nullptr ? rte_rcu_qsbr_start(qsv_) : 0; }
+  bool done(uint64_t token) noexcept override {
+    return qsv_ == nullptr || rte_rcu_qsbr_check(qsv_, token, false) == 1;
+  }
+
+ private:
+  rte_rcu_qsbr* qsv_;
+};
+
+void add(ct::TrackCounts& to, const ct::TrackCounts& c) noexcept {
+  to.created += c.created;
+  to.invalid += c.invalid;
+  to.reopened += c.reopened;
+  to.table_full += c.table_full;
+  to.port_limit += c.port_limit;
+  to.busy += c.busy;
+}
+
+}  // namespace
+
+Tracker::Tracker(const ct::ConnConfig& cfg, rte_rcu_qsbr* qsv, uint16_t workers)
+    : table_(cfg, std::make_unique<RcuGrace>(qsv)), counts_(workers == 0 ? 1 : workers) {}
+
+void Tracker::track(uint16_t worker, uint32_t now, std::span<dp::CtRequest> requests) noexcept {
+  CtCounts& counts = counts_[worker < counts_.size() ? worker : 0].c;
+  ct::TrackCounts& c = counts.track;
+  // Keys first, and their buckets on the way into the cache while the others are read.
+  ct::ConnPacket pkts[32];
+  bool ok[32];
+  for (size_t base = 0; base < requests.size(); base += 32) {
+    const size_t n = std::min<size_t>(32, requests.size() - base);
+    for (size_t j = 0; j < n; ++j) {
+      const dp::CtRequest& q = requests[base + j];
+      ok[j] = ct::extract_conn(q.l3, q.l3_len, q.ether_type, q.zone, pkts[j]) ==
+              ct::ExtractStatus::kOk;
+      if (ok[j]) table_.prefetch(pkts[j].key);
+    }
+    for (size_t j = 0; j < n; ++j) {
+      dp::CtRequest& q = requests[base + j];
+      dp::CtMemo& memo = *q.memo;
+      if (!ok[j]) {
+        ++counts.untrackable;
+        memo = dp::CtMemo{.entry = -1, .zone = q.zone,
+                          .state = static_cast<uint8_t>(ct::kStateTracked | ct::kStateInvalid),
+                          .dir = 0};
+        q.key->ct_state = memo.state;
+        q.key->ct_zone = q.zone;
+        q.key->ct_mark = 0;
+        continue;
+      }
+      const ct::ConnPacket& p = pkts[j];
+      ct::TrackResult r;
+      if (memo.state != 0 && memo.zone == q.zone) {
+        // Tracked earlier in this walk, in this zone: the same look-up, not a second update.
+        r.state = memo.state;
+        r.entry = memo.entry;
+        r.dir = memo.dir;
+      } else {
+        table_.track(p, now, r, c);
+      }
+      if (r.busy) {
+        q.refusal = dp::CtRefusal::kBusy;
+        continue;
+      }
+      if ((q.flags & of::ct_flag::kCommit) != 0 &&
+          (r.entry >= 0 || (r.state & ct::kStateNew) != 0)) {
+        uint32_t mark = r.entry >= 0 ? table_.entry(r.entry).mark.load(std::memory_order_relaxed)
+                                     : 0;
+        mark = (mark & ~q.mark_mask) | (q.mark & q.mark_mask);
+        const uint64_t port_refusals = c.port_limit;
+        if (!table_.commit(p, now, q.in_slot, mark, r, c)) {
+          q.refusal = c.port_limit != port_refusals ? dp::CtRefusal::kPortLimit
+                                                    : dp::CtRefusal::kTableFull;
+          continue;
+        }
+      }
+      memo = dp::CtMemo{.entry = r.entry, .zone = q.zone,
+                        .state = static_cast<uint8_t>(r.state), .dir = r.dir};
+      q.key->ct_state = memo.state;
+      q.key->ct_zone = q.zone;
+      q.key->ct_mark =
+          r.entry >= 0 ? table_.entry(r.entry).mark.load(std::memory_order_relaxed) : 0;
+    }
+  }
+}
+
+void Tracker::sweep(uint32_t now) { table_.sweep(now, kSweepBudget); }
+
+CtCounts Tracker::totals() const noexcept {
+  CtCounts sum;
+  for (const WorkerCounts& w : counts_) {
+    add(sum.track, w.c.track);
+    sum.untrackable += w.c.untrackable;
+  }
+  return sum;
+}
+
+}  // namespace sluice::nfv

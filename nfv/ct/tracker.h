@@ -1,0 +1,54 @@
+// Tracker: the dataplane's Conntracker (dataplane/conntrack.h) over nfv/conntrack's ConnTable.
+// It is what Open vSwitch's ct() action does in sluiced: read the packet's connection key,
+// look it up (a burst's packets together: keys first, their buckets prefetched, then the
+// lookups), run the protocol's tracker, commit on ct(commit) with the exec(...) mark, and hand
+// back ct_state / ct_zone / ct_mark. Packets the key cannot be read from (IP fragments,
+// headers cut short) are +trk+inv. The table's memory is reclaimed on the control lcore by
+// sweep(), after an RCU grace period over the workers (the daemon's quiescent-state variable).
+//
+// Counters (per worker, single writer; totals() sums them): created, invalid, reopened,
+// table_full, port_limit, busy (ConnTable's TrackCounts), and untrackable (fragments and
+// malformed headers). Not yet implemented of Open vSwitch's ct(): force (a commit in the
+// reply direction keeps the existing entry), nat, ALGs (refused by the flow checks).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "dataplane/conntrack.h"
+#include "nfv/conntrack/conn_table.h"
+
+struct rte_rcu_qsbr;
+
+namespace sluice::nfv {
+
+struct CtCounts {
+  ct::TrackCounts track;
+  uint64_t untrackable = 0;
+};
+
+class Tracker final : public dp::Conntracker {
+ public:
+  // 'qsv' is the workers' RCU variable (nullptr: no concurrent workers, as in unit tests).
+  Tracker(const ct::ConnConfig& cfg, rte_rcu_qsbr* qsv, uint16_t workers);
+
+  void track(uint16_t worker, uint32_t now, std::span<dp::CtRequest> requests) noexcept override;
+  void sweep(uint32_t now) override;
+
+  // Entries the sweeper visits per call (the daemon calls it every few milliseconds).
+  static constexpr uint32_t kSweepBudget = 4096;
+
+  const ct::ConnTable& table() const noexcept { return table_; }
+  CtCounts totals() const noexcept;
+
+ private:
+  struct alignas(64) WorkerCounts {
+    CtCounts c;
+  };
+  ct::ConnTable table_;
+  std::vector<WorkerCounts> counts_;
+};
+
+}  // namespace sluice::nfv

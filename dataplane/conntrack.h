@@ -50,6 +50,17 @@ struct CtRequest {
   CtRefusal refusal = CtRefusal::kNone;  // out
 };
 
+// What the tracker counts, for the metrics exporter (all since start; entries and capacity now).
+struct CtStats {
+  uint64_t entries = 0, capacity = 0;
+  uint64_t created = 0;      // connections committed
+  uint64_t invalid = 0;      // packets tracked +inv (flags, window, no connection they may open)
+  uint64_t untrackable = 0;  // fragments and headers cut short (also +inv)
+  uint64_t reopened = 0;     // connections replaced by a new SYN on their tuple
+  uint64_t table_full = 0, port_limit = 0, busy = 0;  // refusals (the packet is dropped)
+  uint64_t expired = 0, evicted = 0, removed = 0;     // entries reclaimed by the sweeper
+};
+
 class Conntracker {
  public:
   virtual ~Conntracker() = default;
@@ -57,6 +68,8 @@ class Conntracker {
   virtual void track(uint16_t worker, uint32_t now, std::span<CtRequest> requests) noexcept = 0;
   // On the control lcore, every few milliseconds: expiry and reclaim (bounded work per call).
   virtual void sweep(uint32_t now) = 0;
+  // From any thread (relaxed reads of counters the workers write).
+  virtual CtStats stats() const noexcept = 0;
 };
 
 }  // namespace sluice::dp

@@ -8,6 +8,7 @@
 
 #include <rte_ethdev.h>
 
+#include "dataplane/conntrack.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/ports.h"
 #include "dataplane/stage.h"
@@ -74,10 +75,47 @@ class Collector final : public prometheus::Collectable {
     collect_workers(f);
     collect_macs(f);
     collect_control(f);
+    collect_conntrack(f);
     return f.take();
   }
 
  private:
+  void collect_conntrack(Families& f) const {
+    if (rt_.conntrack == nullptr) return;
+    const CtStats s = rt_.conntrack->stats();
+    const auto d = [](uint64_t v) { return static_cast<double>(v); };
+    f.gauge("sluice_conntrack_entries", "Connections in the connection table.", {}, d(s.entries));
+    f.gauge("sluice_conntrack_capacity", "Connections the table holds (--conntrack-max).", {},
+            d(s.capacity));
+    f.counter("sluice_conntrack_created_total", "Connections committed by ct(commit).", {},
+              d(s.created));
+    f.counter("sluice_conntrack_reopened_total",
+              "Connections replaced by a new SYN on a closed tuple.", {}, d(s.reopened));
+    const std::pair<const char*, uint64_t> invalid[] = {{"invalid", s.invalid},
+                                                        {"untrackable", s.untrackable}};
+    for (const auto& [why, n] : invalid) {
+      f.counter("sluice_conntrack_invalid_total",
+                "Packets ct() marked +inv: 'invalid' by flags, window or state, 'untrackable' "
+                "fragments and cut-short headers.",
+                {{"reason", why}}, d(n));
+    }
+    const std::pair<const char*, uint64_t> refused[] = {
+        {"table_full", s.table_full}, {"port_limit", s.port_limit}, {"busy", s.busy}};
+    for (const auto& [why, n] : refused) {
+      f.counter("sluice_conntrack_refused_total",
+                "Packets ct() refused and the pipeline dropped (openflow stage ct_* drops).",
+                {{"reason", why}}, d(n));
+    }
+    const std::pair<const char*, uint64_t> reclaimed[] = {
+        {"expired", s.expired}, {"evicted", s.evicted}, {"removed", s.removed}};
+    for (const auto& [why, n] : reclaimed) {
+      f.counter("sluice_conntrack_reclaimed_total",
+                "Entries the sweeper freed: expired, evicted (half-open, under memory "
+                "pressure), removed (replaced or flushed).",
+                {{"reason", why}}, d(n));
+    }
+  }
+
   void collect_ports(Families& f) const {
     for (uint16_t s : rt_.ports->slots_in_use()) {
       const PortRecord& rec = rt_.ports->record(s);

@@ -22,13 +22,9 @@ class RcuGrace final : public ct::GracePeriod {
   rte_rcu_qsbr* qsv_;
 };
 
-void add(ct::TrackCounts& to, const ct::TrackCounts& c) noexcept {
-  to.created += c.created;
-  to.invalid += c.invalid;
-  to.reopened += c.reopened;
-  to.table_full += c.table_full;
-  to.port_limit += c.port_limit;
-  to.busy += c.busy;
+// Adds 'n' to a counter only this thread writes.
+void bump(std::atomic<uint64_t>& counter, uint64_t n) noexcept {
+  if (n != 0) counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -37,8 +33,8 @@ Tracker::Tracker(const ct::ConnConfig& cfg, rte_rcu_qsbr* qsv, uint16_t workers)
     : table_(cfg, std::make_unique<RcuGrace>(qsv)), counts_(workers == 0 ? 1 : workers) {}
 
 void Tracker::track(uint16_t worker, uint32_t now, std::span<dp::CtRequest> requests) noexcept {
-  CtCounts& counts = counts_[worker < counts_.size() ? worker : 0].c;
-  ct::TrackCounts& c = counts.track;
+  ct::TrackCounts c;
+  uint64_t untrackable = 0;
   // Keys first, and their buckets on the way into the cache while the others are read.
   ct::ConnPacket pkts[32];
   bool ok[32];
@@ -54,7 +50,7 @@ void Tracker::track(uint16_t worker, uint32_t now, std::span<dp::CtRequest> requ
       dp::CtRequest& q = requests[base + j];
       dp::CtMemo& memo = *q.memo;
       if (!ok[j]) {
-        ++counts.untrackable;
+        ++untrackable;
         memo = dp::CtMemo{.entry = -1, .zone = q.zone,
                           .state = static_cast<uint8_t>(ct::kStateTracked | ct::kStateInvalid),
                           .dir = 0};
@@ -97,17 +93,37 @@ void Tracker::track(uint16_t worker, uint32_t now, std::span<dp::CtRequest> requ
           r.entry >= 0 ? table_.entry(r.entry).mark.load(std::memory_order_relaxed) : 0;
     }
   }
+  WorkerCounts& w = counts_[worker < counts_.size() ? worker : 0];
+  bump(w.created, c.created);
+  bump(w.invalid, c.invalid);
+  bump(w.reopened, c.reopened);
+  bump(w.table_full, c.table_full);
+  bump(w.port_limit, c.port_limit);
+  bump(w.busy, c.busy);
+  bump(w.untrackable, untrackable);
 }
 
 void Tracker::sweep(uint32_t now) { table_.sweep(now, kSweepBudget); }
 
-CtCounts Tracker::totals() const noexcept {
-  CtCounts sum;
+dp::CtStats Tracker::stats() const noexcept {
+  dp::CtStats s;
+  constexpr auto r = std::memory_order_relaxed;
   for (const WorkerCounts& w : counts_) {
-    add(sum.track, w.c.track);
-    sum.untrackable += w.c.untrackable;
+    s.created += w.created.load(r);
+    s.invalid += w.invalid.load(r);
+    s.reopened += w.reopened.load(r);
+    s.table_full += w.table_full.load(r);
+    s.port_limit += w.port_limit.load(r);
+    s.busy += w.busy.load(r);
+    s.untrackable += w.untrackable.load(r);
   }
-  return sum;
+  s.entries = table_.size();
+  s.capacity = table_.capacity();
+  const ct::SweepStats& sw = table_.sweep_stats();
+  s.expired = sw.expired.load(r);
+  s.evicted = sw.evicted.load(r);
+  s.removed = sw.removed.load(r);
+  return s;
 }
 
 }  // namespace sluice::nfv

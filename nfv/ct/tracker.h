@@ -6,12 +6,13 @@
 // headers cut short) are +trk+inv. The table's memory is reclaimed on the control lcore by
 // sweep(), after an RCU grace period over the workers (the daemon's quiescent-state variable).
 //
-// Counters (per worker, single writer; totals() sums them): created, invalid, reopened,
+// Counters (per worker, single writer; stats() sums them): created, invalid, reopened,
 // table_full, port_limit, busy (ConnTable's TrackCounts), and untrackable (fragments and
 // malformed headers). Not yet implemented of Open vSwitch's ct(): force (a commit in the
 // reply direction keeps the existing entry), nat, ALGs (refused by the flow checks).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -24,11 +25,6 @@ struct rte_rcu_qsbr;
 
 namespace sluice::nfv {
 
-struct CtCounts {
-  ct::TrackCounts track;
-  uint64_t untrackable = 0;
-};
-
 class Tracker final : public dp::Conntracker {
  public:
   // 'qsv' is the workers' RCU variable (nullptr: no concurrent workers, as in unit tests).
@@ -40,12 +36,14 @@ class Tracker final : public dp::Conntracker {
   // Entries the sweeper visits per call (the daemon calls it every few milliseconds).
   static constexpr uint32_t kSweepBudget = 4096;
 
+  dp::CtStats stats() const noexcept override;
   const ct::ConnTable& table() const noexcept { return table_; }
-  CtCounts totals() const noexcept;
 
  private:
+  // One worker's counts: written by it only (once per track() call), read by stats().
   struct alignas(64) WorkerCounts {
-    CtCounts c;
+    std::atomic<uint64_t> created{0}, invalid{0}, reopened{0}, table_full{0}, port_limit{0},
+        busy{0}, untrackable{0};
   };
   ct::ConnTable table_;
   std::vector<WorkerCounts> counts_;

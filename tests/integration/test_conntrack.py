@@ -122,6 +122,14 @@ class ConntrackTest(h.SluiceTestCase):
         self.assertGreater(counts["output:2"], 100, "vm1's established segments")
         self.assertGreater(counts["output:1"], 2, "vm2's replies")
         self.assertGreater(counts["ct(table=1)"], 100)
+        m = self.switch.metrics()
+        created = m.total("sluice_conntrack_created_total")
+        entries = m.total("sluice_conntrack_entries")
+        h.log(f"conntrack: {created} created, {entries} entries of "
+              f"{m.total('sluice_conntrack_capacity')}")
+        self.assertGreaterEqual(created, 2)
+        self.assertGreaterEqual(entries, 2, "both connections are still in TIME_WAIT")
+        self.assertEqual(m.total("sluice_conntrack_refused_total"), 0)
 
     def test_what_no_flow_opens_is_dropped_and_counted(self):
         before = self.misses()

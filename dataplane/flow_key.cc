@@ -144,7 +144,7 @@ namespace {
 // there is nothing more to read.
 uint32_t extract_l2(const uint8_t* frame, uint32_t len, uint32_t in_port, uint64_t metadata,
                     FlowKey& key, PacketLayout& layout) noexcept {
-  key = FlowKey{};
+  key.clear();
   layout = PacketLayout{};
   key.in_port = in_port;
   key.metadata = metadata;

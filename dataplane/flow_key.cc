@@ -121,10 +121,10 @@ MaskedKey masked_key(const of::Match& m) noexcept {
   if (m.has(Field::kIpProto)) v.ip_proto = m.ip_proto, mk.ip_proto = 0xff;
   if (m.has(Field::kIpv4Src)) v.ipv4_src = m.ipv4_src, mk.ipv4_src = m.ipv4_src_mask;
   if (m.has(Field::kIpv4Dst)) v.ipv4_dst = m.ipv4_dst, mk.ipv4_dst = m.ipv4_dst_mask;
-  if (m.has(Field::kTcpSrc)) v.l4_src = m.tcp_src, mk.l4_src = 0xffff;
-  if (m.has(Field::kTcpDst)) v.l4_dst = m.tcp_dst, mk.l4_dst = 0xffff;
-  if (m.has(Field::kUdpSrc)) v.l4_src = m.udp_src, mk.l4_src = 0xffff;
-  if (m.has(Field::kUdpDst)) v.l4_dst = m.udp_dst, mk.l4_dst = 0xffff;
+  if (m.has(Field::kTcpSrc)) v.l4_src = m.tcp_src, mk.l4_src = m.tcp_src_mask;
+  if (m.has(Field::kTcpDst)) v.l4_dst = m.tcp_dst, mk.l4_dst = m.tcp_dst_mask;
+  if (m.has(Field::kUdpSrc)) v.l4_src = m.udp_src, mk.l4_src = m.udp_src_mask;
+  if (m.has(Field::kUdpDst)) v.l4_dst = m.udp_dst, mk.l4_dst = m.udp_dst_mask;
   if (m.has(Field::kIcmpv4Type)) v.l4_src = m.icmpv4_type, mk.l4_src = 0xffff;
   if (m.has(Field::kIcmpv4Code)) v.l4_dst = m.icmpv4_code, mk.l4_dst = 0xffff;
   if (m.has(Field::kArpOp)) v.ip_proto = static_cast<uint8_t>(m.arp_op), mk.ip_proto = 0xff;

@@ -56,6 +56,12 @@ std::string hex_field(const Match& m, Field f, std::string_view name) {
   return s;
 }
 
+// A TCP/UDP port: decimal when exact, hex value/mask when masked (as ovs-ofctl prints them).
+std::string port_field(const Match& m, Field f, std::string_view name) {
+  if (!shows_mask(m, f)) return text::cat(name, "=", std::to_string(match_value(m, f)));
+  return hex_field(m, f, name);
+}
+
 std::string mac_field(const Match& m, Field f, std::string_view name) {
   std::string s = text::cat(name, "=", text::mac(u64_to_mac(match_value(m, f))));
   if (shows_mask(m, f)) s += text::cat("/", text::mac(u64_to_mac(match_mask(m, f))));
@@ -139,10 +145,10 @@ std::string format_match(const Match& m) {
     text::join(out, text::cat("icmp_type=", std::to_string(m.icmpv4_type)));
   if (m.has(Field::kIcmpv4Code))
     text::join(out, text::cat("icmp_code=", std::to_string(m.icmpv4_code)));
-  if (m.has(Field::kTcpSrc)) text::join(out, text::cat("tp_src=", std::to_string(m.tcp_src)));
-  if (m.has(Field::kTcpDst)) text::join(out, text::cat("tp_dst=", std::to_string(m.tcp_dst)));
-  if (m.has(Field::kUdpSrc)) text::join(out, text::cat("tp_src=", std::to_string(m.udp_src)));
-  if (m.has(Field::kUdpDst)) text::join(out, text::cat("tp_dst=", std::to_string(m.udp_dst)));
+  if (m.has(Field::kTcpSrc)) text::join(out, port_field(m, Field::kTcpSrc, "tp_src"));
+  if (m.has(Field::kTcpDst)) text::join(out, port_field(m, Field::kTcpDst, "tp_dst"));
+  if (m.has(Field::kUdpSrc)) text::join(out, port_field(m, Field::kUdpSrc, "tp_src"));
+  if (m.has(Field::kUdpDst)) text::join(out, port_field(m, Field::kUdpDst, "tp_dst"));
   return out;
 }
 

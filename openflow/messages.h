@@ -123,6 +123,11 @@ struct Match {
   uint16_t tcp_dst = 0;
   uint16_t udp_src = 0;
   uint16_t udp_dst = 0;
+  // TCP/UDP ports are bitwise maskable, as in Open vSwitch (a range is a few masked flows).
+  uint16_t tcp_src_mask = 0xffff;
+  uint16_t tcp_dst_mask = 0xffff;
+  uint16_t udp_src_mask = 0xffff;
+  uint16_t udp_dst_mask = 0xffff;
   uint16_t arp_op = 0;  // 0..255: the codec refuses more (see codec_match.cc)
   uint16_t ct_zone = 0;
   uint8_t ip_proto = 0;
@@ -130,7 +135,7 @@ struct Match {
   uint8_t icmpv4_code = 0;
   uint8_t ct_state = 0;  // ct_state:: bits
   uint8_t ct_state_mask = 0xff;
-  uint8_t pad_[9] = {};
+  uint8_t pad_[1] = {};
 
   bool has(Field f) const noexcept { return (present & field_bit(f)) != 0; }
   bool has_mask(Field f) const noexcept { return (masked & field_bit(f)) != 0; }

@@ -16,10 +16,10 @@ constexpr std::array<FieldInfo, 23> kFields = {{
     {Field::kIpProto, 1, false, "ip_proto"},
     {Field::kIpv4Src, 4, true, "ipv4_src"},
     {Field::kIpv4Dst, 4, true, "ipv4_dst"},
-    {Field::kTcpSrc, 2, false, "tcp_src"},
-    {Field::kTcpDst, 2, false, "tcp_dst"},
-    {Field::kUdpSrc, 2, false, "udp_src"},
-    {Field::kUdpDst, 2, false, "udp_dst"},
+    {Field::kTcpSrc, 2, true, "tcp_src"},
+    {Field::kTcpDst, 2, true, "tcp_dst"},
+    {Field::kUdpSrc, 2, true, "udp_src"},
+    {Field::kUdpDst, 2, true, "udp_dst"},
     {Field::kIcmpv4Type, 1, false, "icmpv4_type"},
     {Field::kIcmpv4Code, 1, false, "icmpv4_code"},
     {Field::kArpOp, 2, false, "arp_op"},
@@ -150,6 +150,14 @@ uint64_t match_mask(const Match& m, Field f) noexcept {
       return m.ipv4_src_mask;
     case Field::kIpv4Dst:
       return m.ipv4_dst_mask;
+    case Field::kTcpSrc:
+      return m.tcp_src_mask;
+    case Field::kTcpDst:
+      return m.tcp_dst_mask;
+    case Field::kUdpSrc:
+      return m.udp_src_mask;
+    case Field::kUdpDst:
+      return m.udp_dst_mask;
     case Field::kArpSpa:
       return m.arp_spa_mask;
     case Field::kArpTpa:
@@ -209,16 +217,16 @@ void match_set(Match& m, Field f, uint64_t value, uint64_t mask, bool masked) no
       m.ipv4_dst = static_cast<uint32_t>(value), m.ipv4_dst_mask = static_cast<uint32_t>(mask);
       break;
     case Field::kTcpSrc:
-      m.tcp_src = static_cast<uint16_t>(value);
+      m.tcp_src = static_cast<uint16_t>(value), m.tcp_src_mask = static_cast<uint16_t>(mask);
       break;
     case Field::kTcpDst:
-      m.tcp_dst = static_cast<uint16_t>(value);
+      m.tcp_dst = static_cast<uint16_t>(value), m.tcp_dst_mask = static_cast<uint16_t>(mask);
       break;
     case Field::kUdpSrc:
-      m.udp_src = static_cast<uint16_t>(value);
+      m.udp_src = static_cast<uint16_t>(value), m.udp_src_mask = static_cast<uint16_t>(mask);
       break;
     case Field::kUdpDst:
-      m.udp_dst = static_cast<uint16_t>(value);
+      m.udp_dst = static_cast<uint16_t>(value), m.udp_dst_mask = static_cast<uint16_t>(mask);
       break;
     case Field::kIcmpv4Type:
       m.icmpv4_type = static_cast<uint8_t>(value);

@@ -332,10 +332,10 @@ class Gen {
     }
     if (m.has(Field::kIpv4Src)) p.ipv4_src = m.ipv4_src | (~m.ipv4_src_mask & static_cast<uint32_t>(pick(256)));
     if (m.has(Field::kIpv4Dst)) p.ipv4_dst = m.ipv4_dst | (~m.ipv4_dst_mask & static_cast<uint32_t>(pick(256)));
-    if (m.has(Field::kTcpSrc)) p.tcp_src = m.tcp_src;
-    if (m.has(Field::kTcpDst)) p.tcp_dst = m.tcp_dst;
-    if (m.has(Field::kUdpSrc)) p.udp_src = m.udp_src;
-    if (m.has(Field::kUdpDst)) p.udp_dst = m.udp_dst;
+    if (m.has(Field::kTcpSrc)) p.tcp_src = static_cast<uint16_t>(m.tcp_src | (~m.tcp_src_mask & pick(16)));
+    if (m.has(Field::kTcpDst)) p.tcp_dst = static_cast<uint16_t>(m.tcp_dst | (~m.tcp_dst_mask & pick(16)));
+    if (m.has(Field::kUdpSrc)) p.udp_src = static_cast<uint16_t>(m.udp_src | (~m.udp_src_mask & pick(16)));
+    if (m.has(Field::kUdpDst)) p.udp_dst = static_cast<uint16_t>(m.udp_dst | (~m.udp_dst_mask & pick(16)));
     if (m.has(Field::kIcmpv4Type)) p.icmpv4_type = m.icmpv4_type;
     if (m.has(Field::kIcmpv4Code)) p.icmpv4_code = m.icmpv4_code;
     return p;
@@ -469,12 +469,17 @@ class Gen {
     auto set = [&](Field f) { m.present |= field_bit(f); };
     set(Field::kIpProto);
     m.ip_proto = from<uint8_t>(protos);
+    // A port, now and then masked (a range as the firewall writes it: high bits only).
+    auto port = [&](Field f) {
+      const uint16_t mask = chance(0.3) ? from<uint16_t>({0xfff0, 0xff00, 0xfffc}) : 0xffff;
+      of::match_set(m, f, l4port(), mask, mask != 0xffff);
+    };
     if (m.ip_proto == 6) {
-      if (chance(0.4)) set(Field::kTcpSrc), m.tcp_src = l4port();
-      if (chance(0.4)) set(Field::kTcpDst), m.tcp_dst = l4port();
+      if (chance(0.4)) port(Field::kTcpSrc);
+      if (chance(0.4)) port(Field::kTcpDst);
     } else if (m.ip_proto == 17) {
-      if (chance(0.4)) set(Field::kUdpSrc), m.udp_src = l4port();
-      if (chance(0.4)) set(Field::kUdpDst), m.udp_dst = l4port();
+      if (chance(0.4)) port(Field::kUdpSrc);
+      if (chance(0.4)) port(Field::kUdpDst);
     } else {
       if (chance(0.4)) set(Field::kIcmpv4Type), m.icmpv4_type = from<uint8_t>({0, 8});
       if (chance(0.2)) set(Field::kIcmpv4Code), m.icmpv4_code = 0;

@@ -100,6 +100,28 @@ TEST(Match, TcpAndIcmpFields) {
   EXPECT_EQ(format_match(*icmp), "icmp,icmp_type=8,icmp_code=0");
 }
 
+// TCP and UDP ports take bitwise masks, as in Open vSwitch (ovs-ofctl sends tp_dst=0x1f40/0xffc0
+// as a masked OXM in OpenFlow 1.3; the firewall writes port ranges this way).
+TEST(Match, MaskedPortsRoundTrip) {
+  const Bytes tlvs = cat({ipv4_proto(6), hex("80 00 1b 04 04 00 fc 00 | 80 00 1d 04 1f 40 ff c0")});
+  auto tcp = decode_tlvs(tlvs);
+  ASSERT_TRUE(tcp) << error_text(tcp.error());
+  EXPECT_EQ(tcp->tcp_src, 0x0400);
+  EXPECT_EQ(tcp->tcp_src_mask, 0xfc00);
+  EXPECT_EQ(tcp->tcp_dst, 0x1f40);
+  EXPECT_EQ(tcp->tcp_dst_mask, 0xffc0);
+  EXPECT_TRUE(tcp->has_mask(Field::kTcpDst));
+  EXPECT_EQ(format_match(*tcp), "tcp,tp_src=0x400/0xfc00,tp_dst=0x1f40/0xffc0");
+  EXPECT_EQ(flow_mod_bytes(*tcp), flow_mod_of(match_of(tlvs), {}));
+  // An all-ones mask is an exact match and prints as one.
+  auto udp = decode_tlvs(cat({ipv4_proto(17), hex("80 00 21 04 00 35 ff ff")}));
+  ASSERT_TRUE(udp);
+  EXPECT_EQ(format_match(*udp), "udp,tp_dst=53");
+  // Value bits outside the mask are refused, as for every masked field.
+  EXPECT_TRUE(bad_match(cat({ipv4_proto(6), hex("80 00 1d 04 1f 41 ff c0")}),
+                        bad_match::kBadWildcards));
+}
+
 TEST(Match, ArpFieldsRoundTrip) {
   const Bytes tlvs = cat({
       hex("80 00 0a 02 08 06"),                                // eth_type ARP
@@ -209,8 +231,8 @@ TEST(MatchErrors, DupField) {
 TEST(MatchErrors, BadMask) {
   EXPECT_TRUE(bad_match(hex("80 00 01 08 00 00 00 01 ff ff ff ff"), bad_match::kBadMask));
   EXPECT_TRUE(bad_match(hex("80 00 0b 04 08 00 ff ff"), bad_match::kBadMask));  // eth_type
-  EXPECT_TRUE(bad_match(cat({ipv4_proto(6), hex("80 00 1d 04 00 50 ff ff")}),
-                        bad_match::kBadMask));                                  // tcp_dst
+  EXPECT_TRUE(bad_match(hex("80 00 0a 02 08 00 | 80 00 15 02 06 ff"),
+                        bad_match::kBadMask));                                  // ip_proto
   EXPECT_TRUE(bad_match(hex("80 00 0d 04 10 00 f0 00"), bad_match::kBadMask));  // vlan mask
   EXPECT_TRUE(bad_match(hex("80 00 0a 02 08 06 | 80 00 2b 04 00 01 ff ff"),
                         bad_match::kBadMask));  // arp_op

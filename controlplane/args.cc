@@ -90,6 +90,20 @@ std::optional<std::string> UnicastMacArg::check(const of::MacAddr& mac) const {
   return std::nullopt;
 }
 
+std::optional<std::string> Ipv4PrefixArg::check(const std::string& value) const {
+  if (value.find(':') != std::string::npos) return "'" + value + "' is IPv6, " + std::string(ipv6_note);
+  const auto prefix = parse_ipv4_prefix(value);
+  if (!prefix) {
+    return "'" + value + "' is not an IPv4 address or prefix like 10.0.0.5 or 10.0.0.0/24";
+  }
+  if (!of::port_security::well_formed(*prefix)) {
+    const of::port_security::Prefix fixed{prefix->addr & prefix->mask(), prefix->len};
+    return "'" + value + "' has address bits past its length (did you mean " +
+           format_prefix(fixed) + "?)";
+  }
+  return std::nullopt;
+}
+
 std::optional<int64_t> parse_int(std::string_view text) {
   if (!text.empty() && text[0] == '+') text.remove_prefix(1);
   int64_t value = 0;

@@ -56,6 +56,13 @@ struct UnicastMacArg {
   std::optional<std::string> check(const of::MacAddr& mac) const;
 };
 
+// An IPv4 address or prefix ("10.0.0.5", "10.0.0.0/24") without address bits past its length.
+// 'ipv6_note' says what an IPv6 address would mean where the rule is used.
+struct Ipv4PrefixArg {
+  std::string_view ipv6_note;
+  std::optional<std::string> check(const std::string& value) const;
+};
+
 // ---- Parsers (text -> typed value) ---------------------------------------------------------
 
 // A decimal integer with an optional sign; nothing on junk or overflow.
@@ -89,6 +96,16 @@ inline constexpr EnumName<VhostMode> kVhostModeNames[] = {{"server", VhostMode::
                                                           {"client", VhostMode::kClient}};
 inline constexpr EnumName<AdminState> kAdminNames[] = {{"up", AdminState::kUp},
                                                        {"down", AdminState::kDown}};
+
+inline constexpr EnumName<FwAction> kFwActionNames[] = {
+    {"allow", FwAction::kAllow}, {"deny", FwAction::kDeny}, {"reject", FwAction::kReject}};
+inline constexpr EnumName<FwAction> kFwDefaultNames[] = {{"allow", FwAction::kAllow},
+                                                         {"deny", FwAction::kDeny}};
+inline constexpr EnumName<FwProtocol> kFwProtocolNames[] = {{"any", FwProtocol::kAny},
+                                                            {"tcp", FwProtocol::kTcp},
+                                                            {"udp", FwProtocol::kUdp},
+                                                            {"icmp", FwProtocol::kIcmp}};
+inline constexpr EnumName<bool> kBoolNames[] = {{"true", true}, {"false", false}};
 
 template <class T>
 std::optional<T> parse_enum(std::span<const EnumName<T>> names, std::string_view text) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "controlplane/args.h"
+#include "controlplane/firewall.h"
 #include "openflow/l2_contract.h"
 #include "openflow/oxm.h"
 #include "openflow/port_security.h"
@@ -34,11 +35,16 @@ void add_ingress_flows(const PortSpec& port, uint32_t port_no, std::vector<of::F
   for (uint16_t vlan : tagged_vlans(pv)) out.push_back(of::l2::ingress_tagged(port_no, vlan));
 }
 
-// Table 10 for a port with 'security' (openflow/port_security.h), going on to the L2 table.
-of::port_security::PortRule security_rule(const PortSpec& port, uint32_t port_no) {
+// Where ingress and port security send a frame next: the firewall when there is one.
+uint8_t after_ingress(const Policy& policy) {
+  return policy.firewall.present ? of::firewall::kCtTable : of::l2::kL2Table;
+}
+
+// Table 10 for a port with 'security' (openflow/port_security.h), going on to 'next'.
+of::port_security::PortRule security_rule(const PortSpec& port, uint32_t port_no, uint8_t next) {
   of::port_security::PortRule rule;
   rule.port = port_no;
-  rule.next_table = of::l2::kL2Table;
+  rule.next_table = next;
   std::set<uint64_t> macs;
   for (const auto& m : port.security.value.macs.value) macs.insert(of::mac_to_u64(m.value));
   std::set<of::port_security::Prefix> prefixes;
@@ -50,8 +56,9 @@ of::port_security::PortRule security_rule(const PortSpec& port, uint32_t port_no
   return rule;
 }
 
-void add_port_security(const PortSpec& port, uint32_t port_no, std::vector<of::FlowMod>& out) {
-  for (of::FlowMod& fm : of::port_security::port_flows(security_rule(port, port_no),
+void add_port_security(const PortSpec& port, uint32_t port_no, uint8_t next,
+                       std::vector<of::FlowMod>& out) {
+  for (of::FlowMod& fm : of::port_security::port_flows(security_rule(port, port_no, next),
                                                        of::l2::kPolicyCookie)) {
     out.push_back(std::move(fm));
   }
@@ -180,12 +187,20 @@ DesiredState compile(const Policy& policy) {
   out.switch_config.learning_table = of::l2::kL2Table;
 
   for (const Network& net : policy.networks.value) add_network(policy, numbers, net, out);
+  if (policy.firewall.present) {
+    for (of::FlowMod& fm : of::firewall::flows(firewall_spec(policy, numbers),
+                                               of::l2::kPolicyCookie)) {
+      out.flows.push_back(std::move(fm));
+    }
+  }
+  const uint8_t next = after_ingress(policy);
   for (size_t i = 0; i < ports.size(); ++i) {
     const size_t first = out.flows.size();
     add_ingress_flows(ports[i], numbers[i], out.flows);
+    for (size_t f = first; f < out.flows.size(); ++f) out.flows[f].instructions.goto_table = next;
     if (ports[i].security.present && out.flows.size() > first) {
-      add_port_security(ports[i], numbers[i], out.flows);
-      // The port's frames go through table 10 on their way to the L2 table.
+      add_port_security(ports[i], numbers[i], next, out.flows);
+      // The port's frames go through table 10 on their way on.
       for (size_t f = first; f < out.flows.size(); ++f) {
         if (out.flows[f].table_id == of::l2::kIngressTable) {
           out.flows[f].instructions.goto_table = of::l2::kPortSecurityTable;
@@ -198,10 +213,15 @@ DesiredState compile(const Policy& policy) {
 
 size_t count_flows(const Policy& policy) {
   size_t n = 0;
+  if (policy.firewall.present) {
+    n += of::firewall::count_flows(firewall_spec(policy, assign_port_numbers(policy)));
+  }
   for (const Network& net : policy.networks.value) n += 1 + net.static_macs.value.size();
   for (const PortSpec& port : policy.ports.value) {
     if (!port.vlan.present) continue;
-    if (port.security.present) n += of::port_security::port_flows(security_rule(port, 0), 0).size();
+    if (port.security.present) {
+      n += of::port_security::port_flows(security_rule(port, 0, 0), 0).size();
+    }
     const PortVlan& pv = port.vlan.value;
     if (pv.mode.value == VlanMode::kAccess) {
       n += 1;

@@ -59,11 +59,55 @@ struct StaticMac {
   Marked<std::string> port;
 };
 
+// The firewall's verdicts (rules' action; a network's default is allow or deny).
+enum class FwAction : uint8_t { kAllow, kDeny, kReject };
+enum class FwProtocol : uint8_t { kAny, kTcp, kUdp, kIcmp };
+
 struct Network {
   Mark mark;  // the list item
   Marked<std::string> name;
   Marked<int64_t> vlan;
   Marked<std::vector<StaticMac>> static_macs;
+  Marked<FwAction> firewall_default{FwAction::kDeny};  // with a firewall: section only
+};
+
+// One "key: value" of a map of labels (ports[].labels, security_groups[].selector).
+struct Label {
+  Marked<std::string> key;
+  Marked<std::string> value;
+};
+
+// security_groups[]: members by port name, by labels (every selector label must match) and by
+// CIDR. A port member stands for its security.ips, sent through its own switch port.
+struct SecurityGroup {
+  Mark mark;  // the list item
+  Marked<std::string> name;
+  Marked<std::vector<Marked<std::string>>> ports;
+  Marked<std::vector<Label>> selector;
+  Marked<std::vector<Marked<std::string>>> cidrs;
+};
+
+// A destination port or range of a rule ("8000-8080" or 443).
+struct PortSpan {
+  int64_t lo = 0, hi = 0;
+};
+
+// firewall.rules[]: applies to the initiator of a connection; replies pass without a rule.
+struct FirewallRule {
+  Mark mark;  // the list item
+  Marked<std::string> id;
+  Marked<std::vector<Marked<std::string>>> from;  // group names, or "any"
+  Marked<std::vector<Marked<std::string>>> to;
+  Marked<FwProtocol> protocol{FwProtocol::kAny};
+  Marked<std::vector<Marked<PortSpan>>> ports;
+  Marked<int64_t> icmp_type;
+  Marked<int64_t> icmp_code;
+  Marked<FwAction> action;
+  Marked<bool> log;
+};
+
+struct Firewall {
+  Marked<std::vector<FirewallRule>> rules;
 };
 
 struct PortVlan {
@@ -98,6 +142,7 @@ struct PortSpec {
   Marked<int64_t> mac_limit;
   Marked<PortVlan> vlan;  // absent: attached, but in no bridge domain
   Marked<PortSecurity> security;  // absent: the port may send from any address
+  Marked<std::vector<Label>> labels;  // for security-group selectors
 };
 
 struct Policy {
@@ -106,6 +151,8 @@ struct Policy {
   Marked<SwitchSettings> switch_settings;
   Marked<std::vector<Network>> networks;
   Marked<std::vector<PortSpec>> ports;
+  Marked<std::vector<SecurityGroup>> security_groups;
+  Marked<Firewall> firewall;  // absent: no firewall (table 30 unused)
 };
 
 // Names of the schema's enums, as written in YAML (for messages and docs).

@@ -5,6 +5,7 @@
 #include <bitset>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <unordered_map>
 
 #include "controlplane/args.h"
@@ -260,6 +261,107 @@ bool read_allowed_item(const YAML::Node& node, const std::string& path, Diagnost
   return true;
 }
 
+// A list of names; with 'scalar_ok', one name alone stands for a list of one ("from: any").
+void read_names(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                Marked<std::vector<Marked<std::string>>>& out, bool scalar_ok) {
+  if (scalar_ok && node.IsScalar()) {
+    mark_field(out, node);
+    out.value.emplace_back();
+    read_string(node, path, diag, out.value.back());
+    return;
+  }
+  read_list(node, path, diag, out,
+            [&](const YAML::Node& n, const std::string& p, Marked<std::string>& item) {
+              read_string(n, p, diag, item);
+            });
+}
+
+// A map of labels, "key: value" each (ports[].labels, security_groups[].selector).
+void read_labels(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                 Marked<std::vector<Label>>& out) {
+  mark_field(out, node);
+  if (!node.IsMap()) {
+    out.bad = true;
+    return wrong_type(diag, node, path, "a map of labels like {tier: web}");
+  }
+  std::set<std::string> seen;
+  for (const auto& kv : node) {
+    const YAML::Node key = kv.first;
+    const YAML::Node value = kv.second;
+    Label label;
+    const std::string item = path + "." + (key.IsScalar() ? key.Scalar() : "?");
+    read_string(key, path, diag, label.key);
+    read_string(value, item, diag, label.value);
+    if (label.key.usable() && !seen.insert(label.key.value).second) {
+      diag.add(label.key.mark, item, "duplicate key");
+      continue;
+    }
+    out.value.push_back(std::move(label));
+  }
+}
+
+// A destination port (443) or range ("8000-8080") of a firewall rule.
+void read_port_span(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                    Marked<PortSpan>& out) {
+  mark_field(out, node);
+  const std::string text = node.IsScalar() ? node.Scalar() : "";
+  std::optional<int64_t> lo, hi;
+  if (node.IsScalar() && node.Tag() != "!" && (lo = parse_int(text))) {
+    hi = lo;
+  } else if (const size_t dash = text.find('-', 1); dash != std::string::npos) {
+    lo = parse_int(text.substr(0, dash));
+    hi = parse_int(text.substr(dash + 1));
+  }
+  if (!lo || !hi) {
+    out.bad = true;
+    return wrong_type(diag, node, path, "a port number or a range like \"8000-8080\"");
+  }
+  out.value = PortSpan{*lo, *hi};
+}
+
+void read_rule(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+               FirewallRule& rule) {
+  rule.mark = mark_of(node);
+  Marked<FirewallRule> item;
+  read_map(node, path, diag, item, [&](MapReader& map) {
+    field(map, "id", [&](auto& n, auto p) { read_string(n, p, diag, rule.id); });
+    field(map, "from", [&](auto& n, auto p) { read_names(n, p, diag, rule.from, true); });
+    field(map, "to", [&](auto& n, auto p) { read_names(n, p, diag, rule.to, true); });
+    field(map, "protocol", [&](auto& n, auto p) {
+      read_enum<FwProtocol>(n, p, diag, kFwProtocolNames, rule.protocol);
+    });
+    field(map, "ports", [&](auto& n, auto p) {
+      read_list(n, p, diag, rule.ports,
+                [&](const YAML::Node& pn, const std::string& pp, Marked<PortSpan>& span) {
+                  read_port_span(pn, pp, diag, span);
+                });
+    });
+    field(map, "icmp", [&](auto& n, auto p) {
+      Marked<bool> icmp;
+      read_map(n, p, diag, icmp, [&](MapReader& imap) {
+        field(imap, "type", [&](auto& n2, auto p2) { read_int(n2, p2, diag, rule.icmp_type); });
+        field(imap, "code", [&](auto& n2, auto p2) { read_int(n2, p2, diag, rule.icmp_code); });
+      });
+    });
+    field(map, "action", [&](auto& n, auto p) {
+      read_enum<FwAction>(n, p, diag, kFwActionNames, rule.action);
+    });
+    field(map, "log", [&](auto& n, auto p) { read_enum<bool>(n, p, diag, kBoolNames, rule.log); });
+  });
+}
+
+void read_group(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                SecurityGroup& group) {
+  group.mark = mark_of(node);
+  Marked<SecurityGroup> item;
+  read_map(node, path, diag, item, [&](MapReader& map) {
+    field(map, "name", [&](auto& n, auto p) { read_string(n, p, diag, group.name); });
+    field(map, "ports", [&](auto& n, auto p) { read_names(n, p, diag, group.ports, false); });
+    field(map, "selector", [&](auto& n, auto p) { read_labels(n, p, diag, group.selector); });
+    field(map, "cidrs", [&](auto& n, auto p) { read_names(n, p, diag, group.cidrs, false); });
+  });
+}
+
 void read_port_vlan(MapReader& map, Diagnostics& diag, PortVlan& vlan) {
   field(map, "mode",
         [&](auto& n, auto p) { read_enum<VlanMode>(n, p, diag, kVlanModeNames, vlan.mode); });
@@ -308,6 +410,7 @@ void read_port(const YAML::Node& node, const std::string& path, Diagnostics& dia
       read_map(n, p, diag, port.vlan,
                [&](MapReader& vlan_map) { read_port_vlan(vlan_map, diag, port.vlan.value); });
     });
+    field(map, "labels", [&](auto& n, auto p) { read_labels(n, p, diag, port.labels); });
     field(map, "security", [&](auto& n, auto p) {
       PortSecurity& sec = port.security.value;
       read_map(n, p, diag, port.security, [&](MapReader& smap) {
@@ -347,6 +450,9 @@ void read_network(const YAML::Node& node, const std::string& path, Diagnostics& 
                   });
                 });
     });
+    field(map, "firewall_default", [&](auto& n, auto p) {
+      read_enum<FwAction>(n, p, diag, kFwDefaultNames, net.firewall_default);
+    });
   });
 }
 
@@ -371,6 +477,19 @@ void read_policy(const YAML::Node& root, Diagnostics& diag, Policy& policy) {
     field(map, "ports", [&](auto& n, auto p) {
       read_list(n, p, diag, policy.ports,
                 [&](auto& in, auto ip, PortSpec& port) { read_port(in, ip, diag, port); });
+    });
+    field(map, "security_groups", [&](auto& n, auto p) {
+      read_list(n, p, diag, policy.security_groups,
+                [&](auto& in, auto ip, SecurityGroup& g) { read_group(in, ip, diag, g); });
+    });
+    field(map, "firewall", [&](auto& n, auto p) {
+      Firewall& fw = policy.firewall.value;
+      read_map(n, p, diag, policy.firewall, [&](MapReader& fmap) {
+        field(fmap, "rules", [&](auto& n2, auto p2) {
+          read_list(n2, p2, diag, fw.rules,
+                    [&](auto& in, auto ip, FirewallRule& r) { read_rule(in, ip, diag, r); });
+        });
+      });
     });
   });
 }

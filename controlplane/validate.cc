@@ -5,6 +5,7 @@
 
 #include "controlplane/args.h"
 #include "controlplane/compiler.h"
+#include "controlplane/firewall.h"
 #include "openflow/port_rules.h"
 
 namespace sluice::cp {
@@ -27,6 +28,9 @@ constexpr DevargsArg kPcapFile{240};
 constexpr DevargsArg kDevargs{255, true};
 constexpr KeyValueListArg kOptions{255};
 constexpr UnicastMacArg kStaticMac{};
+constexpr Ipv4PrefixArg kSecurityIp{
+    "which port security cannot match yet (a protected port's IPv6 frames are dropped as "
+    "spoofed_ip)"};
 
 // Which type-specific fields a port type requires and allows.
 enum PortField : uint32_t {
@@ -111,6 +115,7 @@ class Validator {
     check_switch();
     check_networks();
     check_ports();
+    if (diag_.empty()) check_firewall(policy_, diag_);  // resolves names: only on a sound rest
     return diag_.take();
   }
 
@@ -235,23 +240,7 @@ class Validator {
                     std::to_string(kMaxSecurityIps) + " fit");
     }
     for (size_t j = 0; j < s.ips.value.size(); ++j) {
-      const Marked<std::string>& ip = s.ips.value[j];
-      if (!ip.usable()) continue;
-      const std::string ipath = path + ".ips[" + std::to_string(j) + "]";
-      const auto prefix = parse_ipv4_prefix(ip.value);
-      if (ip.value.find(':') != std::string::npos) {
-        diag_.add(ip.mark, ipath,
-                  "'" + ip.value + "' is IPv6, which port security cannot match yet (a protected "
-                  "port's IPv6 frames are dropped as spoofed_ip)");
-      } else if (!prefix) {
-        diag_.add(ip.mark, ipath,
-                  "'" + ip.value + "' is not an IPv4 address or prefix like 10.0.0.5 or 10.0.0.0/24");
-      } else if (!of::port_security::well_formed(*prefix)) {
-        of::port_security::Prefix fixed{prefix->addr & prefix->mask(), prefix->len};
-        diag_.add(ip.mark, ipath,
-                  "'" + ip.value + "' has address bits past its length (did you mean " +
-                      format_prefix(fixed) + "?)");
-      }
+      diag_.check(kSecurityIp, s.ips.value[j], path + ".ips[" + std::to_string(j) + "]");
     }
   }
 

@@ -26,7 +26,8 @@ constexpr Command kCommands[] = {
      "the controller daemon: apply FILE, then follow changes; serve OpenFlow 1.3"},
     {"apply", "apply --policy FILE [--dry-run [--offline]]",
      "apply FILE once, or print the messages it would send"},
-    {"show", "show ports", "ports with state and rx/tx packets, bytes, drops, errors"},
+    {"show", "show ports | rules [--policy FILE] [--json]",
+     "ports with state and rx/tx counters; firewall rules with their hits"},
     {"dump-flows", "dump-flows [--table N]", "installed flows, one per line"},
     {"dump-groups", "dump-groups", "installed groups, one per line"},
 };
@@ -70,7 +71,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
   po::options_description specific("Options of '" + command + "'");
   po::positional_options_description positional;
   std::string file, policy, what;
-  bool dry_run = false, offline = false;
+  bool dry_run = false, offline = false, json = false;
   int table = -1;
   RunOptions run;
 
@@ -104,7 +105,10 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
         "offline", po::bool_switch(&offline),
         "with --dry-run: diff against an empty dataplane instead of reading it");
   } else if (command == "show") {
-    specific.add_options()("what", po::value(&what)->required(), "what to show: ports");
+    specific.add_options()("what", po::value(&what)->required(), "what to show: ports, rules")(
+        "policy", po::value(&policy),
+        "rules: the policy file that was applied (names rules and networks; without it "
+        "rules show as #N, in file order)")("json", po::bool_switch(&json), "rules: as JSON");
     positional.add("what", 1);
   } else if (command == "dump-flows") {
     specific.add_options()("table", po::value(&table), "only this table (default: all)");
@@ -137,11 +141,10 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
   if (command == "run") return cmd_run(common, run);
   if (command == "apply") return cmd_apply(common, policy, dry_run, offline);
   if (command == "show") {
-    if (what != "ports") {
-      std::fprintf(stderr, "sluicectl show: unknown object '%s' (try: ports)\n", what.c_str());
-      return 2;
-    }
-    return cmd_show_ports(common);
+    if (what == "ports") return cmd_show_ports(common);
+    if (what == "rules") return cmd_show_rules(common, policy, json);
+    std::fprintf(stderr, "sluicectl show: unknown object '%s' (try: ports, rules)\n", what.c_str());
+    return 2;
   }
   if (command == "dump-flows") return cmd_dump_flows(common, table);
   return cmd_dump_groups(common);

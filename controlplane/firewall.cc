@@ -1,6 +1,7 @@
 #include "controlplane/firewall.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -349,6 +350,138 @@ of::firewall::Spec firewall_spec(const Policy& policy, const std::vector<uint32_
     spec.rules.push_back(std::move(rule));
   }
   return spec;
+}
+
+RuleReport rule_report(const std::vector<of::FlowStats>& flows, const Policy* policy) {
+  RuleReport report;
+  std::map<uint32_t, RuleRow> rules;     // by rule number
+  std::map<uint32_t, RuleRow> defaults;  // by VLAN
+  RuleRow invalid{"invalid", "drop"};
+  RuleRow ipv6{"ipv6", "drop"};
+  bool any_invalid = false, any_ipv6_drop = false;
+  auto rule_row = [&](uint32_t number) -> RuleRow& {
+    RuleRow& row = rules[number];
+    if (row.name.empty()) row.name = "#" + std::to_string(number);
+    return row;
+  };
+  for (const of::FlowStats& fs : flows) {
+    const auto info = fw::parse_cookie(fs.cookie);
+    if (!info) continue;
+    const bool drops = (fs.instructions.present & of::instr::kGotoTable) == 0;
+    switch (info->kind) {
+      case fw::Kind::kCheck: {
+        RuleRow& row = rule_row(info->number);
+        row.action = drops ? "deny" : "allow";
+        row.checked += fs.packet_count;
+        row.bytes += fs.byte_count;
+        break;
+      }
+      case fw::Kind::kEstablished: {
+        if (fs.match.has(of::Field::kCtMark)) {
+          report.installed_version = fs.match.ct_mark >> fw::kRuleBits;
+        }
+        RuleRow& row = info->number == 0 ? defaults[0] : rule_row(info->number);
+        row.established += fs.packet_count;
+        row.bytes += fs.byte_count;
+        break;
+      }
+      case fw::Kind::kDefault: {
+        RuleRow& row = defaults[info->number];
+        row.action = drops ? "deny" : "allow";
+        row.checked += fs.packet_count;
+        row.bytes += fs.byte_count;
+        break;
+      }
+      case fw::Kind::kRelated:
+        if (fs.match.has(of::Field::kCtMark)) {
+          report.installed_version = fs.match.ct_mark >> fw::kRuleBits;
+        }
+        break;
+      case fw::Kind::kInvalid:
+        any_invalid = true;
+        invalid.checked += fs.packet_count;
+        invalid.bytes += fs.byte_count;
+        break;
+      case fw::Kind::kIpv6:
+        if (drops) {
+          any_ipv6_drop = true;
+          ipv6.checked += fs.packet_count;
+          ipv6.bytes += fs.byte_count;
+        }
+        break;
+      case fw::Kind::kTrack:
+      case fw::Kind::kPass:
+        break;
+    }
+  }
+  if (policy != nullptr && policy->firewall.present) {
+    report.policy_version = fw::version(firewall_spec(*policy, assign_port_numbers(*policy)));
+    const auto& list = policy->firewall.value.rules.value;
+    for (size_t i = 0; i < list.size(); ++i) {
+      RuleRow& row = rule_row(static_cast<uint32_t>(i + 1));
+      row.name = list[i].id.value;
+      if (row.action.empty()) {
+        row.action = list[i].action.value == FwAction::kAllow ? "allow" : "deny";
+      }
+    }
+  }
+  auto network_name = [&](uint32_t vlan) {
+    if (policy != nullptr) {
+      for (const Network& n : policy->networks.value) {
+        if (n.vlan.value == vlan && n.name.present) return n.name.value + " (vlan " + std::to_string(vlan) + ")";
+      }
+    }
+    return "vlan " + std::to_string(vlan);
+  };
+  for (auto& [number, row] : rules) report.rows.push_back(row);
+  // The default's established packets (mark 0) belong to every default-allow network at once.
+  const uint64_t default_established = defaults.count(0) ? defaults[0].established : 0;
+  const uint64_t default_bytes = defaults.count(0) ? defaults[0].bytes : 0;
+  defaults.erase(0);
+  bool first_allow = true;
+  for (auto& [vlan, row] : defaults) {
+    row.name = "default " + network_name(vlan);
+    if (row.action == "allow" && first_allow) {
+      row.established += default_established;  // shared: shown once, on the first
+      row.bytes += default_bytes;
+      first_allow = false;
+    }
+    report.rows.push_back(row);
+  }
+  if (any_invalid) report.rows.push_back(invalid);
+  if (any_ipv6_drop) report.rows.push_back(ipv6);
+  return report;
+}
+
+std::string format_rule_report(const RuleReport& report, bool json) {
+  std::string out;
+  char line[256];
+  if (json) {
+    out = "{\"version\": " + std::to_string(report.installed_version) + ", \"rules\": [";
+    for (size_t i = 0; i < report.rows.size(); ++i) {
+      const RuleRow& r = report.rows[i];
+      std::snprintf(line, sizeof line,
+                    "%s{\"rule\": \"%s\", \"action\": \"%s\", \"checked\": %llu, "
+                    "\"established\": %llu, \"bytes\": %llu}",
+                    i == 0 ? "" : ", ", r.name.c_str(), r.action.c_str(),
+                    static_cast<unsigned long long>(r.checked),
+                    static_cast<unsigned long long>(r.established),
+                    static_cast<unsigned long long>(r.bytes));
+      out += line;
+    }
+    return out + "]}\n";
+  }
+  std::snprintf(line, sizeof line, "%-32s %-6s %14s %14s %16s\n", "RULE", "ACTION", "CHECKED",
+                "ESTABLISHED", "BYTES");
+  out = line;
+  for (const RuleRow& r : report.rows) {
+    std::snprintf(line, sizeof line, "%-32s %-6s %14llu %14llu %16llu\n", r.name.c_str(),
+                  r.action.c_str(), static_cast<unsigned long long>(r.checked),
+                  static_cast<unsigned long long>(r.established),
+                  static_cast<unsigned long long>(r.bytes));
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace sluice::cp

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "controlplane/diagnostics.h"
@@ -27,5 +28,29 @@ void check_firewall(const Policy& policy, Diagnostics& diag);
 // Requires a policy that validate() accepted and has a firewall: section. 'port_numbers' as
 // assign_port_numbers(policy).
 of::firewall::Spec firewall_spec(const Policy& policy, const std::vector<uint32_t>& port_numbers);
+
+// `sluicectl show rules`: the firewall flows' counters, summed per rule, per network default and
+// for invalid packets. 'checked' counts the packets a rule judged (a new connection's first
+// packets, and a connection's first packet after a policy change); 'established' the packets
+// that passed afterwards as part of connections the rule admitted.
+struct RuleRow {
+  std::string name;    // the rule's id (or "#N" without a policy), "default blue", "invalid"
+  std::string action;  // allow | deny | drop
+  uint64_t checked = 0;
+  uint64_t established = 0;
+  uint64_t bytes = 0;
+};
+
+struct RuleReport {
+  std::vector<RuleRow> rows;
+  uint32_t installed_version = 0;  // from the installed flows' ct_mark (0: no firewall)
+  uint32_t policy_version = 0;     // the policy's, when one was given
+};
+
+// 'policy' (optional, validated) names rules and networks.
+RuleReport rule_report(const std::vector<of::FlowStats>& flows, const Policy* policy);
+
+// A table for people, or JSON ({"version": V, "rules": [{...}]}) for scripts.
+std::string format_rule_report(const RuleReport& report, bool json);
 
 }  // namespace sluice::cp

@@ -31,6 +31,7 @@ int cmd_validate(const std::string& file);
 int cmd_run(const CommonOptions& common, const RunOptions& run);
 int cmd_apply(const CommonOptions& common, const std::string& policy, bool dry_run, bool offline);
 int cmd_show_ports(const CommonOptions& common);
+int cmd_show_rules(const CommonOptions& common, const std::string& policy, bool json);
 int cmd_dump_flows(const CommonOptions& common, int table);
 int cmd_dump_groups(const CommonOptions& common);
 

@@ -1,8 +1,11 @@
-// sluicectl show ports | dump-flows | dump-groups: read-only views of the dataplane.
+// sluicectl show ports | show rules | dump-flows | dump-groups: read-only views of the dataplane.
 #include <cinttypes>
 #include <cstdio>
 
 #include "controlplane/commands/commands.h"
+#include "controlplane/diagnostics.h"
+#include "controlplane/firewall.h"
+#include "controlplane/policy_loader.h"
 #include "openflow/format.h"
 
 namespace sluice::cp {
@@ -52,6 +55,43 @@ int cmd_show_ports(const CommonOptions& common) {
                 (p.state & of::port_state::kLinkDown) ? "down" : "up", s.rx_packets, s.rx_bytes,
                 s.rx_dropped, s.rx_errors, s.tx_packets, s.tx_bytes, s.tx_dropped, s.tx_errors);
   }
+  return 0;
+}
+
+int cmd_show_rules(const CommonOptions& common, const std::string& policy_path, bool json) {
+  Policy policy;
+  if (!policy_path.empty()) {
+    const auto errors = load_and_validate(policy_path, policy);
+    if (!errors.empty()) {
+      for (const ConfigError& e : errors) {
+        std::fprintf(stderr, "%s\n", format_config_error(policy_path, e).c_str());
+      }
+      return 1;
+    }
+  }
+  auto session = open_session(common);
+  if (!session) return report(session.error());
+  std::vector<of::FlowStats> flows;
+  for (uint8_t table : {of::firewall::kCtTable, of::firewall::kRuleTable}) {
+    of::FlowStatsRequest request;
+    request.table_id = table;
+    auto got = (*session)->flow_stats(request);
+    if (!got) return report(got.error());
+    flows.insert(flows.end(), got->begin(), got->end());
+  }
+  const RuleReport rules = rule_report(flows, policy_path.empty() ? nullptr : &policy);
+  if (rules.installed_version == 0 && rules.rows.empty()) {
+    std::fprintf(stderr, "sluicectl: the dataplane has no firewall (no policy with a firewall: "
+                         "section is applied)\n");
+    return 1;
+  }
+  if (!policy_path.empty() && rules.policy_version != rules.installed_version) {
+    std::fprintf(stderr,
+                 "sluicectl: warning: %s is not the firewall installed (its version %u, "
+                 "installed %u); rule names may not match\n",
+                 policy_path.c_str(), rules.policy_version, rules.installed_version);
+  }
+  std::fputs(format_rule_report(rules, json).c_str(), stdout);
   return 0;
 }
 

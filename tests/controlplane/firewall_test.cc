@@ -352,6 +352,62 @@ TEST(Firewall, RangeMasksCoverExactlyTheRange) {
   EXPECT_EQ(fw::range_masks(1024, 65535).size(), 6u);
 }
 
+TEST(Firewall, ShowRulesSumsTheFlowCountersPerRule) {
+  std::string yaml = with_firewall(
+      kGroups + "firewall:\n  rules:\n"
+                "    - {id: web-db, from: web, to: db, protocol: tcp, ports: [80, 443], action: allow}\n"
+                "    - {id: no-ssh, from: outside, to: web, protocol: tcp, ports: [22], action: deny}\n");
+  const std::string red = "  - {name: red, vlan: 200}";
+  yaml.replace(yaml.find(red), red.size(), "  - {name: red, vlan: 200, firewall_default: allow}");
+  const Policy p = valid_policy(yaml);
+  std::vector<of::FlowStats> installed;
+  uint64_t n = 0;
+  for (const of::FlowMod& fm : compile(p).flows) {
+    if (fm.table_id != fw::kCtTable && fm.table_id != fw::kRuleTable) continue;
+    of::FlowStats fs;
+    fs.table_id = fm.table_id;
+    fs.priority = fm.priority;
+    fs.cookie = fm.cookie;
+    fs.match = fm.match;
+    fs.instructions = fm.instructions;
+    fs.packet_count = ++n;  // 1, 2, 3 ... in compile order
+    fs.byte_count = 100 * n;
+    installed.push_back(fs);
+  }
+  const RuleReport r = rule_report(installed, &p);
+  EXPECT_EQ(r.installed_version, r.policy_version);
+  ASSERT_EQ(r.rows.size(), 2u + 2 + 2);  // two rules, two defaults, invalid, ipv6 (blue drops it)
+  EXPECT_EQ(r.rows[0].name, "web-db");
+  EXPECT_EQ(r.rows[0].action, "allow");
+  EXPECT_EQ(r.rows[1].name, "no-ssh");
+  EXPECT_EQ(r.rows[1].action, "deny");
+  EXPECT_EQ(r.rows[1].established, 0u);
+  EXPECT_EQ(r.rows[2].name, "default blue (vlan 100)");
+  EXPECT_EQ(r.rows[2].action, "deny");
+  EXPECT_EQ(r.rows[3].name, "default red (vlan 200)");
+  EXPECT_EQ(r.rows[3].action, "allow");
+  EXPECT_EQ(r.rows[4].name, "invalid");
+  EXPECT_EQ(r.rows[5].name, "ipv6");
+  // Every packet of every table-31 flow but the related one is in exactly one row.
+  uint64_t want = 0, got = 0;
+  for (const of::FlowStats& fs : installed) {
+    const auto info = fw::parse_cookie(fs.cookie);
+    if (info->kind == fw::Kind::kRelated || info->kind == fw::Kind::kTrack ||
+        info->kind == fw::Kind::kPass ||
+        (info->kind == fw::Kind::kIpv6 && (fs.instructions.present & of::instr::kGotoTable))) {
+      continue;
+    }
+    want += fs.packet_count;
+  }
+  for (const RuleRow& row : r.rows) got += row.checked + row.established;
+  EXPECT_EQ(got, want);
+  const std::string json = format_rule_report(r, true);
+  EXPECT_THAT(json, HasSubstr("{\"rule\": \"web-db\", \"action\": \"allow\", \"checked\": "));
+  EXPECT_THAT(format_rule_report(r, false), HasSubstr("default red (vlan 200)"));
+  // Without the policy the rules are numbered.
+  EXPECT_EQ(rule_report(installed, nullptr).rows[1].name, "#2");
+}
+
 TEST(Firewall, CookiesNameTheRule) {
   for (auto kind : {fw::Kind::kTrack, fw::Kind::kCheck, fw::Kind::kDefault, fw::Kind::kEstablished}) {
     const uint64_t c = fw::cookie(of::l2::kPolicyCookie, kind, 1234);

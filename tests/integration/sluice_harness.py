@@ -695,6 +695,19 @@ def tcp_transfer(res: Resources, server: Host, client: Host, size: int = 1 << 20
     return sha256_file(src), sha256_file(dst)
 
 
+def tcp_connects(client: Host, server: Host, port: int) -> bool:
+    """Whether a TCP connection from client to server:port opens (nc listens there meanwhile)."""
+    listener = server.popen(f"nc-{port}", "nc", "-l", "-n", "-k", str(port))
+    try:
+        wait_for(f"nc listening on {port}",
+                 lambda: f":{port}" in server.exec("ss", "-Hltn").stdout, timeout=10)
+        r = subprocess.run(client.cmd("nc", "-z", "-n", "-w", "2", server.addr, str(port)),
+                           capture_output=True, timeout=20)
+        return r.returncode == 0
+    finally:
+        listener.stop()
+
+
 class Capture:
     """tcpdump -e inside a host's namespace, written as text to a file."""
 

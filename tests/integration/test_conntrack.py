@@ -17,7 +17,6 @@ connection (dropped, counted as table misses in table 1); deleting the flows res
 
 import re
 import shutil
-import subprocess
 import unittest
 
 import sluice_harness as h
@@ -87,16 +86,7 @@ class ConntrackTest(h.SluiceTestCase):
                                            reason="table_miss")
 
     def connects(self, client: h.Host, server: h.Host, port: int) -> bool:
-        """Whether a TCP connection from client to server:port opens (a listener is there)."""
-        listener = server.popen(f"nc-{port}", "nc", "-l", "-n", "-k", str(port))
-        try:
-            h.wait_for(f"nc listening on {port}",
-                       lambda: f":{port}" in server.exec("ss", "-Hltn").stdout, timeout=10)
-            r = subprocess.run(client.cmd("nc", "-z", "-n", "-w", "2", server.addr, str(port)),
-                               capture_output=True, timeout=20)
-            return r.returncode == 0
-        finally:
-            listener.stop()
+        return h.tcp_connects(client, server, port)
 
     def test_dump_flows_shows_the_flows_in_ovs_ofctl_notation(self):
         dumped = [re.sub(r"cookie=\S+ duration=\S+ ", "", line.strip())

@@ -369,9 +369,14 @@ RuleReport rule_report(const std::vector<of::FlowStats>& flows, const Policy* po
     if (!info) continue;
     const bool drops = (fs.instructions.present & of::instr::kGotoTable) == 0;
     switch (info->kind) {
-      case fw::Kind::kCheck: {
+      case fw::Kind::kCheck:
+      case fw::Kind::kReject: {
         RuleRow& row = rule_row(info->number);
-        row.action = drops ? "deny" : "allow";
+        if (info->kind == fw::Kind::kReject) {
+          row.action = "reject";
+        } else if (row.action != "reject") {
+          row.action = drops ? "deny" : "allow";
+        }
         row.checked += fs.packet_count;
         row.bytes += fs.byte_count;
         break;

@@ -30,6 +30,14 @@ void ct_state_is(Match& m, uint8_t value, uint8_t mask) {
 
 void in_domain(Match& m, uint16_t vlan) { match_set(m, Field::kMetadata, vlan, 0xfff, true); }
 
+// output:CONTROLLER with the first kPuntBytes of the packet (a copy when more actions follow).
+FlowMod& punt(FlowMod& fm) {
+  fm.instructions.present |= instr::kApplyActions;
+  fm.instructions.apply_actions.push(
+      Action{.type = ActionType::kOutput, .max_len = kPuntBytes, .port = port_no::kController});
+  return fm;
+}
+
 FlowMod& go_on(FlowMod& fm, uint8_t table) {
   fm.instructions.present |= instr::kGotoTable;
   fm.instructions.goto_table = table;
@@ -135,10 +143,11 @@ uint64_t cookie(uint64_t policy_cookie, Kind kind, uint32_t number) noexcept {
 std::optional<CookieInfo> parse_cookie(uint64_t c) noexcept {
   if ((c & kFunctionBits) != uint64_t{kCtTable} << kFunctionShift) return std::nullopt;
   const auto kind = static_cast<uint8_t>(c >> kKindShift);
-  if (kind < static_cast<uint8_t>(Kind::kTrack) || kind > static_cast<uint8_t>(Kind::kDefault)) {
+  if (kind < static_cast<uint8_t>(Kind::kTrack) || kind > static_cast<uint8_t>(Kind::kReject)) {
     return std::nullopt;
   }
-  return CookieInfo{static_cast<Kind>(kind), static_cast<uint32_t>(c)};
+  const auto number = static_cast<uint32_t>(c);
+  return CookieInfo{static_cast<Kind>(kind), number & ~kLogFlag, (number & kLogFlag) != 0};
 }
 
 uint32_t version(const Spec& spec) noexcept {
@@ -152,6 +161,7 @@ uint32_t version(const Spec& spec) noexcept {
     d.add(r.number);
     d.add(static_cast<uint8_t>(r.proto));
     d.add(static_cast<uint8_t>(r.verdict));
+    d.add(r.log);
     d.add(static_cast<uint16_t>(r.icmp_type));
     d.add(static_cast<uint16_t>(r.icmp_code));
     d.add(r.ports.size());
@@ -247,7 +257,13 @@ std::vector<FlowMod> flows(const Spec& spec, uint64_t pc) {
     const std::vector<Match> replies = protocol_matches(r, true);
     for_each_pair(spec, r, [&](uint16_t vlan, const Endpoint& f, const Endpoint& t) {
       auto emit = [&](const Match& proto, bool reply) {
-        FlowMod fm = flow(pc, Kind::kCheck, r.number, kRuleTable, priority);
+        // The original direction of a rejecting rule goes to the controller, which answers;
+        // a reply re-checked after a change is only dropped. A logging rule's originals are
+        // punted as well (a copy, when they go on).
+        const bool rejects = r.verdict == Verdict::kReject && !reply;
+        const bool punts = rejects || (r.log && !reply);
+        const uint32_t number = r.number | (r.log && !reply ? kLogFlag : 0);
+        FlowMod fm = flow(pc, rejects ? Kind::kReject : Kind::kCheck, number, kRuleTable, priority);
         fm.match = proto;
         in_domain(fm.match, vlan);
         if (reply) {
@@ -260,7 +276,12 @@ std::vector<FlowMod> flows(const Spec& spec, uint64_t pc) {
           address(fm.match, Field::kIpv4Src, f.prefix);
           address(fm.match, Field::kIpv4Dst, t.prefix);
         }
-        if (r.verdict == Verdict::kAllow) commit(fm, vlan, mark_of(ver, r.number), next);
+        if (r.verdict == Verdict::kAllow) {
+          if (punts) punt(fm);
+          commit(fm, vlan, mark_of(ver, r.number), next);
+        } else if (punts) {
+          punt(fm);
+        }
         out.push_back(fm);
       };
       for (const Match& m : originals) emit(m, false);

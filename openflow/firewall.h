@@ -18,6 +18,12 @@
 //                                                        → the same (a reply re-checked)
 //   table 31    1  metadata=V                            → commit with M(0), goto 40 | drop
 //
+// A rule that rejects sends the original direction's packets to the controller instead
+// (output:CONTROLLER, kPuntBytes of them, cookie kind kReject): sluicectl answers with a TCP
+// RST or an ICMP unreachable (firewall_reply.h) as a PACKET_OUT, rate limited. A rule with log
+// adds output:CONTROLLER to its original-direction flows (cookie flag kLogFlag): sluicectl
+// writes a JSON line per new connection.
+//
 // M(r) = version << 14 | r: the policy version that admitted the connection and the rule that
 // did (0: the network's default). Established packets of this version pass at once; after a
 // policy change their mark no longer matches, so the connection's next packet, in either
@@ -66,7 +72,7 @@ struct Endpoint {
 };
 
 enum class Proto : uint8_t { kAny = 0, kTcp = 6, kUdp = 17, kIcmp = 1 };
-enum class Verdict : uint8_t { kAllow, kDeny };
+enum class Verdict : uint8_t { kAllow, kDeny, kReject };
 
 struct PortRange {
   uint16_t lo = 0, hi = 0;
@@ -80,7 +86,12 @@ struct Rule {
   std::vector<PortRange> ports;  // TCP/UDP destination ports; empty: every port
   int16_t icmp_type = -1, icmp_code = -1;  // ICMP; -1: any
   Verdict verdict = Verdict::kDeny;
+  bool log = false;  // a flow-log line per connection it judges
 };
+
+// How much of a packet a rule punts to the controller: enough for the IPv4 and TCP headers
+// with options (a RST or an ICMP error quotes no more).
+inline constexpr uint16_t kPuntBytes = 192;
 
 struct Network {
   uint16_t vlan = 0;
@@ -103,12 +114,16 @@ enum class Kind : uint8_t {
   kRelated = 6,      // table 31: +rel
   kCheck = 7,        // table 31: a rule judging a new (or re-checked) connection (number = rule)
   kDefault = 8,      // table 31: a network's default (number = VLAN)
+  kReject = 9,       // table 31: a rejecting rule's original direction, punted (number = rule)
 };
+// In the number of kCheck and kReject cookies: the rule logs (the flow also punts).
+inline constexpr uint32_t kLogFlag = 1u << 31;
 
 uint64_t cookie(uint64_t policy_cookie, Kind kind, uint32_t number) noexcept;
 struct CookieInfo {
   Kind kind;
-  uint32_t number;
+  uint32_t number;  // kLogFlag cleared
+  bool log = false;
 };
 // The firewall's reading of a cookie, if it is one of its flows' (any policy cookie space).
 std::optional<CookieInfo> parse_cookie(uint64_t cookie) noexcept;

@@ -280,6 +280,8 @@ class FirewallTest(FirewallCase):
     def test_zz_reload_keeps_the_allowed_stream_and_cuts_the_revoked_one(self):
         # Runs last (the policy changes): 5432 is revoked while 8080 stays allowed.
         version = self.show_rules()["version"]
+        invalid0 = self.rule("invalid")["checked"]
+        other_drops0 = self.drops_outside_the_firewall()
         servers = {p: self.iperf_server(p) for p in (5432, 8080)}
         clients = {p: self.iperf_client(p, 8) for p in (5432, 8080)}
         try:
@@ -309,14 +311,31 @@ class FirewallTest(FirewallCase):
               f"{[b for _, b in kept_intervals]}")
         self.assertGreaterEqual(len(kept_intervals), 15)
         self.assertTrue(all(b > 0 for _, b in kept_intervals), "the kept stream stalled")
-        self.assertEqual(kept["end"]["sum_sent"].get("retransmits", 0), 0,
-                         "the kept stream lost segments")
+        # No loss at the switch: nothing was invalid, nothing dropped outside the firewall's
+        # verdicts, and the kept stream's every byte arrived. (TCP may still count one
+        # retransmission without a loss: a tail-loss probe when ACKs pause, seen once in CI.)
+        self.assertEqual(kept["end"]["sum_received"]["bytes"], kept["end"]["sum_sent"]["bytes"])
+        self.assertEqual(self.rule("invalid")["checked"], invalid0, "packets turned invalid")
+        other_drops = self.drops_outside_the_firewall()
+        grew = {k: v - other_drops0.get(k, 0) for k, v in other_drops.items()
+                if v != other_drops0.get(k, 0)}
+        h.log(f"drops outside the firewall during the reload: {grew}")
+        self.assertEqual(grew, {}, "the switch dropped packets outside the firewall's verdicts")
+        self.assertLessEqual(kept["end"]["sum_sent"].get("retransmits", 0), 1,
+                             "the kept stream lost segments")
         self.assertGreater(got2[8080], got1[8080])
         # The revoked stream: it had carried data, and nothing more arrives after the reload.
         self.assertGreater(got1[5432], 1000 * 1000, "the revoked stream carried no data")
         self.assertEqual(got2[5432], got1[5432], "the revoked stream kept going")
         self.assertIn("error", reports[5432], "the revoked stream's client did not notice")
         self.assertGreater(self.rule(f"default vlan{VLAN} (vlan {VLAN})")["checked"], 0)
+
+    def drops_outside_the_firewall(self) -> dict:
+        """The drop counters of every stage but the openflow stage's, whose drops are the flows'
+        verdicts (the ports' rx_dropped counts those too, per port: not used here)."""
+        return {(name, tuple(sorted(labels))): value
+                for (name, labels), value in self.switch.metrics().items()
+                if name == "sluice_drops_total" and ("stage", "openflow") not in labels}
 
     def received(self, port: int) -> int:
         """Bytes db1 received on its established connection on 'port' with the most data."""

@@ -98,7 +98,15 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
         "openflow-probe-ms",
         po::value(&run.openflow_probe_ms)->default_value(run.openflow_probe_ms),
         "send an ECHO_REQUEST to an OpenFlow client silent this long, and close it if nothing "
-        "comes within as long again (0: never)");
+        "comes within as long again (0: never)")(
+        "flow-log", po::value(&run.flow_log),
+        "the firewall's flow log: a JSON line per connection a rule with log: true judges "
+        "(appended; created mode 0640), or - for stdout")(
+        "reject-rate", po::value(&run.rejects_per_second)->default_value(100),
+        "at most this many TCP RSTs and ICMP unreachables per second for reject rules (the "
+        "rest are dropped unanswered, and counted)")(
+        "flow-log-rate", po::value(&run.flow_log_per_second)->default_value(100),
+        "at most this many flow log lines per second (the log says how many it held back)");
   } else if (command == "apply") {
     specific.add_options()("policy", po::value(&policy)->required(), "the policy file")(
         "dry-run", po::bool_switch(&dry_run), "print the messages instead of sending them")(

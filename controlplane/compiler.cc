@@ -11,16 +11,14 @@
 
 namespace sluice::cp {
 
-namespace {
-
-// The egress action list of 'port' in bridge domain 'vlan' (its bucket in group 'vlan'):
-// tagged on a trunk, except for the trunk's native VLAN.
 of::ActionList egress_actions(const PortSpec& port, uint32_t port_no, uint16_t vlan) {
   const PortVlan& pv = port.vlan.value;
   const bool tagged =
       pv.mode.value == VlanMode::kTrunk && !(pv.native.present && pv.native.value == vlan);
   return of::l2::egress_actions(port_no, tagged ? vlan : 0);
 }
+
+namespace {
 
 void add_ingress_flows(const PortSpec& port, uint32_t port_no, std::vector<of::FlowMod>& out) {
   if (!port.vlan.present) return;

@@ -34,6 +34,10 @@ bool is_member(const PortSpec& port, int64_t vlan);
 // The trunk's tagged VLANs (allowed plus native), ascending, without repeats.
 std::vector<uint16_t> tagged_vlans(const PortVlan& vlan);
 
+// The egress action list of 'port' in bridge domain 'vlan' (its bucket in group 'vlan'):
+// tagged on a trunk, except for the trunk's native VLAN.
+of::ActionList egress_actions(const PortSpec& port, uint32_t port_no, uint16_t vlan);
+
 // The PORT_ADD for one port (port number already assigned).
 of::PortAdd make_port_add(const PortSpec& port, uint32_t port_no);
 

@@ -1,14 +1,22 @@
 #include "controlplane/daemon.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <thread>
 
 #include "controlplane/compiler.h"
 #include "controlplane/file_watch.h"
+#include "controlplane/firewall_punts.h"
 #include "controlplane/log.h"
 #include "controlplane/policy_loader.h"
 #include "controlplane/session.h"
@@ -55,6 +63,7 @@ class Daemon {
   explicit Daemon(const DaemonOptions& options) : options_(options), watch_(options.policy_path) {}
 
   int run() {
+    if (!open_flow_log()) return 1;
     if (!load()) return 1;
     while (!g_stop) {
       if (!session_ && !connect()) continue;
@@ -82,7 +91,60 @@ class Daemon {
       return false;
     }
     desired_ = compile(policy);
+    if (punts_) {
+      punts_->update(policy);
+    } else {
+      PuntOptions o;
+      o.rejects_per_second = options_.rejects_per_second;
+      o.log_lines_per_second = options_.flow_log_per_second;
+      o.flow_log = flow_log_;
+      punts_.emplace(policy, o);
+    }
     return true;
+  }
+
+  bool open_flow_log() {
+    if (options_.flow_log.empty()) return true;
+    if (options_.flow_log == "-") {
+      flow_log_ = stdout;
+      return true;
+    }
+    // Appended to; created 0640 if new (it names tenants' connections); not through a symlink.
+    const int fd = ::open(options_.flow_log.c_str(),
+                          O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    flow_log_ = fd >= 0 ? ::fdopen(fd, "a") : nullptr;
+    if (flow_log_ == nullptr) {
+      if (fd >= 0) ::close(fd);
+      log_error("cannot open the flow log " + options_.flow_log + ": " + std::strerror(errno));
+      return false;
+    }
+    owned_log_.reset(flow_log_);
+    return true;
+  }
+
+  // A PACKET_IN: the firewall's punts get their answer and their log line.
+  void on_packet_in(const of::Bytes& msg) {
+    auto reply = punts_->handle(msg, std::chrono::steady_clock::now(),
+                                std::chrono::system_clock::now());
+    if (!reply) return;
+    if (auto r = session_->packet_out(reply->packet_out, reply->frame); !r) {
+      log_warn("sending a firewall reject: " + r.error().message);
+    }
+  }
+
+  // Once a second: what the rate limits held back since the last time.
+  void report_rate_limits() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_report_) return;
+    next_report_ = now + std::chrono::seconds(1);
+    punts_->flush_suppressed(std::chrono::system_clock::now());
+    const uint64_t held = punts_->counters().rejects_rate_limited;
+    if (held != rejects_held_reported_) {
+      log_warn("firewall rejects over " + std::to_string(options_.rejects_per_second) +
+               "/s: " + std::to_string(held - rejects_held_reported_) +
+               " punted packet(s) dropped without an answer");
+      rejects_held_reported_ = held;
+    }
   }
 
   bool connect() {
@@ -98,6 +160,7 @@ class Daemon {
     }
     waiting_logged_ = false;
     session_.emplace(std::move(*t));
+    session_->on_packet_in([this](const of::Bytes& msg) { on_packet_in(msg); });
     auto features = session_->handshake();
     if (!features) {
       drop_session("handshake failed: " + features.error().message);
@@ -136,8 +199,8 @@ class Daemon {
     return true;
   }
 
-  // Watches the policy file and the dataplane's messages every poll_interval, and the
-  // dataplane's liveness every liveness_interval (often, and whatever --poll-ms says, so that a
+  // Watches the policy file every poll_interval, and the dataplane's messages and its liveness
+  // every liveness_interval (often, and whatever --poll-ms says, so that a
   // lost dataplane is noticed within a second).
   void idle() {
     auto next_poll = std::chrono::steady_clock::now();
@@ -162,8 +225,10 @@ class Daemon {
           reload();
           if (needs_sync_) return;
         }
-        if (auto r = session_->poll_idle(); !r) return drop_session(r.error().message);
       }
+      // Every pass (at most liveness_interval apart): a reject's answer must not wait long.
+      if (auto r = session_->poll_idle(); !r) return drop_session(r.error().message);
+      report_rate_limits();
       nap(std::min(options_.poll_interval, options_.liveness_interval));
     }
   }
@@ -180,6 +245,11 @@ class Daemon {
   uint64_t generation_ = 0;
   bool needs_sync_ = true;
   bool waiting_logged_ = false;
+  std::FILE* flow_log_ = nullptr;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned_log_{nullptr, &std::fclose};
+  std::optional<FirewallPunts> punts_;
+  std::chrono::steady_clock::time_point next_report_{};
+  uint64_t rejects_held_reported_ = 0;
 };
 
 }  // namespace

@@ -10,6 +10,8 @@
 //     that exits is noticed within about that (a hung one within the channel's 1 s heartbeat
 //     timeout plus that);
 //   - SIGINT / SIGTERM exit 0, leaving the installed state in the dataplane.
+// The firewall's punts (firewall_punts.h) are answered while idle and while waiting for replies:
+// rejects get their RST or ICMP unreachable, logging rules write to the flow log.
 // With 'openflow' set it also runs the OpenFlow 1.3 TCP endpoint (of_endpoint.h) on a thread
 // of its own, with a channel slot of its own.
 #pragma once
@@ -29,6 +31,9 @@ struct DaemonOptions {
   std::chrono::milliseconds liveness_interval{100};  // the dataplane's liveness (at most this)
   std::chrono::milliseconds connect_retry{1000};
   std::optional<OfEndpointOptions> openflow;  // nothing: no OpenFlow endpoint
+  std::string flow_log;                       // the firewall's flow log: a file, "-" stdout, "" none
+  double rejects_per_second = 100;
+  double flow_log_per_second = 100;
 };
 
 // Returns the process exit code.

@@ -207,16 +207,6 @@ class FirewallCheck {
       check_side(r, r.from, path + ".from");
       check_side(r, r.to, path + ".to");
       if (!r.action.present) diag_.add(r.mark, path + ".action", "is required (allow, deny or reject)");
-      if (r.action.usable() && r.action.value == FwAction::kReject) {
-        diag_.add(r.action.mark, path + ".action",
-                  "reject is not available yet in this version of Sluice (use deny: the packet "
-                  "is dropped and counted under the rule)");
-      }
-      if (r.log.usable() && r.log.value) {
-        diag_.add(r.log.mark, path + ".log",
-                  "flow logs are not available yet in this version of Sluice (the rule's "
-                  "counters are: sluicectl show rules)");
-      }
       check_protocol(r, path);
     }
   }
@@ -346,7 +336,18 @@ of::firewall::Spec firewall_spec(const Policy& policy, const std::vector<uint32_
     }
     if (r.icmp_type.present) rule.icmp_type = static_cast<int16_t>(r.icmp_type.value);
     if (r.icmp_code.present) rule.icmp_code = static_cast<int16_t>(r.icmp_code.value);
-    rule.verdict = r.action.value == FwAction::kAllow ? fw::Verdict::kAllow : fw::Verdict::kDeny;
+    switch (r.action.value) {
+      case FwAction::kAllow:
+        rule.verdict = fw::Verdict::kAllow;
+        break;
+      case FwAction::kDeny:
+        rule.verdict = fw::Verdict::kDeny;
+        break;
+      case FwAction::kReject:
+        rule.verdict = fw::Verdict::kReject;
+        break;
+    }
+    rule.log = r.log.usable() && r.log.value;
     spec.rules.push_back(std::move(rule));
   }
   return spec;

@@ -25,9 +25,10 @@ const char* level_name(LogLevel level) {
   return "?";
 }
 
-std::string timestamp() {
+}  // namespace
+
+std::string utc_timestamp(std::chrono::system_clock::time_point now) {
   using namespace std::chrono;
-  const auto now = system_clock::now();
   const std::time_t secs = system_clock::to_time_t(now);
   const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
@@ -39,13 +40,11 @@ std::string timestamp() {
   return buf;
 }
 
-}  // namespace
-
 void set_log_level(LogLevel min_level) { g_min_level = min_level; }
 
 void log(LogLevel level, std::string_view text) {
   if (level < g_min_level) return;
-  const std::string line = timestamp() + " " + level_name(level) + " " + std::string(text) + "\n";
+  const std::string line = utc_timestamp() + " " + level_name(level) + " " + std::string(text) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }

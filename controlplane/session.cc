@@ -48,6 +48,14 @@ Result<void> Session::handle_unsolicited(const of::Bytes& msg) {
     of::encode_echo_reply(h->xid, payload ? *payload : std::span<const uint8_t>{}, reply);
     return send(reply);
   }
+  if (h->type == of::MsgType::kPacketIn && packet_in_handler_) {
+    packet_in_handler_(msg);
+    return {};
+  }
+  if (h->type == of::MsgType::kError) {
+    log_warn("the dataplane answered with an error: " + of::format_message(msg));
+    return {};
+  }
   log_debug("ignoring " + of::format_message(msg));
   return {};
 }
@@ -389,6 +397,12 @@ Result<std::vector<ApplyError>> Session::apply(const std::vector<Message>& messa
     if (!r) return std::unexpected(r.error());
   }
   return errors;
+}
+
+Result<void> Session::packet_out(const of::PacketOut& msg, std::span<const uint8_t> frame) {
+  of::Bytes bytes;
+  of::encode_packet_out(next_xid(), msg, frame, bytes);
+  return send(bytes);
 }
 
 Result<void> Session::poll_idle() {

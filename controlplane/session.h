@@ -1,7 +1,8 @@
 // Session: request/reply with a dataplane over a Transport.
 //
 // Every request gets a fresh xid; replies are matched by xid. While waiting, the session
-// answers ECHO_REQUESTs and skips unsolicited messages (PORT_STATUS). Multipart replies are
+// answers ECHO_REQUESTs, hands PACKET_INs to the packet-in handler if one is set, and skips
+// the other unsolicited messages (PORT_STATUS). Multipart replies are
 // collected until the last part (no kMultipartMore). apply() sends a planned message list
 // with its FLOW_MODs and GROUP_MODs inside one atomic bundle, and returns every ERROR the
 // dataplane answered, matched to its request.
@@ -9,6 +10,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,8 +62,18 @@ class Session {
   // Sends a barrier and waits for its reply.
   Result<void> barrier();
 
-  // Answers echo requests and drops unsolicited messages that arrived while idle.
+  // Answers echo requests, hands PACKET_INs to the handler and drops other unsolicited
+  // messages that arrived while idle.
   Result<void> poll_idle();
+
+  // Called with every PACKET_IN (the whole message) that arrives, while idle or while waiting
+  // for a reply; it may send (packet_out) but not wait for anything.
+  void on_packet_in(std::function<void(const of::Bytes&)> handler) {
+    packet_in_handler_ = std::move(handler);
+  }
+
+  // Sends a PACKET_OUT (no reply is awaited; an ERROR for it is logged when it arrives).
+  Result<void> packet_out(const of::PacketOut& msg, std::span<const uint8_t> frame);
 
   Transport& transport() { return *transport_; }
 
@@ -93,6 +106,7 @@ class Session {
   std::chrono::milliseconds reply_timeout_;
   uint32_t xid_ = 1;
   uint32_t bundle_id_ = 1;
+  std::function<void(const of::Bytes&)> packet_in_handler_;
 };
 
 // "sluice_error kPortExists" test for an ERROR message.

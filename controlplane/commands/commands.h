@@ -25,6 +25,9 @@ struct RunOptions {
   bool no_openflow_unix = false;
   int openflow_hello_timeout_ms = 5000;
   int openflow_probe_ms = 5000;  // 0: no echo probes
+  std::string flow_log;          // the firewall's flow log: a file, "-" stdout, "" none
+  double rejects_per_second = 100;
+  double flow_log_per_second = 100;
 };
 
 int cmd_validate(const std::string& file);

@@ -13,6 +13,15 @@ int cmd_run(const CommonOptions& common, const RunOptions& run) {
   options.policy_path = run.policy;
   options.channel = common.channel;
   options.poll_interval = std::chrono::milliseconds(run.poll_ms);
+  if (!(run.rejects_per_second > 0 && run.rejects_per_second <= 100000) ||
+      !(run.flow_log_per_second > 0 && run.flow_log_per_second <= 100000)) {
+    std::fprintf(stderr,
+                 "sluicectl run: --reject-rate and --flow-log-rate must be in (0, 100000]\n");
+    return 2;
+  }
+  options.flow_log = run.flow_log;
+  options.rejects_per_second = run.rejects_per_second;
+  options.flow_log_per_second = run.flow_log_per_second;
   if (!run.no_openflow) {
     OfEndpointOptions of;
     of.channel = common.channel;

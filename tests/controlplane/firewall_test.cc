@@ -111,10 +111,6 @@ const Case kCases[] = {
     {"icmp_type_high",
      with_rule("{id: r, from: any, to: any, protocol: icmp, icmp: {type: 256}, action: allow}"),
      "firewall.rules[0].icmp.type: 256 is out of range 0..255"},
-    {"reject_not_yet", with_rule("{id: r, from: any, to: any, action: reject}"),
-     "firewall.rules[0].action: reject is not available yet"},
-    {"log_not_yet", with_rule("{id: r, from: any, to: any, action: allow, log: true}"),
-     "firewall.rules[0].log: flow logs are not available yet"},
     {"log_bad", with_rule("{id: r, from: any, to: any, action: allow, log: yes}"),
      "expected one of true | false, got 'yes'"},
     {"duplicate_id",
@@ -201,15 +197,17 @@ TEST(Firewall, SpecFromPolicy) {
       "  - {name: mixed, ports: [t], cidrs: [192.0.2.0/24]}\n"
       "firewall:\n  rules:\n"
       "    - {id: r1, from: web, to: mixed, protocol: tcp, ports: [80, '8000-8080'], action: allow}\n"
-      "    - {id: r2, from: any, to: web, protocol: icmp, icmp: {type: 8, code: 0}, action: deny}\n");
+      "    - {id: r2, from: any, to: web, protocol: icmp, icmp: {type: 8, code: 0}, action: deny}\n"
+      "    - {id: r3, from: any, to: web, protocol: tcp, ports: [22], action: reject, log: true}\n");
   const fw::Spec spec = firewall_spec(p, assign_port_numbers(p));
   ASSERT_EQ(spec.networks.size(), 2u);
   EXPECT_EQ(spec.networks[0].vlan, 100);
   EXPECT_FALSE(spec.networks[0].default_allow);
   EXPECT_TRUE(spec.networks[1].default_allow);
   EXPECT_EQ(spec.next_table, of::l2::kL2Table);
-  ASSERT_EQ(spec.rules.size(), 2u);
+  ASSERT_EQ(spec.rules.size(), 3u);
   const fw::Rule& r1 = spec.rules[0];
+  EXPECT_FALSE(r1.log);
   EXPECT_EQ(r1.number, 1u);
   EXPECT_EQ(r1.proto, fw::Proto::kTcp);
   EXPECT_EQ(r1.verdict, fw::Verdict::kAllow);
@@ -231,6 +229,8 @@ TEST(Firewall, SpecFromPolicy) {
   EXPECT_EQ(r2.icmp_code, 0);
   ASSERT_EQ(r2.from.size(), 1u);
   EXPECT_EQ(r2.from[0], fw::Endpoint{});
+  EXPECT_EQ(spec.rules[2].verdict, fw::Verdict::kReject);
+  EXPECT_TRUE(spec.rules[2].log);
 }
 
 TEST(Firewall, IngressAndPortSecurityGoToTable30) {
@@ -408,8 +408,7 @@ TEST(Firewall, ShowRulesSumsTheFlowCountersPerRule) {
   EXPECT_EQ(rule_report(installed, nullptr).rows[1].name, "#2");
 }
 
-// Reject and log (not yet accepted from YAML: the controller's answer is the next step) compile
-// to punts: a rejecting rule's originals go to the controller instead of being committed, a
+// Reject and log compile to punts (the controller answers, firewall_punts.h): a rejecting rule's originals go to the controller instead of being committed, a
 // logging rule's originals send it a copy; replies re-checked after a change are only dropped.
 TEST(Firewall, RejectAndLogRulesPuntTheirOriginalsToTheController) {
   fw::Spec spec;

@@ -11,7 +11,10 @@
 //   - every header the layout offers for rewriting lies wholly in the first segment;
 //   - when parse_frame() passes a frame, its VLAN agrees with the key's (both pipelines put a
 //     frame on the same VLAN), and with OFPC_FRAG_DROP no fragment passes;
-//   - meta.len is the packet's length.
+//   - meta.len is the packet's length;
+//   - the firewall's reject answer to the same bytes (openflow/firewall_reply.h), read from an
+//     exactly sized copy, is a whole Ethernet/IPv4 frame with a valid IPv4 checksum, and the
+//     flow log's summary of them reads nothing past their end.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +28,7 @@
 #include "dataplane/flow_key.h"
 #include "dataplane/mbuf_key.h"
 #include "dataplane/stages/parse.h"
+#include "openflow/firewall_reply.h"
 
 namespace {
 
@@ -127,6 +131,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (layout.ipv6 && uint32_t{layout.l3} + 40 > first) {
     violated("the IPv6 header offered for rewriting is not in the first segment");
+  }
+
+  {
+    namespace fw = sluice::of::firewall;
+    const std::vector<uint8_t> exact(frame, frame + total);
+    const fw::RejectReply r = fw::reject_reply(exact);
+    if (r.kind != fw::RejectReply::Kind::kNone) {
+      if (r.frame.size() < 14 + 20 + 8) violated("a reject answer shorter than its headers");
+      const std::span<const uint8_t> ip(r.frame.data() + 14, 20);
+      if (fw::internet_checksum(ip) != 0) violated("a reject answer's IPv4 checksum is wrong");
+    } else if (r.why.empty() || !r.frame.empty()) {
+      violated("no reject answer, but no reason or a frame anyway");
+    }
+    (void)fw::summarize(exact);
   }
 
   sluice::dp::PacketMeta meta;

@@ -16,7 +16,10 @@ blocked and counted under their rule in `sluicectl show rules`, or under the net
 db1 cannot open connections to web1; a source address that is not the VM's is dropped by port
 security before the firewall; a forged out-of-window RST does not kill a live iperf3 stream and
 is counted invalid; a policy reload during two iperf3 streams keeps the still-allowed one (every
-interval carries data, no retransmissions) and cuts the revoked one. A second switch with a
+interval carries data, no retransmissions) and cuts the revoked one. Another switch with reject
+and log rules answers for a listening server (a RST for TCP, ICMP port unreachable for UDP: the
+clients see "connection refused", the server sees nothing) and writes the flow log's JSON lines
+(one per connection an allow rule admits, one per attempt a deny turns away). A second switch with a
 16-connection table shows the table-full case: new connections are refused and counted while an
 established iperf3 stream goes on.
 """
@@ -104,6 +107,11 @@ class FirewallCase(h.SluiceTestCase):
     """Hosts web1, db1, ops1 and a switch with the firewall policy."""
 
     sluiced_args: list = []
+    rules: list = RULES
+
+    @classmethod
+    def controller_args(cls) -> list:
+        return []
 
     @classmethod
     def setUpClass(cls):
@@ -115,7 +123,8 @@ class FirewallCase(h.SluiceTestCase):
         cls.hosts = {"web1": cls.web1, "db1": cls.db1, "ops1": cls.ops1}
         cls.switch = h.Switch(res, extra_args=cls.sluiced_args)
         cls.switch.start()
-        cls.switch.start_controller(policy(cls.hosts, RULES), wait_ports=list(cls.hosts))
+        cls.switch.start_controller(policy(cls.hosts, cls.rules), wait_ports=list(cls.hosts),
+                                    extra_args=cls.controller_args())
         cls.wait_version_change(0)
 
     @classmethod
@@ -341,6 +350,145 @@ class FirewallTest(FirewallCase):
         """Bytes db1 received on its established connection on 'port' with the most data."""
         out = self.db1.exec("ss", "-Htin", "state", "established", f"sport = :{port}").stdout
         return max((int(m) for m in re.findall(r"bytes_received:(\d+)", out)), default=0)
+
+
+# Tries one connection (argv: tcp|udp, host, port) and prints how it ended: "refused <seconds>",
+# "open" (TCP connected, or a UDP answer came) or "timeout".
+TRY_CONNECT = (
+    "import socket, sys, time\n"
+    "proto, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+    "t = time.monotonic()\n"
+    "try:\n"
+    "    if proto == 'tcp':\n"
+    "        socket.create_connection((host, port), timeout=3).close()\n"
+    "    else:\n"
+    "        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+    "        s.settimeout(3)\n"
+    "        s.connect((host, port))\n"
+    "        s.send(b'hello sluice')\n"
+    "        s.recv(2048)\n"
+    "    print('open')\n"
+    "except ConnectionRefusedError:\n"
+    "    print(f'refused {time.monotonic() - t:.3f}')\n"
+    "except (socket.timeout, TimeoutError):\n"
+    "    print('timeout')\n"
+)
+
+# Listens on TCP and UDP 'port' and prints a line for every connection or datagram (argv: port).
+LISTEN_BOTH = (
+    "import selectors, socket, sys\n"
+    "port = int(sys.argv[1])\n"
+    "t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+    "t.bind(('0.0.0.0', port)); t.listen(16)\n"
+    "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('0.0.0.0', port))\n"
+    "sel = selectors.DefaultSelector()\n"
+    "sel.register(t, selectors.EVENT_READ); sel.register(u, selectors.EVENT_READ)\n"
+    "print('listening', flush=True)\n"
+    "while True:\n"
+    "    for key, _ in sel.select():\n"
+    "        if key.fileobj is t:\n"
+    "            c, peer = t.accept(); print('accepted', peer, flush=True); c.close()\n"
+    "        else:\n"
+    "            data, peer = u.recvfrom(2048); print('datagram', peer, flush=True)\n"
+)
+
+REJECT_RULES = [
+    {"id": "web-db", "from": "web", "to": "db", "protocol": "tcp", "ports": [8080],
+     "action": "allow", "log": True},
+    {"id": "ping", "from": "any", "to": "any", "protocol": "icmp", "icmp": {"type": 8},
+     "action": "allow"},
+    {"id": "ssh-refused", "from": "any", "to": "db", "protocol": "tcp", "ports": [22],
+     "action": "reject", "log": True},
+    {"id": "dns-refused", "from": "any", "to": "db", "protocol": "udp", "ports": [22],
+     "action": "reject"},
+    {"id": "no-telnet", "from": "any", "to": "db", "protocol": "tcp", "ports": [23],
+     "action": "deny", "log": True},
+]
+
+
+class FirewallRejectAndLogTest(FirewallCase):
+    """Rules that reject answer for the server (a RST, an ICMP port unreachable) though it
+    listens; rules that log write JSON lines to `sluicectl run --flow-log`."""
+
+    rules = REJECT_RULES
+
+    @classmethod
+    def controller_args(cls) -> list:
+        cls.flow_log = f"{cls.res.tmpdir}/flows.jsonl"
+        return ["--flow-log", cls.flow_log]
+
+    def setUp(self):
+        self.wait_ping(self.web1, self.db1.addr)
+
+    def try_connect(self, proto: str, port: int) -> str:
+        r = subprocess.run(self.web1.cmd("/usr/bin/python3", "-c", TRY_CONNECT, proto,
+                                         self.db1.addr, str(port)),
+                           capture_output=True, text=True, timeout=20)
+        return r.stdout.strip()
+
+    def log_lines(self) -> list[dict]:
+        try:
+            with open(self.flow_log) as f:
+                return [json.loads(line) for line in f]
+        except FileNotFoundError:
+            return []
+
+    def test_reject_answers_for_a_listening_server_and_logs(self):
+        listener = self.db1.popen("listen-22", "/usr/bin/python3", "-c", LISTEN_BOTH, "22")
+        try:
+            listener.wait_for_output(r"listening", timeout=10)
+            tcp = self.try_connect("tcp", 22)
+            udp = self.try_connect("udp", 22)
+            time.sleep(0.5)
+            heard = listener.output().split("\nlistening\n", 1)[-1]  # after the command line
+        finally:
+            listener.stop()
+        h.log(f"tcp to db1:22: {tcp}; udp to db1:22: {udp}")
+        self.assertRegex(tcp, r"^refused ", "the TCP connection was not refused by a RST")
+        self.assertRegex(udp, r"^refused ", "no ICMP port unreachable for the UDP datagram")
+        self.assertLess(float(tcp.split()[1]), 1.0, "the RST came after the SYN's retransmit")
+        self.assertNotIn("accepted", heard, "the server saw the rejected connection")
+        self.assertNotIn("datagram", heard, "the server saw the rejected datagram")
+        self.assertGreaterEqual(self.rule("ssh-refused")["checked"], 1)
+        self.assertGreaterEqual(self.rule("dns-refused")["checked"], 1)
+        self.assertEqual(self.rule("ssh-refused")["action"], "reject")
+        lines = h.wait_for("the reject's flow log line",
+                           lambda: [l for l in self.log_lines() if l["rule"] == "ssh-refused"],
+                           timeout=10)
+        h.log(f"flow log: {lines[0]}")
+        self.assertEqual(lines[0]["action"], "reject")
+        self.assertEqual(lines[0]["reply"], "tcp-reset")
+        self.assertEqual(lines[0]["src"], self.web1.addr)
+        self.assertEqual(lines[0]["dst"], self.db1.addr)
+        self.assertEqual(lines[0]["dport"], 22)
+        self.assertEqual(lines[0]["in_port"], "web1")
+        self.assertEqual(lines[0]["tcp_flags"], "S")
+        # dns-refused does not log.
+        self.assertFalse([l for l in self.log_lines() if l["rule"] == "dns-refused"])
+
+    def test_logging_rules_write_a_line_per_connection_they_judge(self):
+        before = len([l for l in self.log_lines() if l["rule"] in ("web-db", "no-telnet")])
+        self.assertTrue(self.connects(self.web1, self.db1, 8080))
+        self.assertFalse(self.connects(self.web1, self.db1, 23))
+        def judged():
+            got = [l for l in self.log_lines() if l["rule"] in ("web-db", "no-telnet")]
+            return got[before:] if {l["rule"] for l in got[before:]} == {"web-db", "no-telnet"} \
+                else None
+        lines = h.wait_for("flow log lines for web-db and no-telnet", judged, timeout=10)
+        for l in lines:
+            h.log(f"flow log: {l}")
+        allowed = [l for l in lines if l["rule"] == "web-db"]
+        denied = [l for l in lines if l["rule"] == "no-telnet"]
+        # One connection opened: its first packet only (the rest pass as established).
+        self.assertEqual(len(allowed), 1, allowed)
+        self.assertEqual(allowed[0]["action"], "allow")
+        self.assertEqual(allowed[0]["dport"], 8080)
+        self.assertEqual(allowed[0]["network"], f"vlan{VLAN}")
+        # A denied SYN is retried by the client (nc -w 2): one line per attempt it made.
+        self.assertGreaterEqual(len(denied), 1)
+        self.assertTrue(all(l["action"] == "deny" and l["dport"] == 23 for l in denied), denied)
+        self.assertTrue(all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", l["time"])
+                            for l in lines))
 
 
 class FirewallTableFullTest(FirewallCase):

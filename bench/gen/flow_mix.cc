@@ -1,5 +1,6 @@
 #include "bench/gen/flow_mix.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -29,16 +30,33 @@ std::string mac_text(uint32_t role, uint32_t index) {
 }
 
 FlowMix::FlowMix(const FlowMixSpec& spec)
-    : len_(spec.frame_len), vlan_(spec.vlan), dst_ips_(spec.dst_ips) {
+    : len_(spec.frame_len),
+      vlan_(spec.vlan),
+      dst_ips_(spec.dst_ips),
+      dst_ports_(std::max<uint32_t>(spec.dst_ports, 1)) {
   const uint32_t n = spec.macs;
   const uint32_t flows = spec.flows == 0 ? n : spec.flows;
-  frames_.resize(flows);
-  for (uint32_t k = 0; k < flows; ++k) build(frames_[k], k, k % n, (k + k / n) % n);
-  learn_.resize(n);
-  for (uint32_t i = 0; i < n; ++i) build(learn_[i], i, i, i);
+  if (!spec.replies) {
+    frames_.resize(flows);
+    for (uint32_t k = 0; k < flows; ++k) build(frames_[k], k, k % n, (k + k / n) % n);
+    learn_.resize(n);
+    for (uint32_t i = 0; i < n; ++i) build(learn_[i], i, i, i);
+    return;
+  }
+  frames_.resize(2 * size_t{flows});
+  learn_.resize(2 * size_t{flows});
+  for (uint32_t k = 0; k < flows; ++k) {
+    // N MAC pairs whatever the number of connections (VMs hold many connections each): a
+    // switch with a per-MAC-pair flow cache needs no more entries than in the l2 scenario.
+    const uint32_t src = k % n, dst = k % n;
+    build(frames_[2 * size_t{k}], k, src, dst);
+    build(frames_[2 * size_t{k} + 1], k, src, dst, true);
+    learn_[k] = frames_[2 * size_t{k}];
+    learn_[flows + size_t{k}] = frames_[2 * size_t{k} + 1];
+  }
 }
 
-void FlowMix::build(Frame& f, uint32_t flow, uint32_t src, uint32_t dst) const {
+void FlowMix::build(Frame& f, uint32_t flow, uint32_t src, uint32_t dst, bool reply) const {
   std::memset(f.bytes, 0, sizeof f.bytes);
   uint8_t* p = f.bytes;
   put_mac(p, 1, dst);
@@ -61,17 +79,20 @@ void FlowMix::build(Frame& f, uint32_t flow, uint32_t src, uint32_t dst) const {
   ip.total_length = rte_cpu_to_be_16(static_cast<uint16_t>(l3_len));
   ip.time_to_live = 64;
   ip.next_proto_id = IPPROTO_UDP;
-  ip.src_addr = rte_cpu_to_be_32(0x0a000000u | (flow & 0x7fffff));
+  const uint32_t src_ip = 0x0a000000u | (flow & 0x7fffff);
   const uint32_t dst_ip = dst_ips_ == 0 ? 0x0a800000u | (flow & 0x7fffff)
                                         : wildcard_address(flow % dst_ips_, flow / dst_ips_);
-  ip.dst_addr = rte_cpu_to_be_32(dst_ip);
+  ip.src_addr = rte_cpu_to_be_32(reply ? dst_ip : src_ip);
+  ip.dst_addr = rte_cpu_to_be_32(reply ? src_ip : dst_ip);
   ip.hdr_checksum = rte_ipv4_cksum(&ip);
   std::memcpy(p, &ip, sizeof ip);
   p += sizeof ip;
 
   rte_udp_hdr udp{};
-  udp.src_port = rte_cpu_to_be_16(static_cast<uint16_t>(1024 + flow % 60000));
-  udp.dst_port = rte_cpu_to_be_16(5001);
+  const auto sport = static_cast<uint16_t>(1024 + flow % 60000);
+  const auto dport = static_cast<uint16_t>(5001 + flow % dst_ports_);
+  udp.src_port = rte_cpu_to_be_16(reply ? dport : sport);
+  udp.dst_port = rte_cpu_to_be_16(reply ? sport : dport);
   udp.dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(l3_len - sizeof ip));
   udp.dgram_cksum = 0;  // optional in IPv4
   std::memcpy(p, &udp, sizeof udp);

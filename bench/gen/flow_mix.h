@@ -10,6 +10,15 @@
 // k mod D of bench/flowmod/flow_set.h (host part (k / D) mod the prefix's size), so the frames
 // spread over D of those flows, each hit by every D-th frame.
 //
+// With dst_ports = P > 1, flow k's UDP destination port is 5001 + k mod P (else 5001).
+//
+// With replies, every flow is a connection between source and destination k mod N (N MAC
+// pairs however many flows) and is sent both ways: frames alternate flow k's
+// frame and its reply (IPv4 addresses and UDP ports swapped; the same MACs, so both enter on
+// the generator's port and leave towards the destinations), and the learning frames are every
+// flow's frame followed by every reply, so a stateful switch has seen both directions of
+// every connection (established) before the measurement.
+//
 // learn_frames(): one frame per source (source i → destination i), sent before the
 // measurement so a learning switch knows every source.
 #pragma once
@@ -33,7 +42,12 @@ struct FlowMixSpec {
   uint16_t vlan = 0;   // 0 = untagged
   uint32_t frame_len = 64;
   uint32_t dst_ips = 0;  // 0 = 10.128.0.0/9 by flow; D = inside wildcard flows 0..D-1
+  uint32_t dst_ports = 1;  // UDP destination 5001 + flow mod dst_ports
+  bool replies = false;    // each flow also sent in reverse (a connection, both ways)
 };
+
+// Where the IPv4 header starts in the frames of a spec.
+inline uint32_t ipv4_offset(const FlowMixSpec& spec) { return spec.vlan != 0 ? 18 : 14; }
 
 // MAC address i of a role (0 = source, 1 = destination), as "02:5c:0r:xx:xx:xx".
 std::string mac_text(uint32_t role, uint32_t index);
@@ -46,11 +60,12 @@ class FlowMix {
   uint32_t frame_len() const noexcept { return len_; }
 
  private:
-  void build(Frame& f, uint32_t flow, uint32_t src, uint32_t dst) const;
+  void build(Frame& f, uint32_t flow, uint32_t src, uint32_t dst, bool reply = false) const;
 
   uint32_t len_;
   uint16_t vlan_;
   uint32_t dst_ips_;
+  uint32_t dst_ports_;
   std::vector<Frame> frames_;
   std::vector<Frame> learn_;
 };

@@ -48,6 +48,14 @@ Result<std::optional<GenOptions>> parse_gen_options(int argc, char** argv) {
        "IPv4 destinations: 0 = one per flow in 10.128.0.0/9; D = flow k goes to an address "
        "inside wildcard flow k mod D of the flow set that `sluice-flowmod --mode print` writes "
        "(bench/flowmod/flow_set.h)")
+      ("dst-ports", po::value(&o.mix.dst_ports)->default_value(o.mix.dst_ports),
+       "UDP destination ports: flow k goes to 5001 + k mod P")
+      ("replies", po::bool_switch(&o.mix.replies),
+       "send every flow both ways (a reply with addresses and ports swapped after each frame); "
+       "the learning phase sends every flow's frame, then every reply")
+      ("new-connections", po::bool_switch(&o.new_connections),
+       "give every frame after the learning phase a source never used before (IPv4 source in "
+       "10.64.0.0/10, UDP source port from a counter; copy mode): one new connection per frame")
       ("vlan", po::value(&vlan)->default_value(vlan), "802.1Q VID to tag frames with; 0 = untagged")
       ("size", po::value(&o.mix.frame_len)->default_value(o.mix.frame_len),
        "frame length in bytes, without FCS")
@@ -92,6 +100,10 @@ Result<std::optional<GenOptions>> parse_gen_options(int argc, char** argv) {
   const uint32_t min_len = kMinFrameLen + (vlan != 0 ? 4 : 0);
   if (o.mix.frame_len < min_len || o.mix.frame_len > kMaxFrameLen) {
     return fail("--size: " + std::to_string(min_len) + ".." + std::to_string(kMaxFrameLen));
+  }
+  if (o.mix.dst_ports == 0 || o.mix.dst_ports > 60000) return fail("--dst-ports: 1..60000");
+  if (o.new_connections && (o.mix.replies || o.mode != TxMode::kCopy)) {
+    return fail("--new-connections: copy mode, without --replies");
   }
   if (o.duration_s <= 0 || o.warmup_s < 0) return fail("--duration must be > 0, --warmup >= 0");
   if (o.list_dst_macs) return std::optional<GenOptions>(o);

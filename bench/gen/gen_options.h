@@ -30,6 +30,9 @@ struct GenOptions {
   double learn_settle_s = 0.5;
   TxMode mode = TxMode::kCopy;
   FlowMixSpec mix;
+  // Every frame of the warm-up and measured phases from a source never used before (IPv4
+  // source in 10.64.0.0/10 and UDP source port from a counter): a new connection each.
+  bool new_connections = false;
   bool list_dst_macs = false;     // print the destination MACs and exit (no DPDK)
 };
 

@@ -4,10 +4,12 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_pause.h>
+#include <rte_udp.h>
 
 namespace sluice::bench {
 namespace {
@@ -143,10 +145,23 @@ uint16_t Generator::fill(rte_mbuf** pkts, uint16_t n) noexcept {
     m->data_len = len;
     m->pkt_len = len;
     rte_memcpy(rte_pktmbuf_mtod(m, void*), frames[next].bytes, len);
+    if (rewriting_) fresh_source(m);
     if (++next == n_flows) next = 0;
   }
   next_ = next;
   return n;
+}
+
+// Source i: IPv4 10.64.0.0 + i mod 2^22 (inside the flows' 10.0.0.0/9, apart from the learning
+// frames' 10.0.0.0/10), UDP source port 1024 + (i / 2^22) mod 60000: 2.5e11 before a repeat.
+void Generator::fresh_source(rte_mbuf* m) noexcept {
+  const uint64_t i = fresh_++;
+  auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, ipv4_offset(opts_.mix));
+  ip->src_addr = rte_cpu_to_be_32(0x0a400000u | static_cast<uint32_t>(i & 0x3fffff));
+  ip->hdr_checksum = 0;
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
+  udp->src_port = rte_cpu_to_be_16(static_cast<uint16_t>(1024 + (i >> 22) % 60000));
 }
 
 TxTotals Generator::run(double seconds, double interval, const char* phase,
@@ -160,6 +175,7 @@ TxTotals Generator::run(double seconds, double interval, const char* phase,
   TxTotals t;
   rte_mbuf* pkts[kBurst];
   uint16_t pending = 0;  // pkts[0, pending) were not taken by the ring last time
+  rewriting_ = opts_.new_connections;
   uint32_t iter = 0;
   for (;;) {
     const uint64_t now = rte_rdtsc();

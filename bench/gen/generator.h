@@ -45,6 +45,7 @@ class Generator {
   Generator(const GenOptions& opts, FlowMix mix) : opts_(opts), mix_(std::move(mix)) {}
   Result<void> setup();
   uint16_t fill(rte_mbuf** pkts, uint16_t n) noexcept;
+  void fresh_source(rte_mbuf* m) noexcept;
   void drain_rx() noexcept;
 
   GenOptions opts_;
@@ -54,6 +55,8 @@ class Generator {
   rte_mempool* template_pool_ = nullptr;
   std::vector<rte_mbuf*> templates_;  // clone mode: one mbuf per flow
   uint32_t next_ = 0;                 // next flow to send
+  uint64_t fresh_ = 0;                // --new-connections: sources used so far
+  bool rewriting_ = false;            // run(): give each frame a fresh source
   bool started_ = false;
 };
 

@@ -85,6 +85,8 @@ int generate(const sluice::bench::GenOptions& o) {
     std::printf("gen: IPv4 destinations inside wildcard flows 0..%u of the flow set\n",
                 o.mix.dst_ips - 1);
   }
+  if (o.mix.replies) std::printf("gen: every flow both ways (a connection each)\n");
+  if (o.new_connections) std::printf("gen: a new source (a new connection) per frame\n");
   g.send_learn_frames(g_stop);
   rte_delay_us_sleep(static_cast<unsigned>(o.learn_settle_s * 1e6));
   g.send_learn_frames(g_stop);  // again, in case a learning queue was full the first time

@@ -445,6 +445,7 @@ bool OpenFlowStage::start(StageContext& ctx, Burst& burst, Verdicts& out) noexce
   }
   if (!any) return false;
   refill_packet_in_tokens();
+  pending_tables_ = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {
     PacketState& st = state_[i];
     st.set_present = 0;
@@ -469,7 +470,9 @@ bool OpenFlowStage::start(StageContext& ctx, Burst& burst, Verdicts& out) noexce
     if (st.layout.malformed) {
       st.done = true;
       st.verdict = static_cast<uint8_t>(OfDrop::kMalformedIp);
+      continue;
     }
+    if (!st.done) pending_tables_ |= uint64_t{1} << st.table;  // st.table < tables.size() <= 64
   }
   return true;
 }
@@ -479,9 +482,11 @@ void OpenFlowStage::process(StageContext& ctx, Burst& burst, Verdicts& out) noex
   const OfProgram& prog = *ctx.tables->program;
   FlowCountBatch flows(ctx.counters->flows);
   L2Forward l2(ctx, macs_, learn_, cache_, flows);
-  // Goto only goes forward: one pass over the tables in order sees every packet's walk.
-  for (size_t tid = 0; tid < prog.tables.size(); ++tid) {
-    walk_table(ctx, burst, static_cast<uint8_t>(tid), flows, l2);
+  // Goto only goes forward: taking the lowest waiting table each time sees every packet's walk.
+  while (pending_tables_ != 0) {
+    const auto tid = static_cast<uint8_t>(__builtin_ctzll(pending_tables_));
+    pending_tables_ &= pending_tables_ - 1;
+    if (tid < prog.tables.size()) walk_table(ctx, burst, tid, flows, l2);
   }
   l2.flush();
   for (uint16_t i = 0; i < burst.count; ++i) out.reason[i] = finish(ctx, burst, i, l2);
@@ -604,10 +609,7 @@ void OpenFlowStage::run_flow(StageContext& ctx, Burst& burst, uint16_t i, const 
   if (f.write_metadata) {
     st.key.metadata = (st.key.metadata & ~f.metadata_mask) | (f.metadata & f.metadata_mask);
   }
-  if (f.goto_table != kNoGoto) {
-    st.table = f.goto_table;
-    st.done = false;
-  }
+  if (f.goto_table != kNoGoto) go_to(st, f.goto_table);
 }
 
 void OpenFlowStage::ct_request(Burst& burst, uint16_t i, const Op& op, CtRequest& req) noexcept {
@@ -648,8 +650,7 @@ void OpenFlowStage::run_ct(StageContext& ctx, CtRequest* reqs, const uint16_t* w
       st.verdict = static_cast<uint8_t>(drop);
       st.done = true;
     } else if (recirculate) {
-      st.table = static_cast<uint8_t>(ops[j]->slot);
-      st.done = false;
+      go_to(st, static_cast<uint8_t>(ops[j]->slot));
     }
   }
 }

@@ -121,6 +121,12 @@ class OpenFlowStage final : public Stage {
   void refill_packet_in_tokens() noexcept;
   // Resets each packet's walk; false when no packet of the burst is this stage's.
   bool start(StageContext& ctx, Burst& burst, Verdicts& out) noexcept;
+  // Packet state 'st' goes on to table 'tid'.
+  void go_to(PacketState& st, uint8_t tid) noexcept {
+    st.table = tid;
+    st.done = false;
+    pending_tables_ |= uint64_t{1} << (tid & 63);
+  }
   // Looks up the packets at table 'tid' together and runs what each matched.
   void walk_table(StageContext& ctx, Burst& burst, uint8_t tid, FlowCountBatch& flows,
                   L2Forward& l2) noexcept;
@@ -146,6 +152,9 @@ class OpenFlowStage final : public Stage {
   uint64_t pin_tokens_ = kPacketInPerSecond;  // PACKET_INs this worker may still send
   uint64_t pin_refill_tsc_ = 0;
   std::array<PacketState, kBurstSize> state_;
+  // Bit t: some packet of the burst waits at table t (goto only goes forward, so the walk
+  // takes the lowest bit until none is left and visits no table nobody is at).
+  uint64_t pending_tables_ = 0;
   // The packets of the table being walked whose flows ended in ct(table=N).
   std::array<uint16_t, kBurstSize> ct_who_{};
   std::array<const Op*, kBurstSize> ct_ops_{};

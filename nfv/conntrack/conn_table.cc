@@ -53,6 +53,9 @@ ConnTable::ConnTable(const ConnConfig& cfg, std::unique_ptr<GracePeriod> grace)
     : capacity_(std::max<uint32_t>(cfg.capacity, 1)),
       timeouts_(cfg.timeouts),
       seed_(cfg.seed),
+      // Two keys per connection in slots of eight, at most half full.
+      entries_(capacity_),
+      buckets_(round_up_pow2(std::max<uint64_t>(2, uint64_t{capacity_} * 2 * 2 / 8))),
       free_(capacity_),
       port_slots_(std::max<uint32_t>(cfg.port_slots, 1)),
       grace_(grace ? std::move(grace) : std::make_unique<GracePeriod>()) {
@@ -60,11 +63,7 @@ ConnTable::ConnTable(const ConnConfig& cfg, std::unique_ptr<GracePeriod> grace)
     std::random_device rd;
     seed_ = (uint64_t{rd()} << 32 | rd()) | 1;
   }
-  // Two keys per connection in slots of eight, at most half full.
-  const uint64_t buckets = round_up_pow2(std::max<uint64_t>(2, uint64_t{capacity_} * 2 * 2 / 8));
-  bucket_mask_ = static_cast<uint32_t>(buckets - 1);
-  buckets_ = std::make_unique<Bucket[]>(buckets);
-  entries_ = std::make_unique<ConnEntry[]>(capacity_);
+  bucket_mask_ = static_cast<uint32_t>(buckets_.size() - 1);
   for (uint32_t i = 0; i < capacity_; ++i) free_.push(i);
   port_count_ = std::make_unique<std::atomic<uint32_t>[]>(port_slots_);
   port_limit_ = std::make_unique<std::atomic<uint32_t>[]>(port_slots_);
@@ -81,14 +80,31 @@ ConnTable::Place ConnTable::place_of(const ConnKey& k) const noexcept {
   return p;
 }
 
-void ConnTable::prefetch(const ConnKey& k) const noexcept {
+ConnTable::Place ConnTable::prefetch(const ConnKey& k) const noexcept {
   const Place p = place_of(k);
+  // The first bucket only: inserts fill it first, and at most half full it nearly always has
+  // room, so b2 is rarely read; a burst's 32 extra prefetches would only queue behind these.
   __builtin_prefetch(&buckets_[p.b1]);
-  __builtin_prefetch(&buckets_[p.b2]);
+  return p;
 }
 
-int32_t ConnTable::find(const ConnKey& k, uint32_t now, uint8_t& dir) const noexcept {
-  const Place p = place_of(k);
+void ConnTable::prefetch_entries(const ConnKey& k, const Place& p) const noexcept {
+  for (const std::atomic<uint64_t>& s : buckets_[p.b1].slot) {
+    const uint64_t v = s.load(std::memory_order_relaxed);
+    if (static_cast<uint32_t>(v >> 32) != p.sig) continue;
+    const ConnEntry* e = &entries_[static_cast<uint32_t>(v) >> 1];
+    __builtin_prefetch(e);
+    __builtin_prefetch(reinterpret_cast<const uint8_t*>(e) + 64);
+    return;  // the first is almost always the one (a 32-bit signature)
+  }
+  // Not in its first bucket: most likely a new connection. The look-up reads the second
+  // bucket, and a commit links the reply key in its first.
+  __builtin_prefetch(&buckets_[p.b2]);
+  __builtin_prefetch(&buckets_[place_of(k.reversed()).b1]);
+}
+
+int32_t ConnTable::find(const ConnKey& k, const Place& p, uint32_t now,
+                        uint8_t& dir) const noexcept {
   for (uint32_t b : {p.b1, p.b2}) {
     for (const std::atomic<uint64_t>& s : buckets_[b].slot) {
       const uint64_t v = s.load(std::memory_order_acquire);
@@ -197,13 +213,18 @@ void ConnTable::track_related(const ConnPacket& p, uint32_t now, TrackResult& r,
 }
 
 void ConnTable::track(const ConnPacket& p, uint32_t now, TrackResult& r, TrackCounts& c) noexcept {
+  track(p, place_of(p.key), now, r, c);
+}
+
+void ConnTable::track(const ConnPacket& p, const Place& place, uint32_t now, TrackResult& r,
+                      TrackCounts& c) noexcept {
   r = TrackResult{};
   if (p.icmp_error) {
     track_related(p, now, r, c);
     return;
   }
   uint8_t dir = 0;
-  const int32_t i = find(p.key, now, dir);
+  const int32_t i = find(p.key, place, now, dir);
   if (i < 0) {
     if (may_open(p)) {
       r.state = kStateTracked | kStateNew;

@@ -31,7 +31,8 @@
 // Memory: 128 bytes per entry, plus 16 bytes of index per entry (two slots of 8) at a load of at
 // most 50%: 2 * 8 / 0.5 = 32 bytes, so 160 bytes per connection of capacity; 1M connections
 // take 160 MiB. The free list adds 16 bytes per entry.
-// Std C++ only; time is whole seconds on any monotonic scale, passed in.
+// Both arrays are mapped on transparent huge pages where the kernel has them (huge_array.h).
+// Std C++ and POSIX mmap only; time is whole seconds on any monotonic scale, passed in.
 #pragma once
 
 #include <array>
@@ -44,6 +45,7 @@
 #include <vector>
 
 #include "nfv/conntrack/conn_key.h"
+#include "nfv/conntrack/huge_array.h"
 #include "nfv/conntrack/index_queue.h"
 #include "nfv/conntrack/tcp.h"
 #include "nfv/conntrack/timeouts.h"
@@ -120,13 +122,25 @@ class ConnTable {
   // reply), related (an ICMP error about a tracked connection), invalid (no entry and it may
   // not open one; out of window; nonsense flags).
   void track(const ConnPacket& p, uint32_t now, TrackResult& r, TrackCounts& c) noexcept;
+  // Where a key's index slots are: its two buckets and its signature, hashed once.
+  struct Place {
+    uint32_t b1, b2;
+    uint32_t sig;
+  };
+  // A burst's lookups in three passes, each over the whole burst, so that every packet's
+  // memory is on its way while the others' is fetched: prefetch() hashes a key and hints its
+  // first bucket into the cache; prefetch_entries() reads it (in by now) and hints the entry
+  // whose signature matches, or, finding none (a new connection, most likely), the second
+  // bucket and the reply key's first; track() with the place then finds them in the cache.
+  Place prefetch(const ConnKey& k) const noexcept;
+  void prefetch_entries(const ConnKey& k, const Place& p) const noexcept;
+  void track(const ConnPacket& p, const Place& place, uint32_t now, TrackResult& r,
+             TrackCounts& c) noexcept;
   // Commits the connection r found new: creates its entry (r.entry = the entry, r.dir = 0), or
   // on a found entry only sets the mark. Returns false, counted, when the table or the port's
   // limit refuses it (r unchanged).
   bool commit(const ConnPacket& p, uint32_t now, uint16_t in_slot, uint32_t mark,
               TrackResult& r, TrackCounts& c) noexcept;
-  // Hints the buckets of 'k' into the cache (bulk lookups call this for a burst first).
-  void prefetch(const ConnKey& k) const noexcept;
 
   // ---- Sweeper (one thread) ----
   // Scans up to 'budget' entries from where the last call stopped; reclaims the expired and
@@ -155,16 +169,15 @@ class ConnTable {
     std::array<std::atomic<uint64_t>, 8> slot{};
   };
   static_assert(sizeof(Bucket) == 64);
-  struct Place {
-    uint32_t b1, b2;
-    uint32_t sig;
-  };
   Place place_of(const ConnKey& k) const noexcept;
   static uint64_t slot_value(uint32_t sig, uint32_t entry, uint8_t dir) noexcept {
     return uint64_t{sig} << 32 | uint64_t{entry} << 1 | dir;
   }
   // The first live, unexpired entry holding 'k' in slot order (and its direction), or -1.
-  int32_t find(const ConnKey& k, uint32_t now, uint8_t& dir) const noexcept;
+  int32_t find(const ConnKey& k, uint32_t now, uint8_t& dir) const noexcept {
+    return find(k, place_of(k), now, dir);
+  }
+  int32_t find(const ConnKey& k, const Place& p, uint32_t now, uint8_t& dir) const noexcept;
   // Whether entry i is a twin: lookups of its key find 'first', another entry. (-1 is not: i
   // may be a commit still publishing its slots.)
   static uint8_t canonical_dir(const ConnEntry& e) noexcept {
@@ -191,8 +204,8 @@ class ConnTable {
   Timeouts timeouts_;
   uint64_t seed_;
   uint32_t bucket_mask_;
-  std::unique_ptr<ConnEntry[]> entries_;
-  std::unique_ptr<Bucket[]> buckets_;
+  HugeArray<ConnEntry> entries_;
+  HugeArray<Bucket> buckets_;
   IndexQueue free_;
   std::unique_ptr<std::atomic<uint32_t>[]> port_count_;
   std::unique_ptr<std::atomic<uint32_t>[]> port_limit_;

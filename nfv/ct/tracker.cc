@@ -30,21 +30,29 @@ void bump(std::atomic<uint64_t>& counter, uint64_t n) noexcept {
 }  // namespace
 
 Tracker::Tracker(const ct::ConnConfig& cfg, rte_rcu_qsbr* qsv, uint16_t workers)
-    : table_(cfg, std::make_unique<RcuGrace>(qsv)), counts_(workers == 0 ? 1 : workers) {}
+    : table_(cfg, std::make_unique<RcuGrace>(qsv)),
+      counts_(workers == 0 ? 1 : workers),
+      scratch_(workers == 0 ? 1 : workers) {}
 
 void Tracker::track(uint16_t worker, uint32_t now, std::span<dp::CtRequest> requests) noexcept {
   ct::TrackCounts c;
   uint64_t untrackable = 0;
-  // Keys first, and their buckets on the way into the cache while the others are read.
-  ct::ConnPacket pkts[32];
-  bool ok[32];
+  // Keys first, and their buckets on the way into the cache while the others are read; then
+  // the entries the buckets point to; then the look-ups, in the cache by then.
+  Scratch& scratch = scratch_[worker < scratch_.size() ? worker : 0];
+  ct::ConnPacket* pkts = scratch.pkts;  // extract_conn fills each one afresh
+  ct::ConnTable::Place* places = scratch.places;
+  bool* ok = scratch.ok;
   for (size_t base = 0; base < requests.size(); base += 32) {
     const size_t n = std::min<size_t>(32, requests.size() - base);
     for (size_t j = 0; j < n; ++j) {
       const dp::CtRequest& q = requests[base + j];
       ok[j] = ct::extract_conn(q.l3, q.l3_len, q.ether_type, q.zone, pkts[j]) ==
               ct::ExtractStatus::kOk;
-      if (ok[j]) table_.prefetch(pkts[j].key);
+      if (ok[j]) places[j] = table_.prefetch(pkts[j].key);
+    }
+    for (size_t j = 0; j < n; ++j) {
+      if (ok[j] && !pkts[j].icmp_error) table_.prefetch_entries(pkts[j].key, places[j]);
     }
     for (size_t j = 0; j < n; ++j) {
       dp::CtRequest& q = requests[base + j];
@@ -67,7 +75,7 @@ void Tracker::track(uint16_t worker, uint32_t now, std::span<dp::CtRequest> requ
         r.entry = memo.entry;
         r.dir = memo.dir;
       } else {
-        table_.track(p, now, r, c);
+        table_.track(p, places[j], now, r, c);
       }
       if (r.busy) {
         q.refusal = dp::CtRefusal::kBusy;

@@ -47,6 +47,14 @@ class Tracker final : public dp::Conntracker {
   };
   ct::ConnTable table_;
   std::vector<WorkerCounts> counts_;
+  // Each worker's room for a burst's keys and places: built once, not per call (32 packets'
+  // default-initialised keys cost a 3 KiB memset, paid even by a one-packet ct(commit)).
+  struct alignas(64) Scratch {
+    ct::ConnPacket pkts[32];
+    ct::ConnTable::Place places[32];
+    bool ok[32];
+  };
+  std::vector<Scratch> scratch_;
 };
 
 }  // namespace sluice::nfv
